@@ -1,0 +1,105 @@
+"""`kcc import` and `kcc export`: thin click commands over db.importer / db.exporter.
+
+Exit codes: 0 all rows imported/exported; 1 some rows were rejected (the good ones are stored);
+2 the command could not run (missing file, unknown format, bad options).
+The taxonomy check of category ids is injected by the caller (`ctx.obj["known_categories"]`, a callable),
+because db sits below taxonomy in the layering.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from db.config import settings
+from db.exporter import ExportFilters, export_pairs
+from db.importer import ImportFailure, import_file
+from db.store import Store, StoreError
+
+err = Console(stderr=True, highlight=False, markup=False)
+
+
+def _known_categories(ctx: click.Context) -> set[str] | None:
+    obj = ctx.find_object(dict) or {}
+    provider = obj.get("known_categories")
+    return provider() if callable(provider) else None
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--db", "db_path", default=None, help="store file (default: KCC_DB or ./kcc.db)")
+@click.option("--rejects", type=click.Path(path_type=Path), default=None,
+              help="where rejected rows go (default: FILE.rejects.jsonl)")
+@click.option("--batch-size", default=1000, show_default=True, help="rows per transaction")
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON on stdout")
+@click.pass_context
+def import_command(ctx: click.Context, files: tuple[Path, ...], db_path: str | None, rejects: Path | None,
+                   batch_size: int, as_json: bool) -> None:
+    """Import seeds (optionally with candidates) from JSONL, JSON, CSV or Parquet.
+
+    Each bad row is reported as FILE:LINE: FIELD: MESSAGE and written to the rejects file; the valid rows
+    are kept. Re-importing the same file adds nothing (ids are given or content hashes).
+    """
+    known = _known_categories(ctx)
+    rc = 0
+    try:
+        store = Store(db_path or settings().db)
+    except StoreError as e:
+        err.print(f"error: {e}")
+        sys.exit(2)
+    with store:
+        for f in files:
+            try:
+                rep = import_file(store, f, known_categories=known, rejects_path=rejects, batch_size=batch_size)
+            except ImportFailure as e:
+                err.print(f"error: {e}")
+                sys.exit(2)
+            for e in rep.errors:
+                err.print(str(e))
+            if rep.rejected > len(rep.errors):
+                err.print(f"... {rep.rejected - len(rep.errors)} more rejected rows in {rep.rejects_path}")
+            err.print(f"{f}: {rep.seeds_added} seeds and {rep.candidates_added} candidates added, "
+                      f"{rep.duplicates} already present, {rep.rejected} rejected"
+                      + (f" (see {rep.rejects_path})" if rep.rejects_path else ""))
+            if as_json:
+                click.echo(json.dumps(rep.model_dump(), ensure_ascii=False))
+            if rep.rejected:
+                rc = 1
+    sys.exit(rc)
+
+
+@click.command("export")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--db", "db_path", default=None, help="store file (default: KCC_DB or ./kcc.db)")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default=None,
+              help="default: from the file extension, else jsonl")
+@click.option("--category", "categories", multiple=True, help="only these categories (repeatable)")
+@click.option("--source", type=click.Choice(["judge", "human"]), default=None)
+@click.option("--min-margin", type=float, default=None, help="skip judge pairs with a smaller margin")
+@click.option("--reviewed-only", is_flag=True, help="only pairs a reviewer decided")
+@click.option("--run-id", default=None, help="record the export under this run id (jobs launched from the TUI)")
+def export_command(out: Path, db_path: str | None, fmt: str | None, categories: tuple[str, ...],
+                   source: str | None, min_margin: float | None, reviewed_only: bool, run_id: str | None) -> None:
+    """Export preference pairs as TRL conversational prompt/chosen/rejected rows with metadata."""
+    fmt = fmt or ("parquet" if out.suffix == ".parquet" else "jsonl")
+    path = db_path or settings().db
+    if not Path(path).exists():
+        err.print(f"error: {path}: no such store")
+        sys.exit(2)
+    with Store(path) as store:
+        run = None
+        if run_id:
+            run = store.get_run(run_id) or store.create_run("export", {"out": str(out)}, run_id=run_id)
+            store.update_run(run.id, status="running")
+        filters = ExportFilters(categories=list(categories) or None, source=source, min_margin=min_margin,
+                                reviewed_only=reviewed_only)
+        rec = export_pairs(store, out, fmt=fmt, filters=filters, run_id=run_id)
+        if run:
+            store.finish_run(run.id, "done", summary={"export_id": rec.id, "n_pairs": rec.n_pairs,
+                                                       "path": rec.path})
+    err.print(f"{rec.n_pairs} pairs written to {rec.path} (export {rec.id})")
+    click.echo(rec.path)

@@ -1,0 +1,114 @@
+"""Export preference pairs in TRL's conversational explicit-prompt format.
+
+One row per usable pair: `prompt` = [user message], `chosen` / `rejected` = [assistant message], plus
+metadata columns (seed_id, category, subcategory, policy_version, source judge|human, margin, reviewer,
+chosen_id, rejected_id). JSONL always; Parquet with pyarrow. (A Hugging Face `datasets` folder is written
+by `kcc-train export`, since only kcc_train imports `datasets`.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from db.models import ExportRecord
+from db.store import Store
+
+
+class ExportFilters(BaseModel):
+    categories: list[str] | None = None
+    source: Literal["judge", "human"] | None = None
+    min_margin: float | None = None
+    reviewed_only: bool = False
+
+
+def iter_pair_rows(store: Store, filters: ExportFilters | None = None, batch: int = 2000) -> Iterator[dict[str, Any]]:
+    f = filters or ExportFilters()
+    buf: list[tuple[Any, Any]] = []
+
+    def drain() -> Iterator[dict[str, Any]]:
+        ids = [x for p, _ in buf for x in (p.chosen_id, p.rejected_id)]
+        texts = store.candidate_texts(ids)
+        for p, s in buf:
+            if p.chosen_id not in texts or p.rejected_id not in texts:
+                continue
+            yield {
+                "prompt": [{"role": "user", "content": s.text}],
+                "chosen": [{"role": "assistant", "content": texts[p.chosen_id]}],
+                "rejected": [{"role": "assistant", "content": texts[p.rejected_id]}],
+                "seed_id": s.id,
+                "category": s.category,
+                "subcategory": s.subcategory,
+                "policy_version": s.policy_version,
+                "chosen_id": p.chosen_id,
+                "rejected_id": p.rejected_id,
+                "margin": p.margin,
+                "source": p.source,
+                "reviewer": p.reviewer,
+            }
+        buf.clear()
+
+    for p, s in store.iter_pairs(categories=f.categories, source=f.source, min_margin=f.min_margin,
+                                 reviewed_only=f.reviewed_only, batch=batch):
+        buf.append((p, s))
+        if len(buf) >= batch:
+            yield from drain()
+    yield from drain()
+
+
+def export_pairs(store: Store, out_path: str | Path, *, fmt: Literal["jsonl", "parquet"] = "jsonl",
+                 filters: ExportFilters | None = None, run_id: str | None = None) -> ExportRecord:
+    """Write the pairs atomically (a temp file renamed into place) and record the export in the store."""
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    n = 0
+    try:
+        if fmt == "jsonl":
+            with tmp.open("w", encoding="utf-8") as fh:
+                for row in iter_pair_rows(store, filters):
+                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    n += 1
+        elif fmt == "parquet":
+            n = _write_parquet(iter_pair_rows(store, filters), tmp)
+        else:
+            raise ValueError(f"unknown export format {fmt!r} (jsonl or parquet)")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    rec = ExportRecord(id=f"export-{uuid.uuid4().hex[:12]}", path=str(out.resolve()), format=fmt,
+                       filters=(filters or ExportFilters()).model_dump(), n_pairs=n, run_id=run_id)
+    store.record_export(rec)
+    return rec
+
+
+def _write_parquet(rows: Iterator[dict[str, Any]], path: Path) -> int:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise RuntimeError("Parquet export needs pyarrow (pip install 'kcc-toolkit[train]')") from e
+    msg = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
+    schema = pa.schema([("prompt", msg), ("chosen", msg), ("rejected", msg), ("seed_id", pa.string()),
+                        ("category", pa.string()), ("subcategory", pa.string()), ("policy_version", pa.string()),
+                        ("chosen_id", pa.string()), ("rejected_id", pa.string()), ("margin", pa.float64()),
+                        ("source", pa.string()), ("reviewer", pa.string())])
+    n = 0
+    with pq.ParquetWriter(path, schema) as w:
+        chunk: list[dict[str, Any]] = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= 5000:
+                w.write_table(pa.Table.from_pylist(chunk, schema=schema))
+                n += len(chunk)
+                chunk = []
+        if chunk:
+            w.write_table(pa.Table.from_pylist(chunk, schema=schema))
+            n += len(chunk)
+    return n
