@@ -279,10 +279,7 @@ def _read_csv(path: Path) -> Iterator[tuple[int, str, Any]]:
             yield 1, "", RowError(file=str(path), line=1, field="csv", message=str(e))
             return
         header = [h.strip().lower() for h in header]
-        if "prompt" not in header and "text" not in header:
-            yield 1, ",".join(header), RowError(file=str(path), line=1, field="prompt",
-                                                message="the CSV header has no 'prompt' (or 'text') column")
-            return
+        no_prompt = "prompt" not in header and "text" not in header
         pending: dict[str, Any] | None = None
         pending_line = 0
         start = 2
@@ -299,6 +296,10 @@ def _read_csv(path: Path) -> Iterator[tuple[int, str, Any]]:
             if not any(v.strip() for v in values):
                 continue
             raw = ",".join(values)
+            if no_prompt:
+                yield line, raw, RowError(file=str(path), line=line, field="prompt",
+                                          message="the CSV header has no 'prompt' (or 'text') column")
+                continue
             if any(_has_surrogate(v) for v in values):
                 yield line, raw, RowError(file=str(path), line=line, field="encoding", message="invalid UTF-8")
                 continue
