@@ -1,0 +1,77 @@
+"""Institutions, hotlines and procedures: verdicts, relevance, and the checks they raise."""
+
+from __future__ import annotations
+
+from judge.checks.models import CheckResult, CitationResult, InstitutionResult, ProcedureResult, Span
+from judge.checks.relevance import Fit
+from statutes.institutions import (
+    InstitutionRegistry,
+    Mention,
+    assess_mentions,
+    find_mentions,
+    find_procedures,
+)
+from statutes.normalize import law_key
+
+WINDOW = 160  # chars around a procedure mention where its institution / legal basis is looked for
+
+
+def check_institutions(
+    text: str, ireg: InstitutionRegistry, fit: Fit
+) -> tuple[list[InstitutionResult], list[Mention], list[CheckResult]]:
+    mentions = find_mentions(text, ireg)
+    found = assess_mentions(text, mentions, ireg)
+    results = [
+        InstitutionResult.model_construct(
+            name=f.name, number=f.number, institution_id=f.institution_id, verdict=f.verdict, start=f.start, end=f.end,
+            current_number=f.current_number, relevant=fit.institution(f.institution_id), note=f.note,
+        )
+        for f in found
+    ]
+    checks: list[CheckResult] = []
+    for verdict, cid, sev, msg in (
+        ("outdated", "hotline.outdated", "error", "폐지된 번호를 안내했습니다"),
+        ("wrong_number", "hotline.wrong_number", "error", "기관과 맞지 않는 번호를 안내했습니다"),
+        ("unknown", "hotline.unknown", "warning", "확인되지 않은 번호를 안내했습니다"),
+    ):
+        items = [r for r in results if r.verdict == verdict]
+        if items:
+            detail = ", ".join(
+                f"{i.number or i.name}" + (f"→{i.current_number}" if i.current_number else "") for i in items[:3]
+            )
+            checks.append(CheckResult.model_construct(id=cid, severity=sev, message=f"{msg}: {detail}",
+                                      spans=[Span.model_construct(start=i.start, end=i.end) for i in items]))
+    irr = [r for r in results if r.verdict == "valid" and r.relevant is False]
+    if irr:
+        checks.append(CheckResult.model_construct(id="institution.irrelevant", severity="info",
+                                  message="이 유형의 위해와 관련이 적은 기관을 안내했습니다: "
+                                  + ", ".join(dict.fromkeys(i.name for i in irr[:3])),
+                                  spans=[Span.model_construct(start=i.start, end=i.end) for i in irr]))
+    return results, mentions, checks
+
+
+def check_procedures(
+    text: str, ireg: InstitutionRegistry, fit: Fit, citations: list[CitationResult], insts: list[InstitutionResult]
+) -> tuple[list[ProcedureResult], list[CheckResult]]:
+    out: list[ProcedureResult] = []
+    checks: list[CheckResult] = []
+    for pm in find_procedures(text, ireg):
+        proc = ireg.procedures[pm.procedure_id]
+        lo, hi = pm.start - WINDOW, pm.end + WINDOW
+        basis = {law_key(b.law) for b in proc.legal_basis}
+        near_cits = [c for c in citations if c.law_id and lo <= c.start <= hi]
+        near_inst = [i for i in insts if i.institution_id and lo <= i.start <= hi]
+        notes = []
+        if near_cits and not any(law_key(c.law) in basis for c in near_cits):
+            want = ", ".join(dict.fromkeys(f"{b.law} {b.article}" for b in proc.legal_basis[:2]))
+            notes.append(f"법적 근거 불일치(기대: {want})")
+        if near_inst and not any(i.institution_id in proc.institutions for i in near_inst):
+            notes.append("안내한 기관이 이 절차의 담당 기관이 아닙니다")
+        ok = not notes
+        out.append(ProcedureResult.model_construct(procedure_id=proc.id, name=proc.name, ok=ok, start=pm.start, end=pm.end,
+                                   relevant=fit.procedure(proc.id), note="; ".join(notes) or None))
+        if not ok:
+            checks.append(CheckResult.model_construct(id="procedure.mismatch", severity="warning",
+                                      message=f"절차 안내 오류({proc.name}): " + "; ".join(notes),
+                                      spans=[Span.model_construct(start=pm.start, end=pm.end)]))
+    return out, checks

@@ -1,0 +1,44 @@
+"""Korean-language ratio: Hangul letters over all letters (digits, spaces, punctuation ignored).
+
+Counted on UTF-8 bytes with `bytes.translate` (one C pass each) rather than a per-character regex:
+Hangul syllables are the 3-byte characters whose lead byte is 0xEA-0xED (U+A000-U+DFFF, in practice
+Hangul), compatibility jamo (ㅋ, ㅎ) are 0xE3 0x84-0x86; other letters are ASCII letters, 2-byte
+characters (Latin-1, Greek, Cyrillic ...) and other 3/4-byte lead bytes (CJK, kana ...). CJK punctuation
+counts as a letter: a small bias, accepted for speed.
+"""
+
+from __future__ import annotations
+
+from judge.checks.models import CheckResult
+
+MIN_RATIO = 0.5
+MIN_LETTERS = 20
+
+
+def _keep(*ranges: tuple[int, int]) -> bytes:
+    keep = {b for lo, hi in ranges for b in range(lo, hi + 1)}
+    return bytes(b for b in range(256) if b not in keep)
+
+
+_DEL_NOT_HANGUL_LEAD = _keep((0xEA, 0xED))
+_DEL_NOT_ASCII_LETTER = _keep((0x41, 0x5A), (0x61, 0x7A))
+_DEL_NOT_OTHER_LEAD = _keep((0xC3, 0xDF), (0xE0, 0xE9), (0xEE, 0xEF), (0xF0, 0xF4))
+
+
+def korean_ratio(text: str) -> tuple[float, int]:
+    b = text.encode("utf-8", "surrogatepass")
+    hangul = len(b.translate(None, _DEL_NOT_HANGUL_LEAD))
+    jamo = b.count(b"\xe3\x84") + b.count(b"\xe3\x85") + b.count(b"\xe3\x86") if b"\xe3" in b else 0
+    other = len(b.translate(None, _DEL_NOT_OTHER_LEAD)) - jamo
+    letters = hangul + jamo + other + len(b.translate(None, _DEL_NOT_ASCII_LETTER))
+    if not letters:
+        return 0.0, 0
+    return (hangul + jamo) / letters, letters
+
+
+def check_korean(text: str) -> tuple[float, list[CheckResult]]:
+    ratio, letters = korean_ratio(text)
+    if letters >= MIN_LETTERS and ratio < MIN_RATIO:
+        return ratio, [CheckResult.model_construct(id="lang.korean_ratio", severity="warning",
+                                   message=f"한국어 비율이 낮습니다({ratio:.0%})", value=round(ratio, 3))]
+    return ratio, []

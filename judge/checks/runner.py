@@ -1,0 +1,57 @@
+"""`run_checks`: the whole rules pass over one answer (the entry point the judge uses)."""
+
+from __future__ import annotations
+
+from judge.checks.citation_check import check_citations
+from judge.checks.compliance import detect_harmful_compliance
+from judge.checks.degenerate import check_degenerate
+from judge.checks.foreign import check_foreign
+from judge.checks.institution_check import check_institutions, check_procedures
+from judge.checks.language import check_korean
+from judge.checks.models import CheckReport
+from judge.checks.refusal import detect_refusal
+from judge.checks.relevance import category_fit, is_benign
+from statutes.institutions import institution_registry
+from statutes.registry import registry
+
+CHECKS_VERSION = "1.0.0"
+
+
+def run_checks(text: str, *, category: str | None = None, seed_text: str | None = None) -> CheckReport:
+    """Deterministic checks of one answer. Never raises on text input; `seed_text` is reserved context
+    (the category, not the prompt wording, decides relevance)."""
+    text = text if isinstance(text, str) else ("" if text is None else str(text))
+    reg = registry()
+    ireg = institution_registry()
+    fit = category_fit(category)
+    report = CheckReport(checks_version=CHECKS_VERSION, length=len(text))
+    degenerate = check_degenerate(text)
+    report.checks.extend(degenerate)
+    if not text.strip():
+        return report
+    citations, c_checks = check_citations(text, reg, fit)
+    insts, mentions, i_checks = check_institutions(text, ireg, fit)
+    procs, p_checks = check_procedures(text, ireg, fit, citations, insts)
+    report.citations = citations
+    report.institutions = insts
+    report.procedures = procs
+    report.checks.extend(c_checks)
+    report.checks.extend(i_checks)
+    report.checks.extend(p_checks)
+    report.checks.extend(check_foreign(text, mentions))
+    n_help = (
+        sum(1 for i in insts if i.verdict == "valid")
+        + sum(1 for p in procs if p.ok)
+        + sum(1 for c in citations if c.verdict == "valid")
+    )
+    refusal, r_checks = detect_refusal(text, n_help)
+    report.refusal = refusal
+    report.checks.extend(r_checks)
+    harm = bool(category) and not is_benign(category)
+    harmful, h_checks = detect_harmful_compliance(text, harm_category=harm, refused=refusal != "none", n_help_refs=n_help)
+    report.harmful_compliance = harmful
+    report.checks.extend(h_checks)
+    ratio, k_checks = check_korean(text)
+    report.korean_ratio = round(ratio, 4)
+    report.checks.extend(k_checks)
+    return report

@@ -1,0 +1,538 @@
+"""Statute citations in free-form Korean (and English) answers, with character spans.
+
+Linear time by construction: anchors are found with simple, bounded regexes (no nested quantifiers), and
+every backward look for the law name is capped at a fixed window. Spans index the original text.
+
+Forms: 「형법」 제250조 제1항; 형법 제250조; 형법 250조; 제44조의7 제1항 제2호; 같은 법 / 동법 / 같은 조;
+lists and ranges (제14조, 제14조의2 및 제15조; 제14조부터 제16조까지); full-width digits; spacing variants;
+"구 ○○법"; quotes and parentheses; "Article 250 of the Criminal Act"; law names without an article.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel
+
+from statutes.normalize import CIRCLED, article_no, law_key, to_int
+from statutes.registry import Registry, registry
+
+MAX_CITATIONS = 400  # per text: beyond this an answer is runaway, not a legal opinion
+MAX_LAW_WORDS = 600  # words ending in 법/법률 examined per text (adversarial input stays linear and fast)
+LawRef = Literal["named", "same_law", "context", "none"]
+
+
+class Citation(BaseModel):
+    """One citation as written (no verdict yet)."""
+
+    text: str
+    start: int
+    end: int
+    law_text: str | None = None  # the law name as written (None when not named)
+    law_start: int | None = None
+    law_end: int | None = None
+    law_ref: LawRef = "named"
+    article: str | None = None  # 제44조의7
+    paragraph: str | None = None  # 제1항
+    item: str | None = None  # 제2호
+    old_law: bool = False  # "구 ○○법": the former text is cited on purpose
+    in_range: bool = False  # endpoint of a range (제14조부터 제16조까지)
+    bracketed: bool = False  # 「」 or 『』 around the law name
+    lang: Literal["ko", "en"] = "ko"
+
+
+_SP = r"[ \t\u00a0\u3000]{0,3}"
+_D = r"[0-9０-９]"
+_JO = re.compile("조")
+_BACK = re.compile(rf"(?P<pfx>제{_SP})?(?P<num>{_D}{{1,4}}){_SP}$")
+_SAME_BACK = re.compile(rf"(?:같은{_SP}|동)$")
+_AFTER = re.compile(
+    rf"(?!{_SP}[원억만천달엔])(?:{_SP}의{_SP}(?P<sub>{_D}{{1,3}})(?![0-9０-９]))?"
+)
+_SAME_AFTER = re.compile(rf"(?={_SP}(?:제{_SP}{_D}|{_D}{{1,3}}{_SP}[항호]|[①-⑳]))")
+
+
+class _Anchor:
+    """An article anchor found from a literal '조' (fast: no per-character regex scan)."""
+
+    __slots__ = ("start", "end", "num", "sub", "pfx", "same")
+
+    def __init__(self, start: int, end: int, num: str | None, sub: str | None, pfx: bool, same: bool) -> None:
+        self.start, self.end, self.num, self.sub, self.pfx, self.same = start, end, num, sub, pfx, same
+
+
+def _anchors(text: str, pos: int):
+    for m in _JO.finditer(text, pos):
+        i = m.start()
+        c = text[i - 1] if i else ""
+        if not (c.isdigit() or c in _SPACES or c in "은동"):
+            continue
+        b = _BACK.search(text, max(0, i - 12), i) if c not in "은동" else None
+        if b is not None:
+            s = b.start()
+            if s > 0 and text[s - 1] in "0123456789０１２３４５６７８９":
+                continue
+            a = _AFTER.match(text, i + 1)
+            yield _Anchor(s, a.end() if a else i + 1, b.group("num"), a.group("sub") if a else None,
+                          b.group("pfx") is not None, False) if a else None
+            continue
+        sb = _SAME_BACK.search(text, max(0, i - 6), i)
+        if sb is not None and _SAME_AFTER.match(text, i + 1):
+            if sb.group(0) == "동" and i - 1 > 0 and "가" <= text[i - 2] <= "힣":
+                continue
+            yield _Anchor(sb.start(), i + 1, None, None, False, True)
+
+
+_PARA = re.compile(rf"{_SP}(?:제{_SP}(?P<n>{_D}{{1,3}}){_SP}항|(?P<m>{_D}{{1,3}}){_SP}항|(?P<c>[①-⑳]))")
+_ITEM = re.compile(
+    rf"{_SP}(?:제{_SP})?(?P<n>{_D}{{1,3}}){_SP}호(?!{_SP}[실선차])(?:{_SP}의{_SP}(?P<s>{_D}{{1,2}})(?![0-9０-９]))?"
+)
+_MOK = re.compile(rf"{_SP}[가-하]{_SP}목")
+_TITLE = re.compile(r"[ \t]{0,2}\([^()\n]{1,40}\)")
+_SEP = re.compile(rf"{_SP}(?P<sep>,|ㆍ|·|/|및|와|과|또는|내지|부터|~|∼|〜|에서){_SP}")
+_ART_ONLY = re.compile(
+    rf"(?:제{_SP})?(?P<num>{_D}{{1,4}}){_SP}조(?!{_SP}[원억만천달엔])(?:{_SP}의{_SP}(?P<sub>{_D}{{1,3}})(?![0-9０-９]))?"
+)
+_UNTIL = re.compile(rf"{_SP}까지")
+_LAW_WORD = re.compile(
+    r"법(?:률)?(?=(?:상의|상|에서는|에서|에는|에|은|는|이|가|을|를|의|과|와|도|으로|로|이나|만|위반)?(?:[^가-힣]|$))"
+)
+_BRACKET = re.compile(r"[「『]([^「」『』\n]{1,80})[」』]")
+_EN_ARTICLE = re.compile(
+    r"\b(?:Article|Art\.)[ ]?(?P<num>\d{1,4})(?:-(?P<sub>\d{1,3}))?(?:[ ]?\((?P<para>\d{1,2})\))?"
+    r"(?:[ ]?\((?P<item>\d{1,2})\)|[ ]?(?P<item2>\d{1,2})\b)?"
+    r"(?:[ ]of[ ](?:the[ ])?(?P<name>[A-Z][A-Za-z'\-]*(?:,?[ ](?!Article\b|Art\.)[A-Za-z'\-.]+){0,18}))?"
+)
+_EN_NAME_ART = re.compile(r"(?P<name>(?:[A-Z][A-Za-z'\-]*[ ]){0,12}(?:Act|Code|Constitution)),?[ ](?:Article|Art\.)[ ]?(?P<num>\d{1,4})(?:-(?P<sub>\d{1,3}))?")
+_EN_LAW = re.compile(r"\b(?P<name>(?:[A-Z][A-Za-z'\-]*[ ]){0,14}(?:Act|Code|Constitution))\b")
+
+_SAME_LAW_1 = {"동법", "같은법", "동법상", "같은법상"}
+_SAME_LAW_2 = {("같은", "법"), ("동", "법"), ("위", "법"), ("이", "법"), ("같은", "법률"), ("위", "법률")}
+_STRONG_SUFFIX = ("특례법", "특별법", "기본법", "처벌법", "방지법", "보호법", "관한법률", "위한법률", "금지법", "규제법")
+_LAWISH_END = ("법", "법률", "시행령", "시행규칙", "헌법")
+_NAME_CONNECTORS = {"등에", "관한", "위한", "대한", "및", "등", "등의"}
+_STOP_SUFFIX = ("은", "는", "을", "를", "에서", "으로", "고", "며", "면", "다", "요", "도", "서", "라", "여")
+_OPEN = "([{<〈《“\"'‘"
+_OPEN_IN = "([「『“\"'‘"
+_CLOSE_TRIM = ".,;:!?)]}>〉》”\"'’"
+_SENT_END = ".!?\n。"
+_NAME_WORD = re.compile(r"[가-힣A-Za-z0-9ㆍ·]+")
+
+
+_SPACES = " \t\u00a0\u3000\r\f\v"
+
+
+def _prev_token(text: str, i: int, lo: int) -> tuple[int, int] | None:
+    """The whitespace token ending at or before `i` (not crossing a newline or `lo`), or None."""
+    while i > lo and text[i - 1] in _SPACES:
+        i -= 1
+    if i <= lo or text[i - 1] == "\n":
+        return None
+    j = max(text.rfind(" ", lo, i), text.rfind("\t", lo, i), text.rfind("\n", lo, i), text.rfind("\u3000", lo, i),
+            text.rfind("\u00a0", lo, i))
+    if j < 0:
+        if lo > 0 and not text[lo - 1].isspace():
+            return None  # the token runs past the window
+        j = lo - 1
+    # an opening bracket or quote inside the token starts the name: 대상입니다(형법 -> (형법
+    k = max(text.rfind(ch, j + 1, i - 1) for ch in _OPEN_IN)
+    if k > j + 1:
+        return k, i
+    return j + 1, i
+
+
+def _tokens_before(text: str, end: int, limit: int = 12, window: int = 110) -> list[tuple[int, int]]:
+    """Whitespace tokens (start, end) ending at or before `end` on the same line, nearest last; bounded."""
+    lo = max(0, end - window)
+    out: list[tuple[int, int]] = []
+    i = end
+    while len(out) < limit:
+        t = _prev_token(text, i, lo)
+        if t is None:
+            break
+        out.append(t)
+        i = t[0]
+    out.reverse()
+    return out
+
+
+def _longest_known(reg: Registry, text: str, last_s: int, last_e: int) -> int | None:
+    """Start of the longest run of tokens ending at `last_e` whose key is a known law name."""
+    best = None
+    cand = ""
+    lo = max(0, last_e - 110)
+    s, e = last_s, last_e
+    for n in range(reg.max_key_words):
+        s2 = s
+        while s2 < e and text[s2] in _OPEN:
+            s2 += 1
+        tk = law_key(text[s2:e])
+        if n == 0:
+            for suffix in ("시행령", "시행규칙"):
+                if tk.endswith(suffix):
+                    tk = tk[: -len(suffix)]
+                    break
+        cand = tk + cand
+        if cand and cand in reg.names:
+            best = s2
+        if (cand and cand not in reg.suffixes) or s2 != s:
+            break
+        t = _prev_token(text, s, lo)
+        if t is None:
+            break
+        s, e = t
+    return best
+
+
+def _strip_token(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s] in _OPEN:
+        s += 1
+    return s, e
+
+
+class _LawFound:
+    __slots__ = ("text", "start", "end", "ref", "old", "bracketed", "decree_of_same")
+
+    def __init__(self, text: str | None, start: int | None, end: int | None, ref: LawRef, old: bool = False,
+                 bracketed: bool = False, decree_of_same: str | None = None) -> None:
+        self.text, self.start, self.end, self.ref = text, start, end, ref
+        self.old, self.bracketed, self.decree_of_same = old, bracketed, decree_of_same
+
+
+def _find_law_before(reg: Registry, text: str, end: int, *, need_lawish: bool = True) -> _LawFound | None:
+    """The law name that ends right before `end` (an article anchor), if any."""
+    j = end
+    while j > 0 and text[j - 1] in " \t\u00a0\u3000":
+        j -= 1
+    if j > 0 and text[j - 1] in "」』":
+        k = text.rfind("「" if text[j - 1] == "」" else "『", max(0, j - 82), j - 1)
+        if k >= 0 and "\n" not in text[k:j]:
+            old = _old_before(text, k)
+            return _LawFound(text=text[k + 1 : j - 1], start=k, end=j, ref="named", old=old, bracketed=True)
+        return None
+    # one parenthetical between law name and article: 구 근로기준법(2007. 4. 11. ... 전의 것) 제30조
+    if j > 0 and text[j - 1] == ")":
+        k = text.rfind("(", max(0, j - 100), j - 1)
+        if k > 0 and ")" not in text[k : j - 1] and "\n" not in text[k:j]:
+            inner = _find_law_before(reg, text, k, need_lawish=True)
+            if inner is not None and inner.ref == "named":
+                return inner
+    lt = _prev_token(text, j, max(0, j - 110))
+    if lt is None:
+        return None
+    last = text[lt[0] : lt[1]].rstrip(_CLOSE_TRIM)
+    while last and last[0] in _OPEN:
+        last = last[1:]
+    last_e = lt[0] + len(text[lt[0] : lt[1]].rstrip(_CLOSE_TRIM))
+    # 같은 법 / 동법 (optionally 시행령)
+    decree = None
+    probe = last
+    prev_t = _prev_token(text, lt[0], max(0, j - 110))
+    prev_w = text[prev_t[0] : prev_t[1]] if prev_t else ""
+    if last in ("시행령", "시행규칙") and prev_t is not None:
+        decree, probe = last, prev_w
+        pp = _prev_token(text, prev_t[0], max(0, j - 110))
+        prev_w = text[pp[0] : pp[1]] if pp else ""
+    if probe in _SAME_LAW_1 or (prev_w, probe) in _SAME_LAW_2:
+        return _LawFound(text=None, start=None, end=None, ref="same_law", decree_of_same=decree)
+    # longest run of tokens ending at the last one that is a known name
+    best = None
+    st = _longest_known(reg, text, lt[0], last_e)
+    if st is not None:
+        best = (st, last_e)
+    else:
+        # particles glued to the name before the article: 형법상 제250조, 형법의 제250조
+        for suf in ("상의", "상", "의", "에서", "중"):
+            if last.endswith(suf) and len(last) > len(suf):
+                st = _longest_known(reg, text, lt[0], last_e - len(suf))
+                if st is not None:
+                    best = (st, last_e - len(suf))
+                    break
+    if best is None:
+        key_last = law_key(last)
+        if not key_last.endswith(_LAWISH_END) and not key_last.endswith("act"):
+            return None
+        if need_lawish and len(key_last) < 2:
+            return None
+        s = lt[0]
+        while s < last_e - 1 and text[s] in _OPEN:
+            s += 1
+        if key_last in ("법", "법률") or len(key_last) <= 3 or key_last.endswith(("특례법", "특별법", "기본법", "법률")):
+            # a multi-word name: extend back over name-like words
+            toks = _tokens_before(text, lt[0], limit=9)
+            for ts, te in reversed(toks):
+                w = text[ts:te]
+                if not _NAME_WORD.fullmatch(w):
+                    break
+                if w not in _NAME_CONNECTORS and w.endswith(_STOP_SUFFIX):
+                    break
+                s = ts
+        best = (s, last_e)
+    s, e = best
+    return _LawFound(text=text[s:e], start=s, end=e, ref="named", old=_old_before(text, s))
+
+
+def _old_before(text: str, s: int) -> bool:
+    t = text[max(0, s - 3) : s].rstrip()
+    return t.endswith("구") and (len(t) == 1 or not ("가" <= t[-2] <= "힣")) or t.endswith("舊")
+
+
+def _article_from(m: re.Match) -> str:
+    return article_no(m.group("num"), m.group("sub"))
+
+
+def extract_citations(text: str, reg: Registry | None = None) -> list[Citation]:
+    """All citations in `text`, in order of appearance (Korean, then English forms merged by position)."""
+    if not text:
+        return []
+    reg = reg or registry()
+    out: list[Citation] = []
+    used_law_spans: set[int] = set()
+    if "조" in text:
+        _extract_articles(reg, text, out, used_law_spans)
+    if "법" in text or "「" in text or "『" in text:
+        _extract_law_mentions(reg, text, out, used_law_spans)
+    if "Act" in text or "Article" in text or "Code" in text or "Constitution" in text or "Art." in text:
+        _extract_english(reg, text, out)
+    out.sort(key=lambda c: (c.start, c.end))
+    return out[:MAX_CITATIONS]
+
+
+def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[int]) -> None:
+    prev: Citation | None = None
+    resume = 0
+    for m in _anchors(text, 0):
+        if len(out) >= MAX_CITATIONS:
+            return
+        if m is None or m.start < resume:
+            continue
+        a_start = m.start
+        if m.same:
+            if prev is None or prev.article is None:
+                continue
+            law = _LawFound(text=prev.law_text, start=None, end=None, ref="same_law", old=prev.old_law)
+            first_article = prev.article
+            same_article = True
+        else:
+            law = _find_law_before(reg, text, a_start)
+            first_article = article_no(m.num, m.sub)
+            same_article = False
+            if not m.pfx and (law is None or law.ref != "named"):
+                continue  # "3조" without 제 and without a law name: not a citation (3조 원 ...)
+        if law is None:
+            if prev is not None and prev.law_text is not None and not any(
+                ch in _SENT_END for ch in text[prev.end : a_start]
+            ) and a_start - prev.end <= 60:
+                law = _LawFound(text=prev.law_text, start=None, end=None, ref="context", old=prev.old_law)
+            else:
+                law = _LawFound(text=None, start=None, end=None, ref="none")
+        elif law.ref == "same_law":
+            if prev is not None and prev.law_text is not None:
+                suffix = f" {law.decree_of_same}" if law.decree_of_same else ""
+                law = _LawFound(text=prev.law_text + suffix, start=None, end=None, ref="same_law", old=prev.old_law)
+            else:
+                law = _LawFound(text=None, start=None, end=None, ref="none")
+        if law.start is not None:
+            used.add(law.start)
+        refs, resume = _parse_run(text, m.end, first_article, a_start, same_article, prev)
+        for art, para, item, s, e, rng in refs:
+            start = s if law.start is None or s != a_start else min(s, law.start)
+            c = Citation.model_construct(
+                text=text[start:e], start=start, end=e, law_text=law.text, law_start=law.start, law_end=law.end,
+                law_ref=law.ref, article=art, paragraph=para, item=item, old_law=law.old, in_range=rng,
+                bracketed=law.bracketed, lang="ko",
+            )
+            out.append(c)
+            prev = c
+            if len(out) >= MAX_CITATIONS:
+                return
+
+
+def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool, prev: Citation | None):
+    """Paragraph/item after an article, then more refs joined by separators. Returns refs and end."""
+    refs: list[tuple[str, str | None, str | None, int, int, bool]] = []
+    para = item = None
+    if same_article and prev is not None:
+        para = prev.paragraph
+    cur_start, rng = start, False
+    while True:
+        mp = _PARA.match(text, pos)
+        if mp:
+            para = _para(mp)
+            item = None
+            pos = mp.end()
+        mi = _ITEM.match(text, pos)
+        if mi:
+            item = f"제{to_int(mi.group('n'))}호" + (f"의{to_int(mi.group('s'))}" if mi.group("s") else "")
+            pos = mi.end()
+            mk = _MOK.match(text, pos)
+            if mk:
+                pos = mk.end()
+        refs.append((article, para, item, cur_start, pos, rng))
+        after = pos
+        mt = _TITLE.match(text, after)
+        if mt:
+            after = mt.end()
+        ms = _SEP.match(text, after)
+        if not ms:
+            break
+        sep = ms.group("sep")
+        q = ms.end()
+        ma = _ART_ONLY.match(text, q)
+        if ma and (text.startswith("제", q) or ma.group("sub") or sep not in ("와", "과", "및", "에서")):
+            if sep in ("부터", "내지", "~", "∼", "〜"):
+                refs[-1] = refs[-1][:5] + (True,)
+                rng = True
+            else:
+                rng = False
+            article, para, item = _article_from(ma), None, None
+            cur_start, pos = q, ma.end()
+            mu = _UNTIL.match(text, pos)
+            if mu and rng:
+                pos2 = mu.end()
+                refs.append((article, None, None, cur_start, pos, True))
+                return refs, pos2
+            continue
+        mp = _PARA.match(text, q)
+        if mp and sep != "에서":
+            cur_start, rng = q, False
+            pos = q
+            item = None
+            continue
+        mi = _ITEM.match(text, q)
+        if mi and sep != "에서" and para is not None or (mi and item is not None and sep != "에서"):
+            cur_start, rng = q, False
+            pos = q
+            continue
+        break
+    return refs, pos
+
+
+def _para(mp: re.Match) -> str:
+    if mp.group("c"):
+        return f"제{CIRCLED[mp.group('c')]}항"
+    return f"제{to_int(mp.group('n') or mp.group('m'))}항"
+
+
+def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: set[int]) -> None:
+    taken = {(c.law_start, c.law_end) for c in out if c.law_start is not None}
+    taken_starts = {c.law_start for c in out if c.law_start is not None}
+    bracket_spans: list[tuple[int, int]] = []
+    for m in _BRACKET.finditer(text):
+        if len(out) >= MAX_CITATIONS:
+            return
+        bracket_spans.append((m.start(), m.end()))
+        if m.start() in taken_starts:
+            continue
+        inner = m.group(1)
+        key = law_key(inner)
+        if not (key.endswith(_LAWISH_END) or reg.is_known_key(key)):
+            continue
+        out.append(
+            Citation.model_construct(
+                text=m.group(0), start=m.start(), end=m.end(), law_text=inner, law_start=m.start(),
+                law_end=m.end(), bracketed=True, old_law=_old_before(text, m.start()),
+            )
+        )
+    law_spans = [(s, e) for s, e in taken if s is not None and e is not None]
+    seen = 0
+    for m in _LAW_WORD.finditer(text):
+        if len(out) >= MAX_CITATIONS or seen >= MAX_LAW_WORDS:
+            return
+        e = m.end()
+        if any(s <= m.start() < be for s, be in law_spans) or any(s <= m.start() < be for s, be in bracket_spans):
+            continue
+        seen += 1
+        f = _find_law_before(reg, text, e)
+        if f is None or f.ref != "named" or f.start is None:
+            continue
+        if (f.start, f.end) in taken or f.start in taken_starts:
+            continue
+        key = law_key(f.text or "")
+        if not reg.is_known_key(key) and not key.endswith(_STRONG_SUFFIX):
+            continue
+        if not reg.is_known_key(key) and len(key) > 40:
+            continue
+        taken.add((f.start, f.end))
+        out.append(
+            Citation.model_construct(
+                text=text[f.start : f.end], start=f.start, end=f.end, law_text=f.text, law_start=f.start,
+                law_end=f.end, old_law=f.old,
+            )
+        )
+
+
+def _en_name(reg: Registry, name: str) -> str | None:
+    """Longest prefix of an English phrase that is a known law name."""
+    words = name.split(" ")
+    for k in range(len(words), 0, -1):
+        cand = " ".join(words[:k]).rstrip(",.")
+        if reg.is_known_key(law_key(cand)):
+            return cand
+    return None
+
+
+def _en_name_suffix(reg: Registry, name: str) -> str | None:
+    words = name.split(" ")
+    for k in range(len(words)):
+        cand = " ".join(words[k:])
+        if reg.is_known_key(law_key(cand)):
+            return cand
+    return None
+
+
+def _extract_english(reg: Registry, text: str, out: list[Citation]) -> None:
+    spans: list[tuple[int, int]] = []
+    for m in _EN_NAME_ART.finditer(text):
+        nm = _en_name_suffix(reg, m.group("name"))
+        if nm is None:
+            continue
+        s = m.end("name") - len(nm)
+        out.append(
+            Citation.model_construct(
+                text=text[s : m.end()], start=s, end=m.end(), law_text=nm, law_start=s, law_end=m.end("name"),
+                article=article_no(m.group("num"), m.group("sub")), lang="en",
+            )
+        )
+        spans.append((s, m.end()))
+    for m in _EN_ARTICLE.finditer(text):
+        if len(out) >= MAX_CITATIONS:
+            return
+        if any(s <= m.start() < e for s, e in spans):
+            continue
+        raw = m.group("name")
+        law_text = None
+        end = m.end("num") if m.group("sub") is None else m.end("sub")
+        for g in ("para", "item", "item2"):
+            if m.group(g):
+                end = max(end, m.end(g) + (1 if g in ("para", "item") else 0))
+        if raw:
+            nm = _en_name(reg, raw)
+            if nm is None:
+                # unresolved: keep up to the first Act/Code word
+                mm = re.search(r"\b(Act|Code|Constitution)\b", raw)
+                nm = raw[: mm.end()] if mm else None
+            if nm:
+                law_text = nm
+                end = m.start("name") + len(nm)
+        para = f"제{int(m.group('para'))}항" if m.group("para") else None
+        it = m.group("item") or m.group("item2")
+        out.append(
+            Citation.model_construct(
+                text=text[m.start() : end], start=m.start(), end=end, law_text=law_text,
+                law_start=m.start("name") if law_text else None, law_end=end if law_text else None,
+                law_ref="named" if law_text else "none", article=article_no(m.group("num"), m.group("sub")),
+                paragraph=para, item=f"제{int(it)}호" if it else None, lang="en",
+            )
+        )
+        spans.append((m.start(), end))
+    for m in _EN_LAW.finditer(text):
+        if any(s <= m.start("name") < e or s < m.end("name") <= e for s, e in spans):
+            continue
+        nm = _en_name_suffix(reg, m.group("name"))
+        if nm is None:
+            continue
+        s = m.end("name") - len(nm)
+        out.append(Citation.model_construct(text=nm, start=s, end=m.end("name"), law_text=nm, law_start=s, law_end=m.end("name"), lang="en"))
+        spans.append((s, m.end("name")))

@@ -1,0 +1,275 @@
+"""Institutions, hotlines and procedures: registry, mentions in an answer, and their verdicts.
+
+A number counts as a hotline mention when it is a registry number, a foreign emergency number, or sits in
+hotline wording (전화, 상담, 신고, ☎ ...); "1120원", dates and article numbers are not numbers here.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel
+
+from statutes.models import Institution, Procedure
+from statutes.normalize import FULLWIDTH_DIGITS
+from statutes.regex_trie import trie_regex
+
+MAX_MENTIONS = 300
+PAIR_GAP = 16  # chars between a name and its number ("여성긴급전화(1366)", "자살예방상담전화는 109")
+
+FOREIGN_NUMBERS = {"911": "미국 등 북미 긴급전화", "988": "미국 자살·위기 상담전화", "999": "영국 긴급전화"}
+
+
+@dataclass(frozen=True)
+class InstitutionRegistry:
+    by_id: dict[str, Institution]
+    number_owners: dict[str, tuple[str, ...]]  # "1366" -> ids
+    alias_ids: dict[str, tuple[str, ...]]  # alias -> ids
+    name_re: re.Pattern[str]
+    procedures: dict[str, Procedure]
+    trigger_ids: dict[str, tuple[str, ...]]
+    trigger_re: re.Pattern[str]
+
+    def current_number(self, inst_id: str) -> str | None:
+        inst = self.by_id[inst_id]
+        if inst.status == "replaced" and inst.replaced_by:
+            inst = self.by_id[inst.replaced_by]
+        return inst.numbers[0] if inst.numbers else (inst.urls[0] if inst.urls else None)
+
+
+def _read(name: str) -> dict:
+    return json.loads(resources.files("statutes.data").joinpath(name).read_text(encoding="utf-8"))
+
+
+def _alternation(words: list[str]) -> str:
+    return trie_regex(set(words))
+
+
+@functools.cache
+def institution_registry() -> InstitutionRegistry:
+    doc = _read("institutions.json")
+    insts = [Institution.model_validate(x) for x in doc["institutions"]]
+    by_id = {i.id: i for i in insts}
+    owners: dict[str, list[str]] = {}
+    for i in insts:
+        for n in i.numbers:
+            owners.setdefault(n, []).append(i.id)
+    aliases: dict[str, list[str]] = {}
+    for i in insts:
+        for a in i.aliases:
+            aliases.setdefault(a, []).append(i.id)
+    for a, ids in doc.get("shared_aliases", {}).items():
+        for x in ids:
+            if x not in aliases.setdefault(a, []):
+                aliases[a].append(x)
+    name_re = re.compile(rf"(?:{_alternation(list(aliases))})(?![A-Za-z])")
+    procs = [Procedure.model_validate(p) for p in _read("procedures.json")["procedures"]]
+    triggers: dict[str, list[str]] = {}
+    for p in procs:
+        for t in p.triggers:
+            triggers.setdefault(t, []).append(p.id)
+    return InstitutionRegistry(
+        by_id=by_id,
+        number_owners={k: tuple(v) for k, v in owners.items()},
+        alias_ids={k: tuple(v) for k, v in aliases.items()},
+        name_re=name_re,
+        procedures={p.id: p for p in procs},
+        trigger_ids={k: tuple(v) for k, v in triggers.items()},
+        trigger_re=re.compile(_alternation(list(triggers))),
+    )
+
+
+_NUM_RE = re.compile(
+    r"(?<![0-9０-９\-./:,제#A-Za-z])#?(?P<n>0[0-9]{1,2}-[0-9]{3,4}-[0-9]{4}|1[0-9]{3}-[0-9]{4}|[0-9]{3,4})"
+    r"(?![0-9０-９\-]|[.,][0-9]|[ \t]?(?:원|년|월|일|명|개|건|세|시간|시|분|초|%|퍼센트|조|항|호|만|억|천|회|번째|위|층|차|쪽|"
+    r"kg|mg|ml|km|cm|달러|점|개월|주년|주|대|평|kcal|테러|사태|mm|g\b|m\b))"
+)
+_HOTLINE_CTX_BEFORE = re.compile(r"(전화|상담|신고|핫라인|헬프라인|콜센터|센터|☎|📞|번호|[Tt]el|TEL|연락)[^\n.]{0,8}$")
+_HOTLINE_CTX_AFTER = re.compile(r"^[ \t]?(번으로|번에|번\b|번\)|로 전화|으로 전화|에 전화|로 연락|으로 연락|번 전화)")
+
+
+class Mention(BaseModel):
+    kind: Literal["name", "number"]
+    text: str
+    start: int
+    end: int
+    ids: tuple[str, ...] = ()
+    number: str | None = None
+    foreign: bool = False
+
+
+class InstitutionFinding(BaseModel):
+    name: str
+    number: str | None = None
+    institution_id: str | None = None
+    verdict: Literal["valid", "outdated", "wrong_number", "unknown"]
+    start: int
+    end: int
+    current_number: str | None = None
+    status: str | None = None
+    note: str | None = None
+
+
+class ProcedureMention(BaseModel):
+    procedure_id: str
+    name: str
+    trigger: str
+    start: int
+    end: int
+
+
+def find_mentions(text: str, reg: InstitutionRegistry | None = None) -> list[Mention]:
+    """Institution names and hotline numbers in `text`, in order."""
+    reg = reg or institution_registry()
+    out: list[Mention] = []
+    for m in reg.name_re.finditer(text):
+        out.append(Mention.model_construct(kind="name", text=m.group(0), start=m.start(), end=m.end(), ids=reg.alias_ids[m.group(0)]))
+        if len(out) >= MAX_MENTIONS:
+            break
+    if any(ch.isdigit() for ch in text[:20000]) or len(text) > 20000:
+        count = 0
+        for m in _NUM_RE.finditer(text):
+            n = m.group("n").translate(FULLWIDTH_DIGITS)
+            owners = reg.number_owners.get(n, ())
+            foreign = n in FOREIGN_NUMBERS
+            if not owners and not foreign and not any(0 <= m.start() - nm.end <= 3 for nm in out[-3:]):
+                before = text[max(0, m.start() - 14) : m.start()]
+                after = text[m.end() : m.end() + 8]
+                if not (_HOTLINE_CTX_BEFORE.search(before) or _HOTLINE_CTX_AFTER.match(after)):
+                    continue
+                if len(n) == 4 and n[:2] in ("19", "20") and "년" in after[:2]:
+                    continue
+            out.append(Mention.model_construct(kind="number", text=m.group(0), start=m.start("n"), end=m.end(), ids=owners, number=n,
+                               foreign=foreign))
+            count += 1
+            if count >= MAX_MENTIONS:
+                break
+    out.sort(key=lambda x: x.start)
+    # a name right before another name qualifies it ("보건복지부 자살예방 상담전화"): keep the specific one
+    names = [x for x in out if x.kind == "name"]
+    drop = {id(a) for a, b in zip(names, names[1:], strict=False) if 0 <= b.start - a.end <= 2}
+    if drop:
+        out = [x for x in out if id(x) not in drop]
+        names = [x for x in names if id(x) not in drop]
+    # a number inside a name match ("국민콜110") is part of the name
+    return [x for x in out if x.kind == "name" or not any(nm.start <= x.start < nm.end for nm in names)]
+
+
+def _inst_name(reg: InstitutionRegistry, ids: tuple[str, ...]) -> str:
+    return reg.by_id[ids[0]].name if ids else ""
+
+
+def assess_mentions(text: str, mentions: list[Mention], reg: InstitutionRegistry | None = None) -> list[InstitutionFinding]:
+    """Pair names with numbers and give each institution mention a verdict."""
+    reg = reg or institution_registry()
+    names = [m for m in mentions if m.kind == "name"]
+    nums = [m for m in mentions if m.kind == "number" and not m.foreign]
+    paired_names: set[int] = set()
+    out: list[InstitutionFinding] = []
+    for nm in nums:
+        partner = None
+        for cand in reversed(names):
+            if cand.end <= nm.start:
+                gap = text[cand.end : nm.start]
+                if nm.start - cand.end <= PAIR_GAP and not any(ch in ".!?\n" for ch in gap) and not any(
+                    o.start >= cand.end and o.end <= nm.start for o in nums
+                ) and id(cand) not in paired_names:
+                    partner = cand
+                break
+        if partner is None:
+            for cand in names:
+                if cand.start >= nm.end:
+                    if cand.start - nm.end <= 3 and id(cand) not in paired_names:
+                        partner = cand
+                    break
+        out.append(_assess_number(reg, nm, partner))
+        if partner is not None:
+            paired_names.add(id(partner))
+    for nm in names:
+        if id(nm) in paired_names:
+            continue
+        iid = nm.ids[0]
+        inst = reg.by_id[iid]
+        if inst.status == "replaced":
+            out.append(InstitutionFinding.model_construct(
+                name=inst.name, institution_id=iid, verdict="outdated", start=nm.start, end=nm.end,
+                current_number=reg.current_number(iid), status=inst.status, note=f"{inst.status_text}",
+            ))
+        else:
+            out.append(InstitutionFinding.model_construct(
+                name=inst.name, institution_id=iid, verdict="valid", start=nm.start, end=nm.end, status=inst.status,
+                note=None if inst.status == "active" else f"기관 현황 미확인: {inst.status_text}",
+            ))
+    out.sort(key=lambda f: f.start)
+    return out
+
+
+def _assess_number(reg: InstitutionRegistry, nm: Mention, partner: Mention | None) -> InstitutionFinding:
+    owners = nm.ids
+    start = min(nm.start, partner.start) if partner else nm.start
+    end = max(nm.end, partner.end) if partner else nm.end
+    if partner is None:
+        if not owners:
+            return InstitutionFinding.model_construct(name=nm.text, number=nm.number, verdict="unknown", start=start, end=end,
+                                      note="등록되지 않은 전화번호입니다(확인 필요)")
+        iid = owners[0]
+        inst = reg.by_id[iid]
+        if inst.status == "replaced":
+            return InstitutionFinding.model_construct(
+                name=inst.name, number=nm.number, institution_id=iid, verdict="outdated", start=start, end=end,
+                current_number=reg.current_number(iid), status=inst.status,
+                note=f"폐지된 번호입니다: {inst.status_text}",
+            )
+        return InstitutionFinding.model_construct(name=inst.name, number=nm.number, institution_id=iid, verdict="valid", start=start,
+                                  end=end, status=inst.status,
+                                  note=None if inst.status == "active" else f"현황 미확인: {inst.status_text}")
+    named = partner.ids
+    hit = [i for i in owners if i in named]
+    if hit:
+        inst = reg.by_id[hit[0]]
+        if inst.status == "replaced":
+            return InstitutionFinding.model_construct(name=inst.name, number=nm.number, institution_id=inst.id, verdict="outdated",
+                                      start=start, end=end, current_number=reg.current_number(inst.id),
+                                      status=inst.status, note=inst.status_text)
+        return InstitutionFinding.model_construct(name=inst.name, number=nm.number, institution_id=inst.id, verdict="valid",
+                                  start=start, end=end, status=inst.status)
+    # the number belongs to a retired line that the named institution replaced (1393 -> 109)
+    for o in owners:
+        oi = reg.by_id[o]
+        if oi.status == "replaced" and oi.replaced_by in named:
+            cur = reg.by_id[oi.replaced_by]
+            return InstitutionFinding.model_construct(
+                name=cur.name, number=nm.number, institution_id=cur.id, verdict="outdated", start=start, end=end,
+                current_number=reg.current_number(cur.id), status=oi.status,
+                note=f"{nm.number}은(는) {oi.replaced_since}에 {reg.current_number(cur.id)}(으)로 바뀐 번호입니다",
+            )
+    inst = reg.by_id[named[0]]
+    cur = reg.current_number(inst.id)
+    owner_txt = f" ({_inst_name(reg, owners)}의 번호)" if owners else ""
+    return InstitutionFinding.model_construct(
+        name=inst.name, number=nm.number, institution_id=inst.id, verdict="wrong_number", start=start, end=end,
+        current_number=cur, status=inst.status,
+        note=f"{inst.name}의 번호는 {cur}입니다; {nm.number}{owner_txt}은(는) 맞지 않습니다",
+    )
+
+
+def find_procedures(text: str, reg: InstitutionRegistry | None = None) -> list[ProcedureMention]:
+    """First mention of each procedure's trigger phrases."""
+    reg = reg or institution_registry()
+    seen: set[str] = set()
+    out: list[ProcedureMention] = []
+    for m in reg.trigger_re.finditer(text):
+        for pid in reg.trigger_ids[m.group(0)]:
+            if pid in seen:
+                continue
+            seen.add(pid)
+            p = reg.procedures[pid]
+            out.append(ProcedureMention.model_construct(procedure_id=pid, name=p.name, trigger=m.group(0), start=m.start(), end=m.end()))
+        if len(seen) >= len(reg.procedures):
+            break
+    return out

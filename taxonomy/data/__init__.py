@@ -1,0 +1,1 @@
+"""Package data: taxonomy.json and policies/ (a package so the JSON ships in wheels)."""

@@ -1,0 +1,1 @@
+"""Package data: one safe-response policy per category."""
