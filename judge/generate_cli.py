@@ -1,0 +1,275 @@
+"""`kcc generate …`: a thin click layer over judge.generate (stdout: JSON summary; stderr: estimate, progress)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from db import Store
+from db.config import settings as kcc_settings
+
+T = TypeVar("T")
+
+EXIT_OK, EXIT_FAILED_ITEMS, EXIT_USAGE, EXIT_BUDGET, EXIT_PENDING, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+
+_err = Console(stderr=True, highlight=False)
+
+
+def _csv(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _db_path(db: str | None) -> str:
+    return db or kcc_settings().db
+
+
+def _run(make: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine; Ctrl-C and SIGTERM cancel it cleanly (finished items stay committed)."""
+
+    async def main() -> T:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        assert task is not None
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, task.cancel)
+            except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
+                pass
+        return await make()
+
+    try:
+        return asyncio.run(main())
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        _err.print("interrupted: finished items are saved; run the same command again to resume", markup=False)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+class _Bar:
+    """A rich progress bar on stderr, fed by the pipeline's on_progress callback."""
+
+    def __init__(self, label: str, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.progress = Progress(
+            TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=_err,
+            transient=False, disable=not enabled,
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> _Bar:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.task is None:
+            self.task = self.progress.add_task("run", total=total)
+        self.progress.update(self.task, completed=done, total=total)
+
+
+def _estimate_printer(est: Any) -> None:
+    _err.print(est.line(), markup=False)
+
+
+def _emit(summary: Any) -> None:
+    click.echo(json.dumps(summary.model_dump(mode="json"), ensure_ascii=False, indent=2))
+
+
+def _exit_code(summary: Any) -> int:
+    if summary.reason == "budget":
+        return EXIT_BUDGET
+    if summary.failed:
+        return EXIT_FAILED_ITEMS
+    return EXIT_OK
+
+
+common_options = [
+    click.option("--db", "db", type=click.Path(dir_okay=False), default=None, help="SQLite store (default: config db)."),
+    click.option("--no-cache", is_flag=True, help="Call the models even when a cached reply exists."),
+    click.option("--budget", "budget", type=float, default=None, help="Stop cleanly before spending more USD."),
+    click.option("--concurrency", type=int, default=None, help="Concurrent requests per provider (overrides config)."),
+    click.option("--max-tokens", type=int, default=None, help="Completion token limit per call."),
+    click.option("--temperature", type=float, default=None, help="Sampling temperature."),
+    click.option("--quiet", is_flag=True, help="No progress bar."),
+]
+
+
+def _with_common(f: Callable[..., Any]) -> Callable[..., Any]:
+    for opt in reversed(common_options):
+        f = opt(f)
+    return f
+
+
+@click.group(
+    "generate",
+    help="""Generate seeds and candidate answers with LLMs (resumable, cached, cost-aware).
+
+\b
+Exit codes:
+  0  every item generated (or nothing left to do; batch submitted)
+  1  some items failed (each is logged in the run with its reason)
+  2  usage error (bad model string, unknown category, batch not supported)
+  3  stopped by --budget (run status cancelled, reason budget)
+  4  collect: some batch jobs are still running
+  130 interrupted (Ctrl-C / SIGTERM): finished items are saved, re-run to resume
+""",
+)
+def generate_group() -> None:
+    pass
+
+
+def _seed_cfg(model, per_subcategory, styles, categories, subcategories, no_cache, budget, concurrency,
+              max_tokens, temperature):
+    from judge.generate import SeedGenConfig
+
+    data: dict[str, Any] = dict(
+        model=model, per_subcategory=per_subcategory, styles=_csv(styles) or ["direct"],
+        categories=_csv(categories), subcategories=_csv(subcategories), no_cache=no_cache, budget_usd=budget,
+        concurrency=concurrency,
+    )
+    if max_tokens is not None:
+        data["max_tokens"] = max_tokens
+    if temperature is not None:
+        data["temperature"] = temperature
+    return SeedGenConfig(**data)
+
+
+def _cand_cfg(models, baseline, category, limit, source, no_cache, budget, concurrency, max_tokens, temperature):
+    from judge.generate import CandidateGenConfig
+
+    data: dict[str, Any] = dict(
+        models=_csv(models) or [], baseline=baseline, categories=[c for v in category for c in _csv(v) or []] or None,
+        limit=limit, source=source, no_cache=no_cache, budget_usd=budget, concurrency=concurrency,
+    )
+    if max_tokens is not None:
+        data["max_tokens"] = max_tokens
+    if temperature is not None:
+        data["temperature"] = temperature
+    return CandidateGenConfig(**data)
+
+
+@generate_group.command("seeds")
+@click.option("--model", "-m", required=True, help="Generator model, e.g. openai:gpt-4o-mini.")
+@click.option("--per-subcategory", "-n", type=int, default=5, show_default=True, help="Seeds per subcategory and style.")
+@click.option("--styles", default="direct", show_default=True, help="Comma list: direct,roleplay,hypothetical,emotional,slang.")
+@click.option("--categories", default=None, help="Comma list of category ids (default: all).")
+@click.option("--subcategories", default=None, help="Comma list of subcategory ids (default: all).")
+@_with_common
+def seeds_cmd(model, per_subcategory, styles, categories, subcategories, db, no_cache, budget, concurrency,
+              max_tokens, temperature, quiet):
+    """Expand taxonomy subcategories into Korean seed prompts (near-duplicates removed)."""
+    from judge.generate import generate_seeds
+
+    try:
+        cfg = _seed_cfg(model, per_subcategory, styles, categories, subcategories, no_cache, budget, concurrency,
+                        max_tokens, temperature)
+        with Store(_db_path(db)) as store, _Bar("seeds", enabled=not quiet) as bar:
+            summary = _run(lambda: generate_seeds(store, cfg, on_progress=bar, on_estimate=_estimate_printer))
+    except (ValueError, KeyError) as e:
+        raise click.UsageError(str(e)) from e
+    _emit(summary)
+    sys.exit(_exit_code(summary))
+
+
+@generate_group.command("candidates")
+@click.option("--models", required=True, help="Comma list of model strings; each answers every seed.")
+@click.option("--baseline", is_flag=True, help="Also answer without the policy system prompt.")
+@click.option("--category", multiple=True, help="Only seeds of this category (repeat or comma list).")
+@click.option("--limit", type=int, default=None, help="At most this many seeds.")
+@click.option("--source", default=None, help="Only seeds of this source (import, generated, eval).")
+@click.option("--batch", "use_batch", is_flag=True, help="Submit as provider batch jobs; then run `collect`.")
+@_with_common
+def candidates_cmd(models, baseline, category, limit, source, use_batch, db, no_cache, budget, concurrency,
+                   max_tokens, temperature, quiet):
+    """Have each model answer each seed under the category policy (the candidates the judge ranks)."""
+    from judge.generate import generate_candidates, submit_candidates_batch
+
+    try:
+        cfg = _cand_cfg(models, baseline, category, limit, source, no_cache, budget, concurrency, max_tokens,
+                        temperature)
+        with Store(_db_path(db)) as store:
+            if use_batch:
+                summary = _run(lambda: submit_candidates_batch(store, cfg, on_estimate=_estimate_printer))
+            else:
+                with _Bar("candidates", enabled=not quiet) as bar:
+                    summary = _run(
+                        lambda: generate_candidates(store, cfg, on_progress=bar, on_estimate=_estimate_printer)
+                    )
+    except (ValueError, KeyError) as e:
+        raise click.UsageError(str(e)) from e
+    _emit(summary)
+    sys.exit(_exit_code(summary))
+
+
+@generate_group.command("collect")
+@click.option("--db", "db", type=click.Path(dir_okay=False), default=None, help="SQLite store (default: config db).")
+@click.option("--run", "run_id", default=None, help="Only the batch jobs of this run.")
+@click.option("--wait", is_flag=True, help="Keep polling until every job has ended.")
+@click.option("--poll-interval", type=float, default=30.0, show_default=True, help="Seconds between polls.")
+@click.option("--timeout", type=float, default=None, help="Give up waiting after this many seconds.")
+def collect_cmd(db, run_id, wait, poll_interval, timeout):
+    """Poll submitted batch jobs and store the answers of those that ended (safe to repeat)."""
+    from judge.generate import collect_batches
+
+    with Store(_db_path(db)) as store:
+        out = _run(lambda: collect_batches(store, run_id=run_id, wait=wait, poll_interval_s=poll_interval,
+                                           timeout_s=timeout))
+    click.echo(json.dumps(out.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    if out.still_running:
+        sys.exit(EXIT_PENDING)
+    sys.exit(EXIT_FAILED_ITEMS if out.failed else EXIT_OK)
+
+
+@generate_group.command("estimate")
+@click.argument("stage", type=click.Choice(["seeds", "candidates"]))
+@click.option("--model", "-m", default=None, help="seeds: generator model.")
+@click.option("--models", default=None, help="candidates: comma list of models.")
+@click.option("--per-subcategory", "-n", type=int, default=5, show_default=True)
+@click.option("--styles", default="direct", show_default=True)
+@click.option("--categories", default=None)
+@click.option("--subcategories", default=None)
+@click.option("--baseline", is_flag=True)
+@click.option("--category", multiple=True)
+@click.option("--limit", type=int, default=None)
+@click.option("--source", default=None)
+@click.option("--db", "db", type=click.Path(dir_okay=False), default=None)
+@click.option("--max-tokens", type=int, default=None)
+@click.option("--temperature", type=float, default=None)
+def estimate_cmd(stage, model, models, per_subcategory, styles, categories, subcategories, baseline, category,
+                 limit, source, db, max_tokens, temperature):
+    """Print the calls, tokens and USD a run would take (JSON on stdout); makes no calls."""
+    from judge.generate import estimate_candidates, estimate_seeds
+
+    try:
+        with Store(_db_path(db)) as store:
+            if stage == "seeds":
+                if not model:
+                    raise click.UsageError("estimate seeds needs --model")
+                cfg = _seed_cfg(model, per_subcategory, styles, categories, subcategories, False, None, None,
+                                max_tokens, temperature)
+                est = estimate_seeds(store, cfg)
+            else:
+                if not models:
+                    raise click.UsageError("estimate candidates needs --models")
+                ccfg = _cand_cfg(models, baseline, category, limit, source, False, None, None, max_tokens,
+                                 temperature)
+                est = estimate_candidates(store, ccfg)
+    except (ValueError, KeyError) as e:
+        raise click.UsageError(str(e)) from e
+    _err.print(est.line(), markup=False)
+    click.echo(json.dumps(est.model_dump(mode="json"), ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    generate_group()

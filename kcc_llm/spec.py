@@ -1,0 +1,64 @@
+"""One model-string format for every provider: `openai:gpt-…`, `anthropic:claude-…`, `compat:URL#name`, `local:/path`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import BaseModel
+
+ProviderKind = Literal["openai", "openai-responses", "anthropic", "compat", "local"]
+
+FORMATS = (
+    "openai:<model> (chat completions), openai-responses:<model>, anthropic:<model>, "
+    "compat:<base-url>#<model> (vLLM/Ollama/llama.cpp/SGLang), local:<model folder>"
+)
+
+
+class ModelSpec(BaseModel, frozen=True):
+    """A parsed model string. `name` is what the API receives (or the local folder)."""
+
+    raw: str
+    kind: ProviderKind
+    name: str
+    base_url: str | None = None
+
+    @property
+    def provider(self) -> str:
+        """Provider label stored with calls and candidates."""
+        return self.kind
+
+    @property
+    def limit_key(self) -> str:
+        """Key of the concurrency/rate limiter: one per account or server, not per model."""
+        if self.kind in ("openai", "openai-responses"):
+            return "openai"
+        if self.kind == "compat":
+            return f"compat:{urlparse(self.base_url or '').netloc}"
+        return self.kind
+
+    @property
+    def limit_family(self) -> str:
+        """Settings key for limits when no exact `limit_key` entry exists."""
+        return "openai" if self.kind == "openai-responses" else self.kind
+
+
+@lru_cache(maxsize=1024)
+def parse_model_spec(s: str) -> ModelSpec:
+    """Parse a model string; raises ValueError naming the accepted formats."""
+    s = s.strip()
+    prefix, sep, rest = s.partition(":")
+    if not sep or not rest:
+        raise ValueError(f"model {s!r}: expected a provider prefix; formats: {FORMATS}")
+    if prefix in ("openai", "openai-responses", "anthropic"):
+        return ModelSpec(raw=s, kind=prefix, name=rest)
+    if prefix == "compat":
+        url, hash_, name = rest.partition("#")
+        parsed = urlparse(url)
+        if not hash_ or not name or parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(f"model {s!r}: compat models are written compat:http://host:port/v1#model-name")
+        return ModelSpec(raw=s, kind="compat", name=name, base_url=url.rstrip("/"))
+    if prefix == "local":
+        return ModelSpec(raw=s, kind="local", name=rest)
+    raise ValueError(f"model {s!r}: unknown provider {prefix!r}; formats: {FORMATS}")
