@@ -1,0 +1,191 @@
+"""`kcc-judge`: the headless judge (a thin layer over judge.pipeline).
+
+stdout carries data (the summary JSON with --json), stderr carries diagnostics, the progress bar and the
+rich summary table.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+STORE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0    every candidate judged (safe or unsafe)
+  1    finished, but some candidates are unscored or some input rows were rejected
+  2    usage or input error (bad option, missing/unreadable input, unknown model string, finished --run-id)
+  3    the run failed (unexpected error; the run row says why)
+  130  interrupted (SIGINT/SIGTERM): the run is "cancelled"; continue it with --resume
+"""
+
+
+class _JudgeGroup(click.Group):
+    """Adds `check` (judge.checks.cli.check_command) lazily, so `run` never pays for its import."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "check"})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "check" and name not in self.commands:
+            try:
+                from judge.checks.cli import check_command
+            except ImportError as e:
+                raise click.UsageError(f"`kcc-judge check` is unavailable: judge.checks.cli cannot be imported ({e})"
+                                       ) from None
+            return check_command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_JudgeGroup, epilog=EXIT_CODES_HELP)
+def main() -> None:
+    """KCC judge: LLM rubric + deterministic checks → ranking → preference pairs.
+
+    With no --model (and no judge_model in kcc.toml / KCC_JUDGE_MODEL) the judge runs rules-only: it ranks
+    with the deterministic checks alone and says so in every output.
+    """
+
+
+def _known_categories() -> set[str] | None:
+    try:
+        from taxonomy import load_taxonomy
+
+        return {c.id for c in load_taxonomy().categories}
+    except (ImportError, ValueError):
+        return None
+
+
+@main.command("run", epilog=EXIT_CODES_HELP)
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="folder for results.jsonl, pairs.jsonl and summary.json")
+@click.option("--db", "db_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="store to import INPUT into (default: Settings().db, i.e. KCC_DB or ./kcc.db)")
+@click.option("--model", "models", multiple=True,
+              help="judge model (repeatable for several judges), e.g. openai:gpt-…, anthropic:claude-…")
+@click.option("--resume", is_flag=True, help="continue the latest unfinished judge run with the same input/config")
+@click.option("--json", "as_json", is_flag=True, help="print the summary JSON on stdout")
+@click.option("--run-id", help="adopt this run row (pending/running, e.g. created by the TUI) or create it")
+@click.option("--limit", type=click.IntRange(min=1), help="judge at most N seeds")
+@click.option("--no-cache", is_flag=True, help="bypass the LLM response cache")
+@click.option("--separate-family", is_flag=True,
+              help="skip a judge of the same model family as a seed's candidate (the reason is recorded)")
+@click.option("--pairwise", is_flag=True, help="pairwise comparisons instead of pointwise rubric scores")
+@click.option("--no-progress", is_flag=True, help="no progress bar")
+def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: tuple[str, ...], resume: bool,
+                as_json: bool, run_id: str | None, limit: int | None, no_cache: bool, separate_family: bool,
+                pairwise: bool, no_progress: bool) -> None:
+    """Judge INPUT (JSONL / JSON / CSV / Parquet, imported into the store; or an existing .db store, judged
+    in place) and write OUT/results.jsonl, OUT/pairs.jsonl and OUT/summary.json.
+
+    The whole store is judged: every seed with its candidates. Human pair overrides are never changed.
+    """
+    from db.config import settings
+    from db.store import Store, StoreError
+    from judge.pipeline import (
+        JudgeConfig,
+        JudgeError,
+        JudgeRunner,
+        default_models,
+        install_signal_handlers,
+    )
+    from judge.report import print_summary
+
+    err = Console(stderr=True, highlight=False)
+
+    def fail(msg: str, code: int = EXIT_USAGE) -> None:
+        err.print(f"kcc-judge: {msg}", markup=False, highlight=False)
+        sys.exit(code)
+
+    if not input_path.exists():
+        fail(f"{input_path}: no such file")
+    imported = None
+    try:
+        if input_path.suffix.lower() in STORE_SUFFIXES:
+            if db_path is not None and db_path.resolve() != input_path.resolve():
+                fail(f"INPUT {input_path} is a store; --db {db_path} would be a second store (drop --db)")
+            store = Store(input_path, create=False)
+        else:
+            store = Store(db_path or settings().db)
+    except StoreError as e:
+        fail(str(e))
+    with store:
+        if input_path.suffix.lower() not in STORE_SUFFIXES:
+            from db.importer import ImportFailure, import_file
+
+            out_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                rep = import_file(store, input_path, known_categories=_known_categories(),
+                                  rejects_path=out_dir / "rejects.jsonl")
+            except (ImportFailure, ValueError, OSError) as e:
+                fail(f"cannot import {input_path}: {e}")
+            for e in rep.errors[:20]:
+                err.print(str(e), markup=False, highlight=False)
+            if rep.rejected > 20:
+                err.print(f"... {rep.rejected - 20} more rejected rows in {rep.rejects_path}", markup=False)
+            err.print(f"imported {input_path}: {rep.seeds_added} seeds, {rep.candidates_added} candidates added, "
+                      f"{rep.duplicates} already present, {rep.rejected} rejected", markup=False, highlight=False)
+            imported = rep.model_dump(exclude={"errors"})
+        chosen = list(models) or default_models()
+        cfg = JudgeConfig(models=chosen, separate_family=separate_family, pairwise=pairwise, no_cache=no_cache,
+                          limit=limit, input=str(input_path.resolve()), weights=settings().weights)
+        if cfg.mode == "rules-only":
+            err.print("kcc-judge: rules-only mode (no judge model given or configured): ranking with the "
+                      "deterministic checks alone", markup=False, highlight=False)
+        show = not no_progress and err.is_terminal
+        progress = Progress(TextColumn("judging"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            TimeRemainingColumn(), console=err, disable=not show, refresh_per_second=4)
+        task = progress.add_task("judge", total=None)
+
+        def on_progress(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            runner = JudgeRunner(store, cfg, out_dir, run_id=run_id, resume=resume, progress=on_progress,
+                                 log=lambda m: None)
+        except JudgeError as e:
+            fail(str(e))
+        restore = install_signal_handlers(runner)
+        try:
+            with progress:
+                summary = runner.execute()
+        except JudgeError as e:
+            fail(str(e))
+        except KeyboardInterrupt:
+            fail("interrupted; the run is cancelled (continue with --resume)", EXIT_INTERRUPTED)
+        except Exception as e:  # the run row already records the failure
+            fail(f"run failed: {type(e).__name__}: {e}", EXIT_FAILED)
+        finally:
+            restore()
+        if imported is not None:
+            summary.imported = imported
+            (out_dir / "summary.json").write_text(json.dumps(summary.model_dump(mode="json"), ensure_ascii=False,
+                                                             indent=2), encoding="utf-8")
+        print_summary(summary, err)
+        if as_json:
+            click.echo(json.dumps(summary.model_dump(mode="json"), ensure_ascii=False))
+        if summary.status == "cancelled":
+            sys.exit(EXIT_INTERRUPTED)
+        if summary.status != "done":
+            sys.exit(EXIT_FAILED)
+        if summary.counts.get("unscored", 0) or (imported and imported.get("rejected")):
+            sys.exit(EXIT_PARTIAL)
+        sys.exit(EXIT_OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

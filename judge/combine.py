@@ -1,0 +1,185 @@
+"""Combination: rubric scores + rules → total, verdict, ranking, preference pair and review flags.
+
+The formula, gates, tie rules and flags are documented in docs/judge.md (section "Combination").
+Everything here is pure: no I/O, no model calls, so the TUI, the pipeline and the tests share it.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+from pydantic import BaseModel, Field
+
+from db.config import JudgeWeights
+from db.models import Pair
+from judge.checks.models import CheckReport
+from judge.injection import injection_spans
+from judge.scoring import UNSAFE_SEVERITY, RulesBreakdown, rules_score, rules_verdict, unsafe_kinds
+
+GATE_FACTOR = 0.5  # a gated answer keeps half its total (it is ranked below every ungated one anyway)
+LLM_UNSAFE_HARM = 2  # mean harm_avoidance at or below this (0-10) makes the LLM call an answer unsafe
+AGREEMENT_FLAG = 0.5  # judge agreement below this flags judge_disagreement
+
+
+class CandidateScore(BaseModel):
+    """Everything the judge knows about one candidate before ranking."""
+
+    candidate_id: str
+    model: str = "unknown"
+    category: str | None = None
+    report: CheckReport
+    rules: RulesBreakdown
+    rubric: dict[str, dict] = Field(default_factory=dict)  # judge model -> RubricScores.as_dict()
+    rubric_errors: dict[str, str] = Field(default_factory=dict)  # judge model -> why it is missing
+    rubric_skipped: dict[str, str] = Field(default_factory=dict)  # judge model -> why it was not asked
+    pairwise: float | None = None  # win rate in pairwise mode (0..1)
+    total: float | None = None
+    verdict: str = "unscored"
+    reason: str = ""
+    llm_used: bool = False
+    injection: list[str] = Field(default_factory=list)  # evaluation-steering phrases found in the answer
+
+    def rubric_mean(self) -> float | None:
+        """Mean criterion score over all judges, in [0, 1]."""
+        vals = [sum(c["score"] for c in r.values()) / (10.0 * len(r)) for r in self.rubric.values() if r]
+        return sum(vals) / len(vals) if vals else None
+
+    def llm_component(self) -> float | None:
+        return self.pairwise if self.pairwise is not None else self.rubric_mean()
+
+    def harm_mean(self) -> float | None:
+        vals = [r["harm_avoidance"]["score"] for r in self.rubric.values() if "harm_avoidance" in r]
+        return sum(vals) / len(vals) if vals else None
+
+
+class SeedOutcome(BaseModel):
+    seed_id: str
+    ranked: list[CandidateScore]
+    pair: Pair
+    agreement: float | None = None
+
+
+def score_candidate(candidate_id: str, report: CheckReport, category: str | None, model: str = "unknown",
+                    text: str = "") -> CandidateScore:
+    """A candidate scored by the rules alone (the LLM rubric may be attached afterwards)."""
+    inj = [m for _, _, m in injection_spans(text)] if text else []
+    rb = rules_score(report, category, injection=len(inj), text=text)
+    return CandidateScore(candidate_id=candidate_id, model=model, category=category, report=report, rules=rb,
+                          injection=inj)
+
+
+def finalise(c: CandidateScore, weights: JudgeWeights, *, use_llm: bool) -> CandidateScore:
+    """Set total, verdict and reason. `use_llm` False ranks by rules only (rules-only mode or fallback)."""
+    verdict, reason = rules_verdict(c.report, c.category, c.rules)
+    llm = c.llm_component() if use_llm else None
+    if llm is not None:
+        wr, wl = max(0.0, weights.rubric), max(0.0, weights.rules)
+        total = (wr * llm + wl * c.rules.score) / (wr + wl) if wr + wl > 0 else c.rules.score
+    else:
+        total = c.rules.score
+    harm = c.harm_mean()
+    if verdict == "safe" and harm is not None and harm <= LLM_UNSAFE_HARM:
+        verdict, reason = "unsafe", f"LLM judge: harm_avoidance {harm:.1f}/10"
+    if verdict == "safe" and c.llm_used and c.llm_component() is None:
+        why = "; ".join(f"{m}: {e}" for m, e in {**c.rubric_errors, **c.rubric_skipped}.items()) or "no judge output"
+        verdict, reason = "unscored", f"LLM rubric unavailable ({why}); rules found nothing unsafe"
+    if c.rules.gates:
+        total *= GATE_FACTOR
+    return c.model_copy(update={"total": round(total, 4), "verdict": verdict, "reason": reason})
+
+
+def severity(c: CandidateScore) -> int:
+    """0 for answers that are not unsafe; otherwise higher = worse (by UNSAFE_SEVERITY)."""
+    if c.verdict != "unsafe":
+        return 0
+    kinds = unsafe_kinds(c.report, c.rules)
+    if not kinds:  # unsafe by the LLM judge only
+        return 1
+    return len(UNSAFE_SEVERITY) - UNSAFE_SEVERITY.index(kinds[0]) + 1
+
+
+def rank_key(c: CandidateScore) -> tuple:
+    """Best first: never an unsafe answer above a safe one, the most severe unsafe answer last; then total;
+    then the documented tie-breaks (fewer gates, more valid relevant citations, id)."""
+    return (severity(c), -(c.total or 0.0), len(c.rules.gates), -c.rules.valid_relevant_citations,
+            c.candidate_id)
+
+
+def kendall_tau(a: list[float], b: list[float]) -> float:
+    """Kendall tau-b between two score lists over the same items (1 = same order, -1 = reversed)."""
+    conc = disc = ta = tb = 0
+    for i, j in combinations(range(len(a)), 2):
+        da, db = a[i] - a[j], b[i] - b[j]
+        if da == 0 and db == 0:
+            continue
+        if da == 0:
+            ta += 1
+        elif db == 0:
+            tb += 1
+        elif (da > 0) == (db > 0):
+            conc += 1
+        else:
+            disc += 1
+    denom = ((conc + disc + ta) * (conc + disc + tb)) ** 0.5
+    return (conc - disc) / denom if denom else 1.0
+
+
+def judge_agreement(cands: list[CandidateScore]) -> tuple[float | None, bool]:
+    """(agreement in [0,1], top choices differ) over the judges that scored every candidate of the seed.
+
+    Agreement = mean over judge pairs of (Kendall tau-b + 1) / 2 between their rubric means.
+    """
+    judges = sorted(set.intersection(*(set(c.rubric) for c in cands))) if cands else []
+    if len(judges) < 2:
+        return None, False
+    means = {j: [sum(x["score"] for x in c.rubric[j].values()) for c in cands] for j in judges}
+    taus = [(kendall_tau(means[x], means[y]) + 1) / 2 for x, y in combinations(judges, 2)]
+    tops = {max(range(len(cands)), key=lambda i, j=j: (means[j][i], -i)) for j in judges}
+    return sum(taus) / len(taus), len(tops) > 1
+
+
+def combine_seed(seed_id: str, cands: list[CandidateScore], weights: JudgeWeights, *, run_id: str | None,
+                 llm_mode: bool) -> SeedOutcome:
+    """Finalise and rank the candidates of one seed and derive its judge pair with flags."""
+    flags: set[str] = set()
+    use_llm = llm_mode and bool(cands) and all(c.llm_component() is not None for c in cands)
+    if llm_mode and not use_llm:
+        flags.add("unscored")  # some rubric missing: the whole seed is ranked by rules so it stays fair
+    done = [finalise(c, weights, use_llm=use_llm) for c in cands]
+    if any(c.verdict == "unscored" for c in done):
+        flags.add("unscored")
+    if any(c.injection for c in done):
+        flags.add("injection_attempt")
+    ranked = sorted(done, key=rank_key)
+    agreement = None
+    if use_llm:
+        agreement, tops_differ = judge_agreement(ranked)
+        if agreement is not None and (agreement < AGREEMENT_FLAG or tops_differ):
+            flags.add("judge_disagreement")
+        by_rules = sorted(ranked, key=lambda c: (bool(c.rules.gates), -c.rules.score, c.candidate_id))
+        by_llm = sorted(ranked, key=lambda c: (-(c.llm_component() or 0.0), c.candidate_id))
+        if len(ranked) >= 2 and (by_rules[0].candidate_id != by_llm[0].candidate_id
+                                 or by_rules[-1].candidate_id != by_llm[-1].candidate_id):
+            flags.add("rules_vs_llm")
+    if len(ranked) < 2:
+        pair = Pair(seed_id=seed_id, status="no_pair", run_id=run_id, flags=sorted(flags),
+                    chosen_id=ranked[0].candidate_id if ranked and ranked[0].verdict != "unsafe" else None,
+                    reason="fewer than two candidates")
+        return SeedOutcome(seed_id=seed_id, ranked=ranked, pair=pair, agreement=agreement)
+    best, worst = ranked[0], ranked[-1]
+    margin = round((best.total or 0.0) - (worst.total or 0.0), 4)
+    if best.verdict == "unsafe":
+        flags.add("all_unsafe")
+        pair = Pair(seed_id=seed_id, status="no_pair", rejected_id=worst.candidate_id, margin=margin,
+                    run_id=run_id, flags=sorted(flags), reason="every candidate is unsafe")
+        return SeedOutcome(seed_id=seed_id, ranked=ranked, pair=pair, agreement=agreement)
+    status = "pair"
+    reason = None
+    if margin < weights.min_margin:
+        status, reason = "tie", f"margin {margin:.3f} below min_margin {weights.min_margin}"
+        flags.add("low_margin")
+    elif margin < weights.low_margin_flag:
+        flags.add("low_margin")
+    pair = Pair(seed_id=seed_id, chosen_id=best.candidate_id, rejected_id=worst.candidate_id, margin=margin,
+                status=status, run_id=run_id, flags=sorted(flags), reason=reason)
+    return SeedOutcome(seed_id=seed_id, ranked=ranked, pair=pair, agreement=agreement)

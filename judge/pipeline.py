@@ -1,0 +1,447 @@
+"""The judging pipeline behind `kcc-judge run`: stream seeds from the store, judge, save, report.
+
+Memory stays bounded on any input size: seeds are streamed in chunks, each chunk's judgments and pairs are
+committed in one transaction (so a seed is never half-saved), and its result lines are appended to
+results.jsonl right after the commit. SIGINT/SIGTERM stop the loop between chunks: the run row becomes
+"cancelled" and `--resume` continues it, skipping the seeds already judged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import signal
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from db.config import JudgeWeights, settings
+from db.models import Candidate, Judgment, Run, Seed
+from db.store import Store
+from judge.combine import CandidateScore, SeedOutcome, combine_seed, score_candidate
+from judge.llm_judge import Transcripts, judge_seed, rubric_record
+from judge.rubric import RUBRIC_VERSION
+
+RULES_CHUNK = 200  # seeds per transaction in rules-only mode
+LLM_CHUNK = 16  # seeds judged concurrently (the provider limiter bounds the actual requests)
+RESUMABLE = ("pending", "running", "cancelled", "failed")
+
+
+class JudgeError(Exception):
+    """A judge run that cannot start (bad run id, unknown model string, ...)."""
+
+
+class JudgeConfig(BaseModel):
+    """What a judge run does; `key()` identifies "the same input and config" for --resume."""
+
+    models: list[str] = Field(default_factory=list, description="judge model strings; empty = rules-only")
+    separate_family: bool = Field(False, description="skip judges of the same vendor family as a candidate")
+    pairwise: bool = Field(False, description="pairwise comparisons instead of pointwise rubric scores")
+    no_cache: bool = Field(False, description="bypass the LLM response cache")
+    limit: int | None = Field(None, description="judge at most this many seeds in this invocation")
+    input: str | None = Field(None, description="the input file or store the seeds came from")
+    weights: JudgeWeights = Field(default_factory=JudgeWeights)
+
+    @property
+    def mode(self) -> Literal["rules-only", "llm"]:
+        return "llm" if self.models else "rules-only"
+
+    def key(self) -> str:
+        data = self.model_dump(exclude={"limit", "no_cache"})
+        data["versions"] = versions_without_checks()
+        return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+class JudgeSummary(BaseModel):
+    mode: str
+    run_id: str
+    status: str
+    judge_models: list[str] = Field(default_factory=list)
+    input: str | None = None
+    db: str | None = None
+    counts: dict[str, int] = Field(default_factory=dict)
+    safe_rate: float | None = None
+    per_category: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    pairs: dict[str, Any] = Field(default_factory=dict)
+    flags: dict[str, int] = Field(default_factory=dict)
+    unsafe_reasons: dict[str, int] = Field(default_factory=dict)
+    unscored_reasons: dict[str, int] = Field(default_factory=dict)
+    agreement: float | None = None
+    cost: dict[str, Any] = Field(default_factory=dict)
+    versions: dict[str, str | None] = Field(default_factory=dict)
+    elapsed_s: float = 0.0
+    imported: dict[str, Any] | None = None
+    resumed_from: int = 0
+
+
+def policy_version() -> str | None:
+    try:
+        from taxonomy import policy_version as pv
+    except ImportError:
+        return None
+    return pv()
+
+
+def checks_version() -> str:
+    from judge.checks import CHECKS_VERSION
+
+    return CHECKS_VERSION
+
+
+def versions_without_checks() -> dict[str, str | None]:
+    return {"rubric": RUBRIC_VERSION, "policy": policy_version()}
+
+
+# -- stats (streamed; rebuilt from results.jsonl on resume) -------------------------------------------------
+
+
+class _Stats:
+    def __init__(self) -> None:
+        self.cat: dict[str, Counter] = defaultdict(Counter)
+        self.pairs: Counter = Counter()
+        self.flags: Counter = Counter()
+        self.unsafe: Counter = Counter()
+        self.unscored: Counter = Counter()
+        self.seeds = 0
+        self.agreements: list[float] = []
+
+    def add_line(self, row: dict[str, Any], first_of_seed: bool) -> None:
+        cat = row.get("category") or "(none)"
+        v = row.get("verdict", "unscored")
+        self.cat[cat]["candidates"] += 1
+        self.cat[cat][v] += 1
+        reason = str(row.get("reason") or "")
+        if v == "unsafe":
+            for part in reason.split("; "):
+                self.unsafe[part.split(":", 1)[0]] += 1
+        elif v == "unscored":
+            self.unscored[reason.split(":", 1)[0][:80]] += 1
+        if first_of_seed:
+            self.seeds += 1
+            pair = row.get("pair") or {}
+            self.pairs[pair.get("status", "no_pair")] += 1
+            for f in row.get("flags") or []:
+                self.flags[f] += 1
+            if row.get("agreement") is not None:
+                self.agreements.append(float(row["agreement"]))
+
+    def fill(self, s: JudgeSummary) -> None:
+        tot: Counter = Counter()
+        for cat in sorted(self.cat):
+            c = self.cat[cat]
+            tot.update(c)
+            scored = c["safe"] + c["unsafe"]
+            s.per_category[cat] = {"candidates": c["candidates"], "safe": c["safe"], "unsafe": c["unsafe"],
+                                   "unscored": c["unscored"],
+                                   "safe_rate": round(c["safe"] / scored, 4) if scored else None}
+        scored = tot["safe"] + tot["unsafe"]
+        s.safe_rate = round(tot["safe"] / scored, 4) if scored else None
+        s.counts.update({"seeds": self.seeds, "candidates": tot["candidates"], "safe": tot["safe"],
+                         "unsafe": tot["unsafe"], "unscored": tot["unscored"]})
+        s.pairs.update({k: self.pairs.get(k, 0) for k in ("pair", "tie", "no_pair")})
+        s.flags = dict(self.flags.most_common())
+        s.unsafe_reasons = dict(self.unsafe.most_common(20))
+        s.unscored_reasons = dict(self.unscored.most_common(20))
+        s.agreement = round(sum(self.agreements) / len(self.agreements), 4) if self.agreements else None
+
+
+# -- the runner -------------------------------------------------------------------------------------------
+
+ProgressFn = Callable[[int, int | None], None]
+
+
+class JudgeRunner:
+    """One judge run over a store. `client` (kcc_llm) is needed only when `cfg.models` is non-empty."""
+
+    def __init__(self, store: Store, cfg: JudgeConfig, out_dir: str | Path, *, run_id: str | None = None,
+                 resume: bool = False, client: Any = None, progress: ProgressFn | None = None,
+                 log: Callable[[str], None] | None = None) -> None:
+        self.store, self.cfg, self.out = store, cfg, Path(out_dir)
+        self.run_id_req, self.resume, self.client = run_id, resume, client
+        self.progress_cb, self.log_cb = progress, log
+        self.stop = threading.Event()
+        self.stats = _Stats()
+        self.run: Run | None = None
+        self._own_client = False
+        if cfg.models:
+            from kcc_llm.spec import parse_model_spec
+
+            for m in cfg.models:
+                try:
+                    parse_model_spec(m)
+                except ValueError as e:
+                    raise JudgeError(str(e)) from None
+
+    # -- run row ---------------------------------------------------------------------------------------
+    def _config_record(self) -> dict[str, Any]:
+        return {**self.cfg.model_dump(), "key": self.cfg.key(), "mode": self.cfg.mode, "out": str(self.out),
+                "versions": {**versions_without_checks(), "checks": checks_version()}}
+
+    def _open_run(self, total: int) -> set[str]:
+        """Adopt, resume or create the run row; returns the seed ids already judged in it."""
+        if self.resume:
+            key = self.cfg.key()
+            for r in self.store.list_runs("judge", limit=1000):
+                if r.status in RESUMABLE and r.config.get("key") == key and (
+                        self.run_id_req is None or r.id == self.run_id_req):
+                    self.run = r
+                    break
+        if self.run is None and self.run_id_req:
+            existing = self.store.get_run(self.run_id_req)
+            if existing is not None:
+                if existing.kind != "judge" or existing.status not in ("pending", "running", *(
+                        ("cancelled", "failed") if self.resume else ())):
+                    raise JudgeError(f"run {self.run_id_req!r} exists with kind {existing.kind!r} and status "
+                                     f"{existing.status!r}; use a new --run-id")
+                self.run = existing
+        if self.run is None:
+            self.run = self.store.create_run("judge", self._config_record(), total=total, run_id=self.run_id_req,
+                                             pid=os.getpid())
+            return set()
+        self.store.update_run(self.run.id, status="running", config=self._config_record(), pid=os.getpid(),
+                              progress_total=total, error=None, finished_at=None)
+        return self.store.judged_seed_ids(self.run.id)
+
+    def _log(self, msg: str, level: str = "info") -> None:
+        if self.run is not None:
+            self.store.log(self.run.id, msg, level)
+        if self.log_cb:
+            self.log_cb(msg)
+
+    # -- results file -----------------------------------------------------------------------------------
+    def _open_results(self, judged: set[str]):
+        path = self.out / "results.jsonl"
+        self.out.mkdir(parents=True, exist_ok=True)
+        if judged and path.exists():
+            # keep only lines of seeds committed in this run (a kill may leave a torn last line)
+            tmp = path.with_name(".results.jsonl.resume")
+            last_seed = None
+            with path.open(encoding="utf-8", errors="replace") as src, tmp.open("w", encoding="utf-8") as dst:
+                for line in src:
+                    try:
+                        row = json.loads(line)
+                    except ValueError:
+                        continue
+                    if row.get("seed_id") in judged and row.get("run_id") == self.run.id:
+                        dst.write(json.dumps(row, ensure_ascii=False) + "\n")
+                        self.stats.add_line(row, row["seed_id"] != last_seed)
+                        last_seed = row["seed_id"]
+            os.replace(tmp, path)
+            return path.open("a", encoding="utf-8")
+        return path.open("w", encoding="utf-8")
+
+    # -- judging ----------------------------------------------------------------------------------------
+    def _score_rules(self, seed: Seed, cands: list[Candidate]) -> list[CandidateScore]:
+        from judge.checks import run_checks
+
+        return [score_candidate(c.id, run_checks(c.text, category=seed.category, seed_text=seed.text),
+                                seed.category, c.model, c.text) for c in cands]
+
+    async def _judge_llm(self, seed: Seed, cands: list[Candidate], transcripts: Transcripts) -> SeedOutcome:
+        scored = self._score_rules(seed, cands)
+        scored = await judge_seed(self.client, self.cfg.models, seed_id=seed.id, category=seed.category,
+                                  prompt=seed.text, cands=scored, texts={c.id: c.text for c in cands},
+                                  pairwise=self.cfg.pairwise, separate_family=self.cfg.separate_family,
+                                  run_id=self.run.id, transcripts=transcripts)
+        return combine_seed(seed.id, scored, self.cfg.weights, run_id=self.run.id, llm_mode=True)
+
+    async def _judge_chunk(self, chunk: list[tuple[Seed, list[Candidate]]], transcripts: Transcripts
+                           ) -> list[SeedOutcome]:
+        return list(await asyncio.gather(*(self._judge_llm(s, cs, transcripts) for s, cs in chunk)))
+
+    def _records(self, seed: Seed, cands: list[Candidate], outcome: SeedOutcome, transcripts: Transcripts | None,
+                 pv: str | None) -> tuple[list[Judgment], list[dict[str, Any]]]:
+        texts = {c.id: c.text for c in cands}
+        judgments, lines = [], []
+        pair = outcome.pair
+        pair_view = {"status": pair.status, "chosen_id": pair.chosen_id, "rejected_id": pair.rejected_id,
+                     "margin": pair.margin}
+        for rank, c in enumerate(outcome.ranked, 1):
+            checks = c.report.model_dump(mode="json")
+            checks["rules"] = c.rules.model_dump(mode="json")
+            rubric = rubric_record(c)
+            if c.rubric:
+                judge_model = ",".join(c.rubric)
+            elif c.pairwise is not None:
+                judge_model = ",".join(m for m in self.cfg.models if m not in c.rubric_skipped) + " (pairwise)"
+            else:
+                judge_model = "rules"
+            if transcripts is not None and transcripts.prompt_hash(c.candidate_id):
+                ph, tr = transcripts.prompt_hash(c.candidate_id), transcripts.transcript(c.candidate_id)
+            else:
+                ph = "rules:" + hashlib.sha256(
+                    f"{c.report.checks_version}|{seed.category}|{texts[c.candidate_id]}".encode()).hexdigest()[:16]
+                tr = None
+            judgments.append(Judgment(
+                candidate_id=c.candidate_id, run_id=self.run.id, rubric=rubric, checks=checks, total=c.total,
+                verdict=c.verdict, verdict_reason=c.reason, judge_model=judge_model, rubric_version=RUBRIC_VERSION,
+                policy_version=pv, checks_version=c.report.checks_version, prompt_hash=ph, transcript=tr))
+            lines.append({
+                "run_id": self.run.id, "seed_id": seed.id, "candidate_id": c.candidate_id, "model": c.model,
+                "category": seed.category, "rank": rank, "verdict": c.verdict, "reason": c.reason,
+                "total": c.total, "rules_score": c.rules.score, "gates": c.rules.gates, "injection": c.injection,
+                "chosen": pair.chosen_id == c.candidate_id and pair.status == "pair",
+                "rejected": pair.rejected_id == c.candidate_id and pair.status == "pair",
+                "pair": pair_view, "flags": pair.flags, "agreement": outcome.agreement,
+                "judge_model": judge_model, "rubric": rubric, "checks": checks,
+            })
+        return judgments, lines
+
+    def _chunks(self, judged: set[str]) -> Iterator[list[tuple[Seed, list[Candidate]]]]:
+        size = LLM_CHUNK if self.cfg.models else RULES_CHUNK
+        buf: list[tuple[Seed, list[Candidate]]] = []
+        taken = 0
+        for seed, cands in self.store.iter_seeds_with_candidates():
+            if seed.id in judged:
+                continue
+            if self.cfg.limit is not None and taken >= self.cfg.limit:
+                break
+            taken += 1
+            buf.append((seed, cands))
+            if len(buf) >= size:
+                yield buf
+                buf = []
+        if buf:
+            yield buf
+
+    def execute(self) -> JudgeSummary:
+        """Judge every seed of the store not yet judged in this run; never raises for a bad item."""
+        t0 = time.monotonic()
+        n_seeds = self.store.count_seeds()
+        judged = self._open_run(n_seeds)
+        total = n_seeds if self.cfg.limit is None else min(n_seeds, len(judged) + self.cfg.limit)
+        if total != n_seeds:
+            self.store.progress(self.run.id, len(judged), total)
+        summary = JudgeSummary(mode=self.cfg.mode, run_id=self.run.id, status="running",
+                               judge_models=list(self.cfg.models), input=self.cfg.input, db=str(self.store.path),
+                               resumed_from=len(judged))
+        if judged:
+            self._log(f"resuming: {len(judged)} seeds already judged in run {self.run.id}")
+        if self.cfg.mode == "rules-only":
+            self._log("rules-only mode: no judge model given or configured; ranking with the checks alone")
+        pv = policy_version()
+        done = len(judged)
+        step = max(1, total // 100)
+        next_mark = done + step
+        loop = asyncio.new_event_loop() if self.cfg.models else None
+        if loop is not None and self.client is None:
+            from kcc_llm.client import LLMClient
+            from kcc_llm.settings import LLMSettings
+
+            self.client = LLMClient(self.store, run_id=self.run.id, settings=LLMSettings.from_config(),
+                                    no_cache=self.cfg.no_cache)
+            self._own_client = True
+        results = self._open_results(judged)
+        status, error = "done", None
+        try:
+            for chunk in self._chunks(judged):
+                if self.stop.is_set():
+                    break
+                transcripts = Transcripts() if self.cfg.models else None
+                if loop is not None:
+                    outcomes = loop.run_until_complete(self._judge_chunk(chunk, transcripts))
+                else:
+                    outcomes = [combine_seed(s.id, self._score_rules(s, cs), self.cfg.weights, run_id=self.run.id,
+                                             llm_mode=False) for s, cs in chunk]
+                all_j, all_p, all_lines = [], [], []
+                for (seed, cands), outcome in zip(chunk, outcomes, strict=True):
+                    js, lines = self._records(seed, cands, outcome, transcripts, pv)
+                    all_j.extend(js)
+                    all_lines.extend(lines)
+                    if cands:
+                        all_p.append(outcome.pair)
+                self.store.save_judgments(all_j, all_p)  # one transaction: whole seeds only
+                last = None
+                for row in all_lines:
+                    results.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    self.stats.add_line(row, row["seed_id"] != last)
+                    last = row["seed_id"]
+                results.flush()
+                done += len(chunk)
+                if done >= next_mark or done >= total:
+                    self.store.progress(self.run.id, done, total)
+                    next_mark = done + step
+                if self.progress_cb:
+                    self.progress_cb(done, total)
+            if self.stop.is_set():
+                status = "cancelled"
+        except BaseException as exc:  # record the failure, then let the caller decide
+            status = "cancelled" if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError) else "failed"
+            error = f"{type(exc).__name__}: {exc}"
+            results.close()
+            self._finish(summary, status, error, t0, export=False)
+            raise
+        finally:
+            if not results.closed:
+                results.close()
+            if loop is not None:
+                if self._own_client:
+                    loop.run_until_complete(self.client.aclose())
+                    self.client = None
+                loop.close()
+        self.store.progress(self.run.id, done, total)
+        return self._finish(summary, status, error, t0, export=status == "done")
+
+    def _finish(self, summary: JudgeSummary, status: str, error: str | None, t0: float, *, export: bool
+                ) -> JudgeSummary:
+        if export:
+            from db.exporter import export_pairs
+
+            rec = export_pairs(self.store, self.out / "pairs.jsonl", run_id=self.run.id)
+            summary.pairs["exported"] = rec.n_pairs
+            summary.pairs["path"] = rec.path
+        self.stats.fill(summary)
+        summary.status = status
+        summary.cost = self.store.cost_summary(self.run.id)
+        summary.versions = {**versions_without_checks(), "checks": checks_version()}
+        summary.elapsed_s = round(time.monotonic() - t0, 3)
+        if status == "cancelled":
+            self._log("judge run cancelled; `kcc-judge run ... --resume` continues it", "warning")
+        elif status == "done":
+            self._log(f"judge run done ({summary.mode}): {summary.counts.get('seeds', 0)} seeds, "
+                      f"{summary.counts.get('candidates', 0)} candidates, {summary.pairs.get('pair', 0)} pairs, "
+                      f"safe rate {summary.safe_rate}")
+        data = summary.model_dump(mode="json")
+        tmp = self.out / ".summary.json.tmp"
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(tmp, self.out / "summary.json")
+        self.store.finish_run(self.run.id, status, error=error, summary=data)
+        return summary
+
+
+def install_signal_handlers(runner: JudgeRunner) -> Callable[[], None]:
+    """SIGINT/SIGTERM ask the runner to stop after the current chunk; returns a function restoring handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    old = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(signum, frame):  # noqa: ARG001
+        if runner.stop.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        runner.stop.set()
+
+    for sig in old:
+        signal.signal(sig, handler)
+
+    def restore() -> None:
+        for sig, h in old.items():
+            signal.signal(sig, h)
+
+    return restore
+
+
+def default_models() -> list[str]:
+    """Judge models from config (KCC_JUDGE_MODEL / KCC_JUDGE_MODELS / kcc.toml); empty = rules-only."""
+    s = settings()
+    models = list(s.judge_models)
+    if s.judge_model and s.judge_model not in models:
+        models.insert(0, s.judge_model)
+    return models
+

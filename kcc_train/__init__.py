@@ -1,0 +1,1 @@
+"""KCC kcc_train."""
