@@ -28,7 +28,8 @@ class ExportFilters(BaseModel):
     reviewed_only: bool = False
 
 
-def iter_pair_rows(store: Store, filters: ExportFilters | None = None, batch: int = 2000) -> Iterator[dict[str, Any]]:
+def iter_pair_rows(store: Store, filters: ExportFilters | None = None, batch: int = 2000,
+                   seed_ids: set[str] | None = None) -> Iterator[dict[str, Any]]:
     f = filters or ExportFilters()
     buf: list[tuple[Any, Any]] = []
 
@@ -56,6 +57,8 @@ def iter_pair_rows(store: Store, filters: ExportFilters | None = None, batch: in
 
     for p, s in store.iter_pairs(categories=f.categories, source=f.source, min_margin=f.min_margin,
                                  reviewed_only=f.reviewed_only, batch=batch):
+        if seed_ids is not None and s.id not in seed_ids:
+            continue
         buf.append((p, s))
         if len(buf) >= batch:
             yield from drain()
@@ -63,8 +66,11 @@ def iter_pair_rows(store: Store, filters: ExportFilters | None = None, batch: in
 
 
 def export_pairs(store: Store, out_path: str | Path, *, fmt: Literal["jsonl", "parquet"] = "jsonl",
-                 filters: ExportFilters | None = None, run_id: str | None = None) -> ExportRecord:
-    """Write the pairs atomically (a temp file renamed into place) and record the export in the store."""
+                 filters: ExportFilters | None = None, run_id: str | None = None,
+                 seed_ids: set[str] | None = None) -> ExportRecord:
+    """Write the pairs atomically (a temp file renamed into place) and record the export in the store.
+
+    `seed_ids` limits the export to those seeds (e.g. the seeds of one judged input file)."""
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
@@ -72,18 +78,20 @@ def export_pairs(store: Store, out_path: str | Path, *, fmt: Literal["jsonl", "p
     try:
         if fmt == "jsonl":
             with tmp.open("w", encoding="utf-8") as fh:
-                for row in iter_pair_rows(store, filters):
+                for row in iter_pair_rows(store, filters, seed_ids=seed_ids):
                     fh.write(json.dumps(row, ensure_ascii=False) + "\n")
                     n += 1
         elif fmt == "parquet":
-            n = _write_parquet(iter_pair_rows(store, filters), tmp)
+            n = _write_parquet(iter_pair_rows(store, filters, seed_ids=seed_ids), tmp)
         else:
             raise ValueError(f"unknown export format {fmt!r} (jsonl or parquet)")
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
     rec = ExportRecord(id=f"export-{uuid.uuid4().hex[:12]}", path=str(out.resolve()), format=fmt,
-                       filters=(filters or ExportFilters()).model_dump(), n_pairs=n, run_id=run_id)
+                       filters={**(filters or ExportFilters()).model_dump(),
+                                **({"seeds": len(seed_ids)} if seed_ids is not None else {})},
+                       n_pairs=n, run_id=run_id)
     store.record_export(rec)
     return rec
 

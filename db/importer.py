@@ -54,6 +54,7 @@ class ImportReport(BaseModel):
     rejects_path: str | None = None
     run_id: str | None = None
     max_errors_kept: int = 1000
+    seed_ids: list[str] = Field(default_factory=list, exclude=True, repr=False)  # every valid row's seed id
 
     def add_error(self, err: RowError) -> None:
         if len(self.errors) < self.max_errors_kept:
@@ -439,6 +440,7 @@ def import_file(store: Store, path: str | Path, *, known_categories: set[str] | 
     finally:
         if rejects_f is not None:
             rejects_f.close()
+    report.seed_ids = list(seen)
     if run:
         store.finish_run(run.id, "done", summary=report.model_dump(exclude={"errors"}))
     return report

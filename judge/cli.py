@@ -92,7 +92,8 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
     """Judge INPUT (JSONL / JSON / CSV / Parquet, imported into the store; or an existing .db store, judged
     in place) and write OUT/results.jsonl, OUT/pairs.jsonl and OUT/summary.json.
 
-    The whole store is judged: every seed with its candidates. Human pair overrides are never changed.
+    A file INPUT: the seeds of that file are judged (the store may hold others). A store INPUT: every seed
+    in it. Human pair overrides are never changed.
     """
     from db.config import settings
     from db.store import Store, StoreError
@@ -114,6 +115,7 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
     if not input_path.exists():
         fail(f"{input_path}: no such file")
     imported = None
+    seed_ids: set[str] | None = None
     try:
         if input_path.suffix.lower() in STORE_SUFFIXES:
             if db_path is not None and db_path.resolve() != input_path.resolve():
@@ -140,6 +142,7 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
             err.print(f"imported {input_path}: {rep.seeds_added} seeds, {rep.candidates_added} candidates added, "
                       f"{rep.duplicates} already present, {rep.rejected} rejected", markup=False, highlight=False)
             imported = rep.model_dump(exclude={"errors"})
+            seed_ids = set(rep.seed_ids)
         chosen = list(models) or default_models()
         cfg = JudgeConfig(models=chosen, separate_family=separate_family, pairwise=pairwise, no_cache=no_cache,
                           limit=limit, input=str(input_path.resolve()), weights=settings().weights)
@@ -156,7 +159,7 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
 
         try:
             runner = JudgeRunner(store, cfg, out_dir, run_id=run_id, resume=resume, progress=on_progress,
-                                 log=lambda m: None)
+                                 log=lambda m: None, seed_ids=seed_ids)
         except JudgeError as e:
             fail(str(e))
         restore = install_signal_handlers(runner)

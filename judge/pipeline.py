@@ -162,8 +162,9 @@ class JudgeRunner:
 
     def __init__(self, store: Store, cfg: JudgeConfig, out_dir: str | Path, *, run_id: str | None = None,
                  resume: bool = False, client: Any = None, progress: ProgressFn | None = None,
-                 log: Callable[[str], None] | None = None) -> None:
+                 log: Callable[[str], None] | None = None, seed_ids: set[str] | None = None) -> None:
         self.store, self.cfg, self.out = store, cfg, Path(out_dir)
+        self.seed_ids = seed_ids  # judge only these seeds (those of the input file); None = the whole store
         self.run_id_req, self.resume, self.client = run_id, resume, client
         self.progress_cb, self.log_cb = progress, log
         self.stop = threading.Event()
@@ -299,7 +300,7 @@ class JudgeRunner:
         buf: list[tuple[Seed, list[Candidate]]] = []
         taken = 0
         for seed, cands in self.store.iter_seeds_with_candidates():
-            if seed.id in judged:
+            if seed.id in judged or (self.seed_ids is not None and seed.id not in self.seed_ids):
                 continue
             if self.cfg.limit is not None and taken >= self.cfg.limit:
                 break
@@ -312,9 +313,10 @@ class JudgeRunner:
             yield buf
 
     def execute(self) -> JudgeSummary:
-        """Judge every seed of the store not yet judged in this run; never raises for a bad item."""
+        """Judge every seed (of the input, or of the whole store) not yet judged in this run; never raises for a
+        bad item."""
         t0 = time.monotonic()
-        n_seeds = self.store.count_seeds()
+        n_seeds = self.store.count_seeds() if self.seed_ids is None else len(self.seed_ids)
         judged = self._open_run(n_seeds)
         total = n_seeds if self.cfg.limit is None else min(n_seeds, len(judged) + self.cfg.limit)
         if total != n_seeds:
@@ -394,7 +396,7 @@ class JudgeRunner:
         if export:
             from db.exporter import export_pairs
 
-            rec = export_pairs(self.store, self.out / "pairs.jsonl", run_id=self.run.id)
+            rec = export_pairs(self.store, self.out / "pairs.jsonl", run_id=self.run.id, seed_ids=self.seed_ids)
             summary.pairs["exported"] = rec.n_pairs
             summary.pairs["path"] = rec.path
         self.stats.fill(summary)

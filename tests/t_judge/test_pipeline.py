@@ -189,3 +189,27 @@ def test_check_command_is_registered():
     assert "check" in res.output and "run" in res.output and "130" in res.output
     res = CliRunner().invoke(main, ["check", "--help"])
     assert res.exit_code == 0
+
+
+def test_file_input_judges_only_its_own_seeds(tmp_path):
+    """A shared store may hold other datasets: `kcc-judge run FILE` reports and exports that file's seeds only."""
+    import json as _json
+    import subprocess as _sp
+    import sys as _sys
+
+    db = tmp_path / "shared.db"
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    row = {"category": "K08", "candidates": [{"id": "x", "model": "m1", "response": "도와드릴 수 없습니다."},
+                                             {"id": "y", "model": "m2", "response": "112에 신고하세요."}]}
+    a.write_text(_json.dumps({**row, "id": "a1", "prompt": "첫 데이터셋 질문"}, ensure_ascii=False) + "\n", "utf-8")
+    b.write_text("".join(_json.dumps({**row, "id": f"b{i}", "prompt": f"둘째 데이터셋 질문 {i}"},
+                                     ensure_ascii=False) + "\n" for i in range(2)), "utf-8")
+    code = "from judge.cli import main; main()"
+    for src, out in ((a, "oa"), (b, "ob")):
+        r = _sp.run([_sys.executable, "-c", code, "run", str(src), "--out", str(tmp_path / out), "--db", str(db)],
+                    capture_output=True, text=True)
+        assert r.returncode in (0, 1), r.stderr
+    results = [_json.loads(x) for x in (tmp_path / "ob" / "results.jsonl").read_text("utf-8").splitlines()]
+    assert {x["seed_id"] for x in results} == {"b0", "b1"}
+    pairs = [_json.loads(x) for x in (tmp_path / "ob" / "pairs.jsonl").read_text("utf-8").splitlines()]
+    assert {x["seed_id"] for x in pairs} <= {"b0", "b1"}
