@@ -160,7 +160,8 @@ def _cand_cfg(models, baseline, category, limit, source, no_cache, budget, concu
 
 
 @generate_group.command("seeds")
-@click.option("--model", "-m", required=True, help="Generator model, e.g. openai:gpt-4o-mini.")
+@click.option("--model", "-m", default=None,
+              help="Generator model, e.g. openai:gpt-4o-mini (default: seed_model in kcc.toml / KCC_SEED_MODEL).")
 @click.option("--per-subcategory", "-n", type=int, default=5, show_default=True, help="Seeds per subcategory and style.")
 @click.option("--styles", default="direct", show_default=True, help="Comma list: direct,roleplay,hypothetical,emotional,slang.")
 @click.option("--categories", default=None, help="Comma list of category ids (default: all).")
@@ -171,6 +172,9 @@ def seeds_cmd(model, per_subcategory, styles, categories, subcategories, db, no_
     """Expand taxonomy subcategories into Korean seed prompts (near-duplicates removed)."""
     from judge.generate import generate_seeds
 
+    model = model or kcc_settings().seed_model
+    if not model:
+        raise click.UsageError("no generator model: pass --model or set seed_model in kcc.toml")
     try:
         cfg = _seed_cfg(model, per_subcategory, styles, categories, subcategories, no_cache, budget, concurrency,
                         max_tokens, temperature)
@@ -183,7 +187,8 @@ def seeds_cmd(model, per_subcategory, styles, categories, subcategories, db, no_
 
 
 @generate_group.command("candidates")
-@click.option("--models", required=True, help="Comma list of model strings; each answers every seed.")
+@click.option("--models", default=None,
+              help="Comma list of model strings; each answers every seed (default: candidate_models in kcc.toml).")
 @click.option("--baseline", is_flag=True, help="Also answer without the policy system prompt.")
 @click.option("--category", multiple=True, help="Only seeds of this category (repeat or comma list).")
 @click.option("--limit", type=int, default=None, help="At most this many seeds.")
@@ -195,6 +200,9 @@ def candidates_cmd(models, baseline, category, limit, source, use_batch, db, no_
     """Have each model answer each seed under the category policy (the candidates the judge ranks)."""
     from judge.generate import generate_candidates, submit_candidates_batch
 
+    models = models or ",".join(kcc_settings().candidate_models)
+    if not models:
+        raise click.UsageError("no candidate models: pass --models a,b,c or set candidate_models in kcc.toml")
     try:
         cfg = _cand_cfg(models, baseline, category, limit, source, no_cache, budget, concurrency, max_tokens,
                         temperature)
