@@ -6,10 +6,10 @@ Add a new migration function at the end to change the schema; never edit an appl
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING
 
-migrations = Migrations("kcc")
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 _V1 = """
 CREATE TABLE seeds (
@@ -225,7 +225,6 @@ END;
 """
 
 
-@migrations()
 def m001_initial(db: Database) -> None:
     for stmt in _split(_V1):
         db.execute(stmt)
@@ -248,10 +247,19 @@ def _split(script: str) -> list[str]:
     return out
 
 
-SCHEMA_VERSION = 1
+MIGRATIONS = [m001_initial]  # in order; append, never edit an applied one
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def apply(db: Database) -> None:
-    """Bring the schema up to date and record the version."""
+    """Bring the schema up to date and record the version.
+
+    sqlite-utils is imported here, not at module level, because it pulls in pandas when that is installed,
+    and every KCC process opens a store: only a store that needs migrating pays for it."""
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations("kcc")
+    for fn in MIGRATIONS:
+        migrations(name=fn.__name__)(fn)
     migrations.apply(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlite_utils import Database
 
 from db import schema
 from db.models import (
@@ -110,6 +109,8 @@ class Store:
                 f"{self.path}: schema version {version} is newer than this KCC ({schema.SCHEMA_VERSION}); upgrade kcc"
             )
         if version < schema.SCHEMA_VERSION:
+            from sqlite_utils import Database  # imported only to migrate: it pulls in pandas when present
+
             with self._lock:
                 schema.apply(Database(self.conn))
 
@@ -243,6 +244,10 @@ class Store:
         if category:
             return self._q("SELECT count(*) FROM seeds WHERE category = ?", (category,))[0][0]
         return self._q("SELECT count(*) FROM seeds")[0][0]
+
+    def models(self) -> list[str]:
+        """Distinct candidate models (for filter pick lists)."""
+        return [r[0] for r in self._q("SELECT DISTINCT model FROM candidates ORDER BY model")]
 
     def get_candidate(self, candidate_id: str) -> Candidate | None:
         rows = self._q("SELECT * FROM candidates WHERE id = ?", (candidate_id,))
@@ -662,13 +667,13 @@ class Store:
         hits: list[SearchHit] = []
         if len(q) >= 3:
             phrase = '"' + q.replace('"', '""') + '"'
-            for r in self._q("SELECT s.id, snippet(seeds_fts, 0, '', '', '…', 12) AS sn FROM seeds_fts "
+            for r in self._q("SELECT s.id, snippet(seeds_fts, 0, '', '', '…', 40) AS sn FROM seeds_fts "
                              "JOIN seeds s ON s.rowid = seeds_fts.rowid WHERE seeds_fts MATCH ? LIMIT ?",
                              (phrase, limit)):
                 hits.append(SearchHit(kind="seed", id=r[0], seed_id=r[0], snippet=r[1]))
             rest = limit - len(hits)
             if rest > 0:
-                for r in self._q("SELECT c.id, c.seed_id, snippet(candidates_fts, 0, '', '', '…', 12) FROM "
+                for r in self._q("SELECT c.id, c.seed_id, snippet(candidates_fts, 0, '', '', '…', 40) FROM "
                                  "candidates_fts JOIN candidates c ON c.rowid = candidates_fts.rowid "
                                  "WHERE candidates_fts MATCH ? LIMIT ?", (phrase, rest)):
                     hits.append(SearchHit(kind="candidate", id=r[0], seed_id=r[1], snippet=r[2]))

@@ -1,0 +1,125 @@
+"""Stats: safe rate per category, judge–human agreement (Cohen's kappa), override counts, small charts.
+
+Everything is computed in a thread worker with its own store connection; the screen paints at once and
+fills in when the numbers arrive.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Sparkline, Static
+
+from db.store import Store
+from kcc_tui.literal import one_line
+from kcc_tui.stats import Agreement, CategoryRate, agreement, bar, category_rates, pct
+
+
+class StatsData(BaseModel):
+    rates: list[CategoryRate]
+    agreement: Agreement
+    counts: dict[str, int]
+    seeds: int
+
+
+def compute_stats(store: Store) -> StatsData:
+    """All numbers of the stats screen (pure reads; kappa labels a choice by the chosen answer's model)."""
+    rows = store.agreement_rows()
+    models: dict[str, str] = {}
+
+    def label(cid: str | None) -> str:
+        if cid is None:
+            return "none"
+        if cid not in models:
+            c = store.get_candidate(cid)
+            models[cid] = c.model if c is not None else cid
+        return models[cid]
+
+    return StatsData(rates=category_rates(store.category_stats()), agreement=agreement(rows, label),
+                     counts=store.review_counts(), seeds=store.count_seeds())
+
+
+def render_rates(rates: list[CategoryRate], width: int = 20) -> Table:
+    t = Table(box=None, padding=(0, 1), show_edge=False, expand=False)
+    for col in ("category", "seeds", "scored", "safe rate", ""):
+        t.add_column(col, justify="right" if col in ("seeds", "scored", "safe rate") else "left")
+    for r in rates:
+        style = "" if r.rate is None else "green" if r.rate >= 0.8 else "yellow" if r.rate >= 0.5 else "red"
+        t.add_row(Text(one_line(r.category, 16)), f"{r.seeds:,}", f"{r.scored:,}", pct(r.rate),
+                  Text(bar(r.rate, width), style=style))
+    return t
+
+
+def render_agreement(data: StatsData) -> Text:
+    a, c = data.agreement, data.counts
+    t = Text()
+    t.append("Judge–human agreement\n", style="bold underline")
+    t.append(f"reviewed pairs        {a.n:,}\n")
+    t.append(f"same chosen answer    {a.agree_chosen:,}  ({pct(a.observed)})\n")
+    t.append(f"same chosen+rejected  {a.agree_pair:,}\n")
+    kappa = "undefined (no reviews or no variation)" if a.kappa is None else f"{a.kappa:.3f}"
+    t.append(f"Cohen's kappa         {kappa}\n", style="bold")
+    t.append("  (on the chosen answer, labelled by its model; tie/skip = none)\n", style="dim")
+    t.append("\nOverrides\n", style="bold underline")
+    total = int(c.get("total", 0))
+    for key, label in (("total", "pairs"), ("human", "reviewed"), ("overridden", "overridden"),
+                       ("flagged", "flagged")):
+        n = int(c.get(key, 0))
+        share = n / total if total else None
+        t.append(f"{label:<12} {n:>8,}  ")
+        t.append(bar(share, 20), style="cyan")
+        t.append(f" {pct(share)}\n" if key != "total" else "\n")
+    t.append(f"\nseeds in store {data.seeds:,}")
+    return t
+
+
+class StatsScreen(Screen[None]):
+    BINDINGS = [Binding("ctrl+r", "reload", "Reload", id="stats_reload"),
+                Binding("escape", "back", "Back", id="stats_back")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: StatsData | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="stats-body"):
+            yield Static("computing…", id="stats-rates", markup=False)
+            yield Static("Safe rate by category", id="spark-label", markup=False)
+            yield Sparkline([], id="stats-spark")
+            yield Static("", id="stats-agreement", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.app.db_path.name} · Stats"  # type: ignore[attr-defined]
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.app.switch_mode("browse")
+
+    @work(thread=True, exclusive=True, group="stats")
+    def load(self) -> None:
+        with self.app.open_store() as store:  # type: ignore[attr-defined]
+            data = compute_stats(store)
+        self.app.call_from_thread(self.show, data)
+
+    def show(self, data: StatsData) -> None:
+        self.data = data
+        self.query_one("#stats-rates", Static).update(render_rates(data.rates))
+        values: list[Any] = [r.rate for r in data.rates if r.rate is not None]
+        self.query_one("#stats-spark", Sparkline).data = values
+        self.query_one("#stats-agreement", Static).update(render_agreement(data))
