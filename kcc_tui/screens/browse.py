@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static, Tree
 from textual.widgets.tree import TreeNode
 
@@ -167,7 +168,13 @@ class BrowseScreen(Screen[None]):
     def load_rates(self) -> None:
         with self.app.open_store() as store:  # type: ignore[attr-defined]
             stats = store.category_stats()
+            models = store.models()
         self.app.call_from_thread(self._apply_rates, stats, category_names())
+        self.app.call_from_thread(self._set_model_suggestions, models)
+
+    def _set_model_suggestions(self, models: list[str]) -> None:
+        """The model filter completes from the store's candidate models (→ accepts a suggestion)."""
+        self.query_one("#f-model", Input).suggester = SuggestFromList(models, case_sensitive=False)
 
     def _apply_rates(self, stats: list[dict[str, Any]], names: dict[str, str] | None = None) -> None:
         names = names or {}

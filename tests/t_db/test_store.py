@@ -126,6 +126,7 @@ def test_paging_filters_and_queue(store):
     assert [r.id for r in store.page_seeds(order="queue")][:2] == ["s3", "s0"]
     assert [r.id for r in store.page_seeds(offset=2, limit=2)] == ["s2", "s3"]
     assert store.page_seeds(SeedFilter(model="m9")) == []
+    assert store.models() == ["m0", "m1", "m2"]
 
 
 def test_runs_metrics_logs(store):
