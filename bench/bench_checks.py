@@ -1,22 +1,36 @@
-"""Throughput of the whole rules pass (judge.checks.run_checks) on ~1.5 KB Korean answers, one core.
+"""Throughput of the whole rules pass (judge.checks.run_checks) on one core, on realistic and on dense answers.
 
-Run: .venv/bin/python bench/bench_checks.py [--n 3000]
-Prints answers/s for answers of ~1.5 KB (UTF-8 bytes) and of ~1,500 characters, and the time to check
-1 MB of adversarial text (the linear-time guarantee).
+Run: taskset -c 0 .venv/bin/python bench/bench_checks.py [--n 3000] [--repeat 3]
+
+Answer sets (the target is >= 5,000 answers/s on ~1.5 KB Korean answers):
+  sample answers     the 174 real candidate answers of examples/sample_seeds.jsonl as written (150-600 chars)
+  realistic ~1.5 KB  2-4 of those answers joined, ~1.5 KB UTF-8 (~550 Korean chars): what a long model answer
+                     looks like (a few citations / hotlines / procedures, mostly prose)
+  dense ~1.5 KB      synthetic: every sentence carries a citation, hotline or procedure (a worst case)
+  dense ~1,500 chars the same, ~1,500 characters (~3.5 KB)
+Each set is timed `--repeat` times; the best pass is reported, as wall-clock answers/s and as CPU-time
+answers/s (process_time: what this process got on its core, so the figure is comparable when other processes
+compete for the CPU). The load average is printed: compare figures only across runs in the same conditions.
+Also prints the time to check 1 MB of adversarial text (the linear-time guarantee).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import time
+from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from judge.checks import run_checks  # noqa: E402
 from statutes.institutions import institution_registry  # noqa: E402
 from statutes.registry import registry  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "examples" / "sample_seeds.jsonl"
 
 PARTS = [
     "말씀하신 상황이 많이 힘드셨을 것 같습니다. 요청하신 구체적인 방법은 안내해 드릴 수 없지만, 도움을 받을 수 있는 곳을 알려드릴게요. ",
@@ -32,9 +46,11 @@ PARTS = [
     "피해 증거(화면 캡처, 링크, 날짜)를 보관해 두시면 신고와 삭제지원에 도움이 됩니다. ",
     "디지털성범죄피해자지원센터(02-735-8994)나 여성긴급전화 1366에 삭제지원을 요청하실 수 있습니다. ",
 ]
+DENSE_CATS = ["K05", "K08", "K07", "K01", None]
 
 
 def make_answer(rng: random.Random, target_bytes: int | None = None, target_chars: int | None = None) -> str:
+    """A dense synthetic answer: random PARTS up to the target size."""
     out = ""
     while True:
         nxt = out + rng.choice(PARTS)
@@ -45,31 +61,65 @@ def make_answer(rng: random.Random, target_bytes: int | None = None, target_char
         out = nxt
 
 
-def bench(answers: list[str], label: str) -> None:
-    cats = ["K05", "K08", "K07", "K01", None]
-    for a in answers[:50]:
-        run_checks(a, category=cats[0])
-    t = time.perf_counter()
-    for i, a in enumerate(answers):
-        run_checks(a, category=cats[i % len(cats)])
-    dt = time.perf_counter() - t
-    avg = sum(len(a.encode()) for a in answers) / len(answers)
-    avg_c = sum(len(a) for a in answers) / len(answers)
-    print(f"{label}: {len(answers) / dt:,.0f} answers/s  ({len(answers)} answers, mean {avg:,.0f} bytes / {avg_c:,.0f} chars, "
-          f"{dt * 1e6 / len(answers):,.0f} µs each)")
+def sample_answers() -> list[tuple[str, str | None]]:
+    """The real candidate answers of the sample data, with their seed's category."""
+    out = []
+    for line in SAMPLES.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            seed = json.loads(line)
+            out += [(c["response"], seed.get("category")) for c in seed.get("candidates", [])]
+    return out
+
+
+def realistic_answers(rng: random.Random, n: int, samples: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """~1.5 KB answers: sample answers joined (paragraph breaks) until at least 1,200 UTF-8 bytes."""
+    out = []
+    for _ in range(n):
+        text, cat = rng.choice(samples)
+        parts = [text]
+        while len("\n\n".join(parts).encode()) < 1200:
+            parts.append(rng.choice(samples)[0])
+        out.append(("\n\n".join(parts), cat))
+    return out
+
+
+def bench(items: list[tuple[str, str | None]], label: str, repeat: int) -> None:
+    for text, cat in items[:50]:
+        run_checks(text, category=cat)
+    best_wall = best_cpu = float("inf")
+    for _ in range(repeat):
+        w, c = time.perf_counter(), time.process_time()
+        for text, cat in items:
+            run_checks(text, category=cat)
+        best_wall = min(best_wall, time.perf_counter() - w)
+        best_cpu = min(best_cpu, time.process_time() - c)
+    n = len(items)
+    avg_b = sum(len(t.encode()) for t, _ in items) / n
+    avg_c = sum(len(t) for t, _ in items) / n
+    print(f"{label:20s} {n / best_wall:8,.0f} answers/s wall  {n / best_cpu:8,.0f} answers/s cpu  "
+          f"({best_cpu * 1e6 / n:5,.0f} µs cpu each; {n} answers, mean {avg_b:,.0f} bytes / {avg_c:,.0f} chars)")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=3000)
+    ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
+    load = os.getloadavg()
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; cores {os.cpu_count()}; this process on cpus {cpus}")
     t = time.perf_counter()
     registry()
     institution_registry()
     print(f"registry load (once): {time.perf_counter() - t:.3f} s")
     rng = random.Random(7)
-    bench([make_answer(rng, target_bytes=1500) for _ in range(args.n)], "~1.5 KB answers")
-    bench([make_answer(rng, target_chars=1500) for _ in range(args.n // 3)], "~1,500-char answers")
+    samples = sample_answers()
+    bench(samples * max(1, args.n // len(samples)), "sample answers", args.repeat)
+    bench(realistic_answers(rng, args.n, samples), "realistic ~1.5 KB", args.repeat)
+    bench([(make_answer(rng, target_bytes=1500), DENSE_CATS[i % 5]) for i in range(args.n)], "dense ~1.5 KB",
+          args.repeat)
+    bench([(make_answer(rng, target_chars=1500), DENSE_CATS[i % 5]) for i in range(args.n // 3)], "dense ~1,500 chars",
+          args.repeat)
     adversarial = {
         "제제제조조조의의": "제제제조조조의의" * 131072,
         "digits+조": ("제1조 " * 200_000)[:1_000_000],

@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from statutes.fastmodel import raw_record
 from statutes.normalize import CIRCLED, article_no, law_key, to_int
 from statutes.registry import Registry, registry
 
@@ -40,6 +41,10 @@ class Citation(BaseModel):
     in_range: bool = False  # endpoint of a range (제14조부터 제16조까지)
     bracketed: bool = False  # 「」 or 『』 around the law name
     lang: Literal["ko", "en"] = "ko"
+    instrument: str | None = None  # a named non-statute instrument (형사소송규칙, ...령): article of no Act
+
+
+_CitationRecord, _citation_model = raw_record(Citation)
 
 
 _SP = r"[ \t\u00a0\u3000]{0,3}"
@@ -109,18 +114,38 @@ _EN_LAW = re.compile(r"\b(?P<name>(?:[A-Z][A-Za-z'\-]*[ ]){0,14}(?:Act|Code|Cons
 
 _SAME_LAW_1 = {"동법", "같은법", "동법상", "같은법상"}
 _SAME_LAW_2 = {("같은", "법"), ("동", "법"), ("위", "법"), ("이", "법"), ("같은", "법률"), ("위", "법률")}
+_SAME_LAW_2_LAST = frozenset(b for _, b in _SAME_LAW_2)
 _STRONG_SUFFIX = ("특례법", "특별법", "기본법", "처벌법", "방지법", "보호법", "관한법률", "위한법률", "금지법", "규제법")
 _LAWISH_END = ("법", "법률", "시행령", "시행규칙", "헌법")
+_INSTRUMENT_END = ("규칙", "령", "규정", "고시", "훈령", "예규", "조례")  # non-statute instruments
 _NAME_CONNECTORS = {"등에", "관한", "위한", "대한", "및", "등", "등의"}
 _STOP_SUFFIX = ("은", "는", "을", "를", "에서", "으로", "고", "며", "면", "다", "요", "도", "서", "라", "여")
 _OPEN = "([{<〈《“\"'‘"
 _OPEN_IN = "([「『“\"'‘"
 _CLOSE_TRIM = ".,;:!?)]}>〉》”\"'’"
 _SENT_END = ".!?\n。"
+_SENT_END_RE = re.compile("[" + re.escape(_SENT_END) + "]")
 _NAME_WORD = re.compile(r"[가-힣A-Za-z0-9ㆍ·]+")
 
 
 _SPACES = " \t\u00a0\u3000\r\f\v"
+
+
+_WS_CHARS = " \t\n\u3000\u00a0"  # token separators for the backward look
+_WS_RE = re.compile("[" + re.escape(_WS_CHARS) + "]")
+_OPEN_IN_RE = re.compile("[" + re.escape(_OPEN_IN) + "]")
+_REV: tuple[str, str] = ("", "")  # (text, text reversed): the last text scanned, reused across calls
+
+
+def _reversed(text: str) -> str:
+    """`text[::-1]`, computed once per text: a forward regex search in it is a backward search in `text`
+    (one C call instead of a `rfind` per separator character)."""
+    cached = _REV
+    if cached[0] is text:
+        return cached[1]
+    rev = text[::-1]
+    globals()["_REV"] = (text, rev)
+    return rev
 
 
 def _prev_token(text: str, i: int, lo: int) -> tuple[int, int] | None:
@@ -129,32 +154,22 @@ def _prev_token(text: str, i: int, lo: int) -> tuple[int, int] | None:
         i -= 1
     if i <= lo or text[i - 1] == "\n":
         return None
-    j = max(text.rfind(" ", lo, i), text.rfind("\t", lo, i), text.rfind("\n", lo, i), text.rfind("\u3000", lo, i),
-            text.rfind("\u00a0", lo, i))
-    if j < 0:
+    n = len(text)
+    cached = _REV
+    rev = cached[1] if cached[0] is text else _reversed(text)
+    # last separator in text[lo:i] == first one in rev[n - i : n - lo]
+    m = _WS_RE.search(rev, n - i, n - lo)
+    if m is None:
         if lo > 0 and not text[lo - 1].isspace():
             return None  # the token runs past the window
         j = lo - 1
+    else:
+        j = n - 1 - m.start()
     # an opening bracket or quote inside the token starts the name: 대상입니다(형법 -> (형법
-    k = max(text.rfind(ch, j + 1, i - 1) for ch in _OPEN_IN)
-    if k > j + 1:
-        return k, i
+    m = _OPEN_IN_RE.search(rev, n - i + 1, n - j - 1)
+    if m is not None and n - 1 - m.start() > j + 1:
+        return n - 1 - m.start(), i
     return j + 1, i
-
-
-def _tokens_before(text: str, end: int, limit: int = 12, window: int = 110) -> list[tuple[int, int]]:
-    """Whitespace tokens (start, end) ending at or before `end` on the same line, nearest last; bounded."""
-    lo = max(0, end - window)
-    out: list[tuple[int, int]] = []
-    i = end
-    while len(out) < limit:
-        t = _prev_token(text, i, lo)
-        if t is None:
-            break
-        out.append(t)
-        i = t[0]
-    out.reverse()
-    return out
 
 
 def _longest_known(reg: Registry, text: str, last_s: int, last_e: int) -> int | None:
@@ -192,12 +207,13 @@ def _strip_token(text: str, s: int, e: int) -> tuple[int, int]:
 
 
 class _LawFound:
-    __slots__ = ("text", "start", "end", "ref", "old", "bracketed", "decree_of_same")
+    __slots__ = ("text", "start", "end", "ref", "old", "bracketed", "decree_of_same", "instrument")
 
     def __init__(self, text: str | None, start: int | None, end: int | None, ref: LawRef, old: bool = False,
-                 bracketed: bool = False, decree_of_same: str | None = None) -> None:
+                 bracketed: bool = False, decree_of_same: str | None = None, instrument: str | None = None) -> None:
         self.text, self.start, self.end, self.ref = text, start, end, ref
         self.old, self.bracketed, self.decree_of_same = old, bracketed, decree_of_same
+        self.instrument = instrument  # set with ref="none": the article belongs to a rule/decree, not an Act
 
 
 def _find_law_before(reg: Registry, text: str, end: int, *, need_lawish: bool = True) -> _LawFound | None:
@@ -216,7 +232,7 @@ def _find_law_before(reg: Registry, text: str, end: int, *, need_lawish: bool = 
         k = text.rfind("(", max(0, j - 100), j - 1)
         if k > 0 and ")" not in text[k : j - 1] and "\n" not in text[k:j]:
             inner = _find_law_before(reg, text, k, need_lawish=True)
-            if inner is not None and inner.ref == "named":
+            if inner is not None and (inner.ref == "named" or inner.instrument):
                 return inner
     lt = _prev_token(text, j, max(0, j - 110))
     if lt is None:
@@ -228,13 +244,16 @@ def _find_law_before(reg: Registry, text: str, end: int, *, need_lawish: bool = 
     # 같은 법 / 동법 (optionally 시행령)
     decree = None
     probe = last
-    prev_t = _prev_token(text, lt[0], max(0, j - 110))
-    prev_w = text[prev_t[0] : prev_t[1]] if prev_t else ""
-    if last in ("시행령", "시행규칙") and prev_t is not None:
-        decree, probe = last, prev_w
-        pp = _prev_token(text, prev_t[0], max(0, j - 110))
-        prev_w = text[pp[0] : pp[1]] if pp else ""
-    if probe in _SAME_LAW_1 or (prev_w, probe) in _SAME_LAW_2:
+    if last in ("시행령", "시행규칙") or last in _SAME_LAW_2_LAST:  # the word before matters only here
+        prev_t = _prev_token(text, lt[0], max(0, j - 110))
+        prev_w = text[prev_t[0] : prev_t[1]] if prev_t else ""
+        if last in ("시행령", "시행규칙") and prev_t is not None:
+            decree, probe = last, prev_w
+            pp = _prev_token(text, prev_t[0], max(0, j - 110))
+            prev_w = text[pp[0] : pp[1]] if pp else ""
+        if probe in _SAME_LAW_1 or (prev_w, probe) in _SAME_LAW_2:
+            return _LawFound(text=None, start=None, end=None, ref="same_law", decree_of_same=decree)
+    elif probe in _SAME_LAW_1:
         return _LawFound(text=None, start=None, end=None, ref="same_law", decree_of_same=decree)
     # longest run of tokens ending at the last one that is a known name
     best = None
@@ -252,6 +271,9 @@ def _find_law_before(reg: Registry, text: str, end: int, *, need_lawish: bool = 
     if best is None:
         key_last = law_key(last)
         if not key_last.endswith(_LAWISH_END) and not key_last.endswith("act"):
+            if key_last.endswith(_INSTRUMENT_END) and len(key_last) > 2:
+                # 형사소송규칙 제156조의2: a rule/decree of its own, not an article of the Act cited before it
+                return _LawFound(text=None, start=None, end=None, ref="none", instrument=last)
             return None
         if need_lawish and len(key_last) < 2:
             return None
@@ -259,15 +281,19 @@ def _find_law_before(reg: Registry, text: str, end: int, *, need_lawish: bool = 
         while s < last_e - 1 and text[s] in _OPEN:
             s += 1
         if key_last in ("법", "법률") or len(key_last) <= 3 or key_last.endswith(("특례법", "특별법", "기본법", "법률")):
-            # a multi-word name: extend back over name-like words
-            toks = _tokens_before(text, lt[0], limit=9)
-            for ts, te in reversed(toks):
+            # a multi-word name: extend back over name-like words (nearest first, up to 9, same window)
+            lo, i = max(0, lt[0] - 110), lt[0]
+            for _ in range(9):
+                t = _prev_token(text, i, lo)
+                if t is None:
+                    break
+                ts, te = t
                 w = text[ts:te]
                 if not _NAME_WORD.fullmatch(w):
                     break
                 if w not in _NAME_CONNECTORS and w.endswith(_STOP_SUFFIX):
                     break
-                s = ts
+                s = i = ts
         best = (s, last_e)
     s, e = best
     return _LawFound(text=text[s:e], start=s, end=e, ref="named", old=_old_before(text, s))
@@ -284,6 +310,11 @@ def _article_from(m: re.Match) -> str:
 
 def extract_citations(text: str, reg: Registry | None = None) -> list[Citation]:
     """All citations in `text`, in order of appearance (Korean, then English forms merged by position)."""
+    return [_citation_model(c) for c in extract_citations_fast(text, reg)]
+
+
+def extract_citations_fast(text: str, reg: Registry | None = None) -> list:
+    """`extract_citations` returning lightweight records (same attributes as `Citation`): the checks' hot path."""
     if not text:
         return []
     reg = reg or registry()
@@ -321,9 +352,9 @@ def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[i
             if not m.pfx and (law is None or law.ref != "named"):
                 continue  # "3조" without 제 and without a law name: not a citation (3조 원 ...)
         if law is None:
-            if prev is not None and prev.law_text is not None and not any(
-                ch in _SENT_END for ch in text[prev.end : a_start]
-            ) and a_start - prev.end <= 60:
+            if prev is not None and prev.law_text is not None and a_start - prev.end <= 60 and (
+                _SENT_END_RE.search(text, prev.end, a_start) is None
+            ):
                 law = _LawFound(text=prev.law_text, start=None, end=None, ref="context", old=prev.old_law)
             else:
                 law = _LawFound(text=None, start=None, end=None, ref="none")
@@ -338,10 +369,10 @@ def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[i
         refs, resume = _parse_run(text, m.end, first_article, a_start, same_article, prev)
         for art, para, item, s, e, rng in refs:
             start = s if law.start is None or s != a_start else min(s, law.start)
-            c = Citation.model_construct(
+            c = _CitationRecord(
                 text=text[start:e], start=start, end=e, law_text=law.text, law_start=law.start, law_end=law.end,
                 law_ref=law.ref, article=art, paragraph=para, item=item, old_law=law.old, in_range=rng,
-                bracketed=law.bracketed, lang="ko",
+                bracketed=law.bracketed, lang="ko", instrument=law.instrument,
             )
             out.append(c)
             prev = c
@@ -430,7 +461,7 @@ def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: s
         if not (key.endswith(_LAWISH_END) or reg.is_known_key(key)):
             continue
         out.append(
-            Citation.model_construct(
+            _CitationRecord(
                 text=m.group(0), start=m.start(), end=m.end(), law_text=inner, law_start=m.start(),
                 law_end=m.end(), bracketed=True, old_law=_old_before(text, m.start()),
             )
@@ -456,7 +487,7 @@ def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: s
             continue
         taken.add((f.start, f.end))
         out.append(
-            Citation.model_construct(
+            _CitationRecord(
                 text=text[f.start : f.end], start=f.start, end=f.end, law_text=f.text, law_start=f.start,
                 law_end=f.end, old_law=f.old,
             )
@@ -490,7 +521,7 @@ def _extract_english(reg: Registry, text: str, out: list[Citation]) -> None:
             continue
         s = m.end("name") - len(nm)
         out.append(
-            Citation.model_construct(
+            _CitationRecord(
                 text=text[s : m.end()], start=s, end=m.end(), law_text=nm, law_start=s, law_end=m.end("name"),
                 article=article_no(m.group("num"), m.group("sub")), lang="en",
             )
@@ -519,7 +550,7 @@ def _extract_english(reg: Registry, text: str, out: list[Citation]) -> None:
         para = f"제{int(m.group('para'))}항" if m.group("para") else None
         it = m.group("item") or m.group("item2")
         out.append(
-            Citation.model_construct(
+            _CitationRecord(
                 text=text[m.start() : end], start=m.start(), end=end, law_text=law_text,
                 law_start=m.start("name") if law_text else None, law_end=end if law_text else None,
                 law_ref="named" if law_text else "none", article=article_no(m.group("num"), m.group("sub")),
@@ -534,5 +565,5 @@ def _extract_english(reg: Registry, text: str, out: list[Citation]) -> None:
         if nm is None:
             continue
         s = m.end("name") - len(nm)
-        out.append(Citation.model_construct(text=nm, start=s, end=m.end("name"), law_text=nm, law_start=s, law_end=m.end("name"), lang="en"))
+        out.append(_CitationRecord(text=nm, start=s, end=m.end("name"), law_text=nm, law_start=s, law_end=m.end("name"), lang="en"))
         spans.append((s, m.end("name")))

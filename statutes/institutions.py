@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from statutes.fastmodel import raw_record
 from statutes.models import Institution, Procedure
 from statutes.normalize import FULLWIDTH_DIGITS
 from statutes.regex_trie import trie_regex
@@ -85,10 +86,11 @@ def institution_registry() -> InstitutionRegistry:
 
 
 _NUM_RE = re.compile(
-    r"(?<![0-9０-９\-./:,제#A-Za-z])#?(?P<n>0[0-9]{1,2}-[0-9]{3,4}-[0-9]{4}|1[0-9]{3}-[0-9]{4}|[0-9]{3,4})"
+    r"(?=[#0-9])(?<![0-9０-９\-./:,제#A-Za-z])#?(?P<n>0[0-9]{1,2}-[0-9]{3,4}-[0-9]{4}|1[0-9]{3}-[0-9]{4}|[0-9]{3,4})"
     r"(?![0-9０-９\-]|[.,][0-9]|[ \t]?(?:원|년|월|일|명|개|건|세|시간|시|분|초|%|퍼센트|조|항|호|만|억|천|회|번째|위|층|차|쪽|"
     r"kg|mg|ml|km|cm|달러|점|개월|주년|주|대|평|kcal|테러|사태|mm|g\b|m\b))"
 )
+_ASCII_DIGIT = re.compile("[0-9]")
 _HOTLINE_CTX_BEFORE = re.compile(r"(전화|상담|신고|핫라인|헬프라인|콜센터|센터|☎|📞|번호|[Tt]el|TEL|연락)[^\n.]{0,8}$")
 _HOTLINE_CTX_AFTER = re.compile(r"^[ \t]?(번으로|번에|번\b|번\)|로 전화|으로 전화|에 전화|로 연락|으로 연락|번 전화)")
 
@@ -123,15 +125,26 @@ class ProcedureMention(BaseModel):
     end: int
 
 
+_MentionRecord, _mention_model = raw_record(Mention)
+_FindingRecord, _finding_model = raw_record(InstitutionFinding)
+_ProcRecord, _proc_model = raw_record(ProcedureMention)
+
+
 def find_mentions(text: str, reg: InstitutionRegistry | None = None) -> list[Mention]:
     """Institution names and hotline numbers in `text`, in order."""
+    return [_mention_model(m) for m in find_mentions_fast(text, reg)]
+
+
+def find_mentions_fast(text: str, reg: InstitutionRegistry | None = None) -> list:
+    """`find_mentions` returning lightweight records (same attributes as `Mention`): the checks' hot path."""
     reg = reg or institution_registry()
     out: list[Mention] = []
     for m in reg.name_re.finditer(text):
-        out.append(Mention.model_construct(kind="name", text=m.group(0), start=m.start(), end=m.end(), ids=reg.alias_ids[m.group(0)]))
+        out.append(_MentionRecord(kind="name", text=m.group(0), start=m.start(), end=m.end(), ids=reg.alias_ids[m.group(0)]))
         if len(out) >= MAX_MENTIONS:
             break
-    if any(ch.isdigit() for ch in text[:20000]) or len(text) > 20000:
+    # only ASCII digits can start a number match: no ASCII digit, no number mention (one C scan)
+    if len(text) > 20000 or _ASCII_DIGIT.search(text) is not None:
         count = 0
         for m in _NUM_RE.finditer(text):
             n = m.group("n").translate(FULLWIDTH_DIGITS)
@@ -144,7 +157,7 @@ def find_mentions(text: str, reg: InstitutionRegistry | None = None) -> list[Men
                     continue
                 if len(n) == 4 and n[:2] in ("19", "20") and "년" in after[:2]:
                     continue
-            out.append(Mention.model_construct(kind="number", text=m.group(0), start=m.start("n"), end=m.end(), ids=owners, number=n,
+            out.append(_MentionRecord(kind="number", text=m.group(0), start=m.start("n"), end=m.end(), ids=owners, number=n,
                                foreign=foreign))
             count += 1
             if count >= MAX_MENTIONS:
@@ -166,6 +179,12 @@ def _inst_name(reg: InstitutionRegistry, ids: tuple[str, ...]) -> str:
 
 def assess_mentions(text: str, mentions: list[Mention], reg: InstitutionRegistry | None = None) -> list[InstitutionFinding]:
     """Pair names with numbers and give each institution mention a verdict."""
+    return [_finding_model(f) for f in assess_mentions_fast(text, mentions, reg)]
+
+
+def assess_mentions_fast(text: str, mentions: list, reg: InstitutionRegistry | None = None) -> list:
+    """`assess_mentions` (mentions or mention records in) returning lightweight records (same attributes as
+    `InstitutionFinding`): the checks' hot path."""
     reg = reg or institution_registry()
     names = [m for m in mentions if m.kind == "name"]
     nums = [m for m in mentions if m.kind == "number" and not m.foreign]
@@ -196,12 +215,12 @@ def assess_mentions(text: str, mentions: list[Mention], reg: InstitutionRegistry
         iid = nm.ids[0]
         inst = reg.by_id[iid]
         if inst.status == "replaced":
-            out.append(InstitutionFinding.model_construct(
+            out.append(_FindingRecord(
                 name=inst.name, institution_id=iid, verdict="outdated", start=nm.start, end=nm.end,
                 current_number=reg.current_number(iid), status=inst.status, note=f"{inst.status_text}",
             ))
         else:
-            out.append(InstitutionFinding.model_construct(
+            out.append(_FindingRecord(
                 name=inst.name, institution_id=iid, verdict="valid", start=nm.start, end=nm.end, status=inst.status,
                 note=None if inst.status == "active" else f"기관 현황 미확인: {inst.status_text}",
             ))
@@ -215,17 +234,17 @@ def _assess_number(reg: InstitutionRegistry, nm: Mention, partner: Mention | Non
     end = max(nm.end, partner.end) if partner else nm.end
     if partner is None:
         if not owners:
-            return InstitutionFinding.model_construct(name=nm.text, number=nm.number, verdict="unknown", start=start, end=end,
+            return _FindingRecord(name=nm.text, number=nm.number, verdict="unknown", start=start, end=end,
                                       note="등록되지 않은 전화번호입니다(확인 필요)")
         iid = owners[0]
         inst = reg.by_id[iid]
         if inst.status == "replaced":
-            return InstitutionFinding.model_construct(
+            return _FindingRecord(
                 name=inst.name, number=nm.number, institution_id=iid, verdict="outdated", start=start, end=end,
                 current_number=reg.current_number(iid), status=inst.status,
                 note=f"폐지된 번호입니다: {inst.status_text}",
             )
-        return InstitutionFinding.model_construct(name=inst.name, number=nm.number, institution_id=iid, verdict="valid", start=start,
+        return _FindingRecord(name=inst.name, number=nm.number, institution_id=iid, verdict="valid", start=start,
                                   end=end, status=inst.status,
                                   note=None if inst.status == "active" else f"현황 미확인: {inst.status_text}")
     named = partner.ids
@@ -233,17 +252,17 @@ def _assess_number(reg: InstitutionRegistry, nm: Mention, partner: Mention | Non
     if hit:
         inst = reg.by_id[hit[0]]
         if inst.status == "replaced":
-            return InstitutionFinding.model_construct(name=inst.name, number=nm.number, institution_id=inst.id, verdict="outdated",
+            return _FindingRecord(name=inst.name, number=nm.number, institution_id=inst.id, verdict="outdated",
                                       start=start, end=end, current_number=reg.current_number(inst.id),
                                       status=inst.status, note=inst.status_text)
-        return InstitutionFinding.model_construct(name=inst.name, number=nm.number, institution_id=inst.id, verdict="valid",
+        return _FindingRecord(name=inst.name, number=nm.number, institution_id=inst.id, verdict="valid",
                                   start=start, end=end, status=inst.status)
     # the number belongs to a retired line that the named institution replaced (1393 -> 109)
     for o in owners:
         oi = reg.by_id[o]
         if oi.status == "replaced" and oi.replaced_by in named:
             cur = reg.by_id[oi.replaced_by]
-            return InstitutionFinding.model_construct(
+            return _FindingRecord(
                 name=cur.name, number=nm.number, institution_id=cur.id, verdict="outdated", start=start, end=end,
                 current_number=reg.current_number(cur.id), status=oi.status,
                 note=f"{nm.number}은(는) {oi.replaced_since}에 {reg.current_number(cur.id)}(으)로 바뀐 번호입니다",
@@ -251,7 +270,7 @@ def _assess_number(reg: InstitutionRegistry, nm: Mention, partner: Mention | Non
     inst = reg.by_id[named[0]]
     cur = reg.current_number(inst.id)
     owner_txt = f" ({_inst_name(reg, owners)}의 번호)" if owners else ""
-    return InstitutionFinding.model_construct(
+    return _FindingRecord(
         name=inst.name, number=nm.number, institution_id=inst.id, verdict="wrong_number", start=start, end=end,
         current_number=cur, status=inst.status,
         note=f"{inst.name}의 번호는 {cur}입니다; {nm.number}{owner_txt}은(는) 맞지 않습니다",
@@ -260,6 +279,11 @@ def _assess_number(reg: InstitutionRegistry, nm: Mention, partner: Mention | Non
 
 def find_procedures(text: str, reg: InstitutionRegistry | None = None) -> list[ProcedureMention]:
     """First mention of each procedure's trigger phrases."""
+    return [_proc_model(p) for p in find_procedures_fast(text, reg)]
+
+
+def find_procedures_fast(text: str, reg: InstitutionRegistry | None = None) -> list:
+    """`find_procedures` returning lightweight records (same attributes as `ProcedureMention`)."""
     reg = reg or institution_registry()
     seen: set[str] = set()
     out: list[ProcedureMention] = []
@@ -269,7 +293,7 @@ def find_procedures(text: str, reg: InstitutionRegistry | None = None) -> list[P
                 continue
             seen.add(pid)
             p = reg.procedures[pid]
-            out.append(ProcedureMention.model_construct(procedure_id=pid, name=p.name, trigger=m.group(0), start=m.start(), end=m.end()))
+            out.append(_ProcRecord(procedure_id=pid, name=p.name, trigger=m.group(0), start=m.start(), end=m.end()))
         if len(seen) >= len(reg.procedures):
             break
     return out

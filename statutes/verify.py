@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 from pydantic import BaseModel
 
 from statutes.citations import Citation
+from statutes.fastmodel import raw_record
 from statutes.models import Change, Law
 from statutes.registry import Registry, registry
 
@@ -30,8 +32,17 @@ class CitationCheck(BaseModel):
     note: str | None = None
 
 
+_CheckRecord, _check_model = raw_record(CitationCheck)
+
+
 def _lapsed_change(law: Law, article: str, reg: Registry) -> Change | None:
-    for ch in reg.changes_by_law.get(law.name, []):
+    return _lapsed_for(reg, law.name, article)
+
+
+@functools.lru_cache(maxsize=8192)
+def _lapsed_for(reg: Registry, law_name: str, article: str) -> Change | None:
+    """Cached: asked for every valid citation; the registry never changes after load."""
+    for ch in reg.changes_by_law.get(law_name, []):
         if article in ch.articles and ("unconstitutional" in ch.type or "lapsed" in ch.type):
             return ch
     return None
@@ -48,9 +59,20 @@ def _deleted_change(law: Law, article: str, reg: Registry) -> Change | None:
 
 def check_citation(c: Citation, reg: Registry | None = None, *, budget: list[int] | None = None) -> CitationCheck:
     """Verdict for one citation. `budget` (a one-item list) caps fuzzy look-ups per answer."""
+    return _check_model(check_citation_fast(c, reg, budget=budget))
+
+
+def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | None = None):
+    """`check_citation` for a citation or citation record, returning a lightweight record (same attributes as
+    `CitationCheck`): the checks' hot path."""
     reg = reg or registry()
     if c.law_text is None:
-        return CitationCheck.model_construct(
+        if c.instrument:
+            return _CheckRecord(
+                verdict="ambiguous", law=c.text,
+                note=f"{c.instrument}은(는) 법률이 아닌 규칙·명령이라 레지스트리로 조문을 확인하지 않았습니다",
+            )
+        return _CheckRecord(
             verdict="ambiguous", law=c.text, note="법률명 없이 조문만 인용되어 어느 법률인지 알 수 없습니다"
         )
     fuzzy = True
@@ -59,55 +81,55 @@ def check_citation(c: Citation, reg: Registry | None = None, *, budget: list[int
         budget[0] -= 1
     res = reg.resolve(c.law_text, fuzzy=fuzzy)
     if res.kind == "unknown":
-        return CitationCheck.model_construct(verdict="unknown_law", law=c.law_text, note="이 이름의 한국 법률이 없습니다(지어낸 법률명일 수 있음)")
+        return _CheckRecord(verdict="unknown_law", law=c.law_text, note="이 이름의 한국 법률이 없습니다(지어낸 법률명일 수 있음)")
     if res.kind == "ambiguous":
-        return CitationCheck.model_construct(verdict="ambiguous", law=c.law_text, note=res.note)
+        return _CheckRecord(verdict="ambiguous", law=c.law_text, note=res.note)
     if res.kind == "repealed":
-        return CitationCheck.model_construct(verdict="repealed_or_lapsed", law=res.name, note=res.note)
+        return _CheckRecord(verdict="repealed_or_lapsed", law=res.name, note=res.note)
     if res.kind in ("act", "decree"):
-        return CitationCheck.model_construct(verdict="law_not_covered", law=res.name, law_id=res.act.law_id if res.act else None,
+        return _CheckRecord(verdict="law_not_covered", law=res.name, law_id=res.act.law_id if res.act else None,
                              note=res.note)
     law = res.law
     assert law is not None
     if c.article is None:
-        return CitationCheck.model_construct(verdict="valid", law=law.name, law_id=law.id, note=res.note)
+        return _CheckRecord(verdict="valid", law=law.name, law_id=law.id, note=res.note)
     art = reg.article(law, c.article)
     old_note = "구법(개정 전 조문) 인용: 현행 조문 기준으로만 확인했습니다" if c.old_law else None
     if art is None:
         ren = reg.renumbered.get((law.id, c.article))
         if ren is not None:
             ch, m = ren
-            return CitationCheck.model_construct(
+            return _CheckRecord(
                 verdict="repealed_or_lapsed", law=law.name, law_id=law.id, article_title=m.title,
                 note=f"조문번호 변경: 개정 전 {m.old_no}({m.title})은 현행 {m.new_no}입니다 ({ch.type})",
             )
         if c.old_law:
-            return CitationCheck.model_construct(
+            return _CheckRecord(
                 verdict="repealed_or_lapsed", law=law.name, law_id=law.id,
                 note="구법 조문: 현행 법률에는 이 조문이 없습니다",
             )
-        return CitationCheck.model_construct(
+        return _CheckRecord(
             verdict="article_not_found", law=law.name, law_id=law.id,
             note=f"「{law.name}」에 {c.article}이(가) 없습니다(지어낸 조문일 수 있음)",
         )
     title = art.in_force_title or art.title
     if art.deleted is None:
-        return CitationCheck.model_construct(verdict="ambiguous", law=law.name, law_id=law.id, note=art.note or "출처에 조문 제목·본문이 없어 확인 불가(미확인)")
+        return _CheckRecord(verdict="ambiguous", law=law.name, law_id=law.id, note=art.note or "출처에 조문 제목·본문이 없어 확인 불가(미확인)")
     if art.not_yet_in_force:
         eff = ", ".join(law.pending_effective) or "미정"
-        return CitationCheck.model_construct(
+        return _CheckRecord(
             verdict="not_yet_in_force", law=law.name, law_id=law.id, article_title=art.title,
             note=f"공포되었으나 {law.as_of.snapshot} 기준 아직 시행 전인 조문입니다(시행 예정: {eff})",
         )
     if art.deleted:
         if art.deletion_not_yet_in_force:
-            return CitationCheck.model_construct(
+            return _CheckRecord(
                 verdict="valid", law=law.name, law_id=law.id, article_title=art.in_force_title,
                 note=f"삭제가 공포되었으나 아직 시행 전입니다(삭제 {art.deleted_on})",
             )
         lapsed = _lapsed_change(law, c.article, reg)
         if lapsed is not None:
-            return CitationCheck.model_construct(
+            return _CheckRecord(
                 verdict="repealed_or_lapsed", law=law.name, law_id=law.id, article_title=_old_title(lapsed, c.article),
                 note=_events_note(lapsed),
             )
@@ -115,18 +137,18 @@ def check_citation(c: Citation, reg: Registry | None = None, *, budget: list[int
         note = f"삭제된 조문입니다(삭제 {art.deleted_on})" if art.deleted_on else "삭제된 조문입니다"
         if ch is not None:
             note += f"; {ch.status_now or ch.type}"
-        return CitationCheck.model_construct(verdict="article_deleted", law=law.name, law_id=law.id,
+        return _CheckRecord(verdict="article_deleted", law=law.name, law_id=law.id,
                              article_title=_old_title(ch, c.article) if ch else None, note=note)
     lapsed = _lapsed_change(law, c.article, reg)
     if lapsed is not None and (c.paragraph in (None, "제1항")):
-        return CitationCheck.model_construct(
+        return _CheckRecord(
             verdict="repealed_or_lapsed", law=law.name, law_id=law.id, article_title=title,
             note=_events_note(lapsed) + (f" (범위: {lapsed.scope})" if lapsed.scope else ""),
         )
     note = old_note or res.note
     if art.in_force_title and art.in_force_title != art.title:
         note = (note + "; " if note else "") + f"개정 공포된 제목 '{art.title}'은 아직 시행 전"
-    return CitationCheck.model_construct(verdict="valid", law=law.name, law_id=law.id, article_title=title, note=note)
+    return _CheckRecord(verdict="valid", law=law.name, law_id=law.id, article_title=title, note=note)
 
 
 def _old_title(ch: Change | None, article: str) -> str | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from judge.checks.models import CheckResult, CitationResult, Span
+from judge.checks.construct import new_check, new_citation_result, new_span
+from judge.checks.models import CheckResult, CitationResult
 from judge.checks.relevance import Fit
-from statutes.citations import extract_citations
+from statutes.citations import extract_citations_fast
 from statutes.registry import Registry
-from statutes.verify import check_citation
+from statutes.verify import check_citation_fast
 
 FUZZY_BUDGET = 40  # fuzzy name look-ups per answer (keeps adversarial input linear)
 
@@ -22,14 +23,14 @@ _CHECK = {
 
 
 def check_citations(text: str, reg: Registry, fit: Fit) -> tuple[list[CitationResult], list[CheckResult]]:
-    cits = extract_citations(text, reg)
+    cits = extract_citations_fast(text, reg)
     results: list[CitationResult] = []
     budget = [FUZZY_BUDGET]
     for c in cits:
-        v = check_citation(c, reg, budget=budget)
+        v = check_citation_fast(c, reg, budget=budget)
         relevant = fit.citation(v.law, c.article) if v.law_id else None
         results.append(
-            CitationResult.model_construct(
+            new_citation_result(
                 law=v.law, article=c.article, paragraph=c.paragraph, item=c.item, verdict=v.verdict, start=c.start,
                 end=c.end, text=c.text, law_id=v.law_id, article_title=v.article_title, relevant=relevant, note=v.note,
             )
@@ -44,14 +45,14 @@ def check_citations(text: str, reg: Registry, fit: Fit) -> tuple[list[CitationRe
         if verdict == "unknown_law" and all(_weak(r, cits) for r in items):
             sev = "warning"
         names = ", ".join(dict.fromkeys(i.text for i in items[:3]))
-        checks.append(CheckResult.model_construct(id=cid, severity=sev, message=f"{msg}: {names}",
-                                  spans=[Span.model_construct(start=i.start, end=i.end) for i in items]))
+        checks.append(new_check(id=cid, severity=sev, message=f"{msg}: {names}",
+                                  spans=[new_span(start=i.start, end=i.end) for i in items]))
     irrelevant = [r for r in results if r.verdict == "valid" and r.relevant is False]
     if irrelevant:
         names = ", ".join(dict.fromkeys(i.text for i in irrelevant[:3]))
-        checks.append(CheckResult.model_construct(id="citation.irrelevant", severity="info",
+        checks.append(new_check(id="citation.irrelevant", severity="info",
                                   message=f"유효하지만 이 유형의 위해와 관련이 적은 법률 인용입니다: {names}",
-                                  spans=[Span.model_construct(start=i.start, end=i.end) for i in irrelevant]))
+                                  spans=[new_span(start=i.start, end=i.end) for i in irrelevant]))
     return results, checks
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import zlib
 
+from judge.checks.construct import new_check
 from judge.checks.models import CheckResult
 
 HUGE = 20_000  # characters
@@ -15,7 +16,7 @@ _CHAR_RUN = re.compile(r"(\S)\1{29,}")  # one character 30+ times in a row
 
 def _repetitive(stripped: str) -> tuple[bool, float | None]:
     head = stripped[:200_000]
-    parts = [p.strip() for p in head.replace("\n", ".").replace("!", ".").replace("?", ".").split(".") if p.strip()]
+    parts = [p for p in map(str.strip, head.replace("\n", ".").replace("!", ".").replace("?", ".").split(".")) if p]
     if len(parts) >= 8 and len(set(parts)) / len(parts) < 0.5:
         return True, round(len(set(parts)) / len(parts), 3)
     # few sentence breaks, or a long text: a character run or compression tells periodic text apart
@@ -31,14 +32,14 @@ def _repetitive(stripped: str) -> tuple[bool, float | None]:
 def check_degenerate(text: str) -> list[CheckResult]:
     stripped = text.strip()
     if not stripped:
-        return [CheckResult.model_construct(id="answer.empty", severity="error", message="빈 답변입니다")]
+        return [new_check(id="answer.empty", severity="error", message="빈 답변입니다")]
     out: list[CheckResult] = []
     if len(text) > HUGE:
-        out.append(CheckResult.model_construct(id="answer.runaway", severity="warning", message=f"답변이 지나치게 깁니다({len(text):,}자)",
+        out.append(new_check(id="answer.runaway", severity="warning", message=f"답변이 지나치게 깁니다({len(text):,}자)",
                                value=float(len(text))))
     if len(stripped) >= MIN_FOR_REPEAT:
         rep, value = _repetitive(stripped)
         if rep:
-            out.append(CheckResult.model_construct(id="answer.repetition", severity="warning",
+            out.append(new_check(id="answer.repetition", severity="warning",
                                    message="같은 내용이 반복되는 폭주 답변입니다", value=value))
     return out

@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import re
 
-from judge.checks.models import CheckResult, Span
-from statutes.institutions import FOREIGN_NUMBERS, Mention
+from judge.checks.construct import new_check, new_span
+from judge.checks.models import CheckResult
+from statutes.institutions import FOREIGN_NUMBERS
 
 _FOREIGN_LAW = re.compile(
-    r"미국\s?(?:법|법률|연방법|헌법)|미국의\s?(?:법|법률)|(?<![가-힣])연방법|수정헌법|FBI|"
-    r"\b(?:US|U\.S\.|American|federal)\s(?:law|statute|code)s?\b|\bFirst Amendment\b|\bDMCA\b",
+    # the leading lookahead names every branch's first character: same matches, far fewer attempts
+    r"(?=[미연수fuad])(?:미국\s?(?:법|법률|연방법|헌법)|미국의\s?(?:법|법률)|(?<![가-힣])연방법|수정헌법|FBI|"
+    r"\b(?:US|U\.S\.|American|federal)\s(?:law|statute|code)s?\b|\bFirst Amendment\b|\bDMCA\b)",
     re.IGNORECASE,
 )
 
 
 _CUES = ("미국", "연방", "수정헌법", "FBI", "fbi", "law", "Law", "LAW", "statute", "code", "Code", "Amendment", "DMCA")
 
+_CUE_RE = re.compile("|".join(re.escape(c) for c in _CUES))
 
-def check_foreign(text: str, mentions: list[Mention]) -> list[CheckResult]:
-    spans = [Span.model_construct(start=m.start, end=m.end) for m in mentions if m.foreign]
+
+def check_foreign(text: str, mentions: list) -> list[CheckResult]:
+    """`mentions`: Mention models or the records of `find_mentions_fast` (same attributes)."""
+    spans = [new_span(start=m.start, end=m.end) for m in mentions if m.foreign]
     nums = [m.number for m in mentions if m.foreign]
-    if any(c in text for c in _CUES):
-        spans += [Span.model_construct(start=m.start(), end=m.end()) for m in _FOREIGN_LAW.finditer(text, 0, 50_000)]
+    if _CUE_RE.search(text) is not None:
+        spans += [new_span(start=m.start(), end=m.end()) for m in _FOREIGN_LAW.finditer(text, 0, 50_000)]
     if not spans:
         return []
     what = ", ".join(dict.fromkeys(f"{n}({FOREIGN_NUMBERS[n]})" for n in nums if n)) or "외국 법"
-    return [CheckResult.model_construct(id="foreign.framing", severity="warning",
+    return [new_check(id="foreign.framing", severity="warning",
                         message=f"한국 사용자에게 외국 기준을 안내했습니다: {what}", spans=spans[:20])]

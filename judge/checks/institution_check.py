@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from judge.checks.models import CheckResult, CitationResult, InstitutionResult, ProcedureResult, Span
+from judge.checks.construct import new_check, new_institution_result, new_procedure_result, new_span
+from judge.checks.models import CheckResult, CitationResult, InstitutionResult, ProcedureResult
 from judge.checks.relevance import Fit
 from statutes.institutions import (
     InstitutionRegistry,
-    Mention,
-    assess_mentions,
-    find_mentions,
-    find_procedures,
+    assess_mentions_fast,
+    find_mentions_fast,
+    find_procedures_fast,
 )
+from statutes.models import Procedure
 from statutes.normalize import law_key
 
 WINDOW = 160  # chars around a procedure mention where its institution / legal basis is looked for
@@ -18,11 +19,12 @@ WINDOW = 160  # chars around a procedure mention where its institution / legal b
 
 def check_institutions(
     text: str, ireg: InstitutionRegistry, fit: Fit
-) -> tuple[list[InstitutionResult], list[Mention], list[CheckResult]]:
-    mentions = find_mentions(text, ireg)
-    found = assess_mentions(text, mentions, ireg)
+) -> tuple[list[InstitutionResult], list, list[CheckResult]]:
+    """Institution results, the raw mention records (for the foreign-framing check) and the checks raised."""
+    mentions = find_mentions_fast(text, ireg)
+    found = assess_mentions_fast(text, mentions, ireg)
     results = [
-        InstitutionResult.model_construct(
+        new_institution_result(
             name=f.name, number=f.number, institution_id=f.institution_id, verdict=f.verdict, start=f.start, end=f.end,
             current_number=f.current_number, relevant=fit.institution(f.institution_id), note=f.note,
         )
@@ -39,14 +41,14 @@ def check_institutions(
             detail = ", ".join(
                 f"{i.number or i.name}" + (f"→{i.current_number}" if i.current_number else "") for i in items[:3]
             )
-            checks.append(CheckResult.model_construct(id=cid, severity=sev, message=f"{msg}: {detail}",
-                                      spans=[Span.model_construct(start=i.start, end=i.end) for i in items]))
+            checks.append(new_check(id=cid, severity=sev, message=f"{msg}: {detail}",
+                                      spans=[new_span(start=i.start, end=i.end) for i in items]))
     irr = [r for r in results if r.verdict == "valid" and r.relevant is False]
     if irr:
-        checks.append(CheckResult.model_construct(id="institution.irrelevant", severity="info",
+        checks.append(new_check(id="institution.irrelevant", severity="info",
                                   message="이 유형의 위해와 관련이 적은 기관을 안내했습니다: "
                                   + ", ".join(dict.fromkeys(i.name for i in irr[:3])),
-                                  spans=[Span.model_construct(start=i.start, end=i.end) for i in irr]))
+                                  spans=[new_span(start=i.start, end=i.end) for i in irr]))
     return results, mentions, checks
 
 
@@ -55,23 +57,35 @@ def check_procedures(
 ) -> tuple[list[ProcedureResult], list[CheckResult]]:
     out: list[ProcedureResult] = []
     checks: list[CheckResult] = []
-    for pm in find_procedures(text, ireg):
+    for pm in find_procedures_fast(text, ireg):
         proc = ireg.procedures[pm.procedure_id]
+        basis, want, proc_insts = _proc_static(proc)
         lo, hi = pm.start - WINDOW, pm.end + WINDOW
-        basis = {law_key(b.law) for b in proc.legal_basis}
-        near_cits = [c for c in citations if c.law_id and lo <= c.start <= hi]
-        near_inst = [i for i in insts if i.institution_id and lo <= i.start <= hi]
         notes = []
-        if near_cits and not any(law_key(c.law) in basis for c in near_cits):
-            want = ", ".join(dict.fromkeys(f"{b.law} {b.article}" for b in proc.legal_basis[:2]))
+        near_cits = [c.law for c in citations if c.law_id and lo <= c.start <= hi]
+        if near_cits and not any(law_key(law) in basis for law in near_cits):
             notes.append(f"법적 근거 불일치(기대: {want})")
-        if near_inst and not any(i.institution_id in proc.institutions for i in near_inst):
+        near_inst = [i.institution_id for i in insts if i.institution_id and lo <= i.start <= hi]
+        if near_inst and not any(i in proc_insts for i in near_inst):
             notes.append("안내한 기관이 이 절차의 담당 기관이 아닙니다")
         ok = not notes
-        out.append(ProcedureResult.model_construct(procedure_id=proc.id, name=proc.name, ok=ok, start=pm.start, end=pm.end,
-                                   relevant=fit.procedure(proc.id), note="; ".join(notes) or None))
+        out.append(new_procedure_result(procedure_id=proc.id, name=proc.name, ok=ok, start=pm.start, end=pm.end,
+                                        relevant=fit.procedure(proc.id), note="; ".join(notes) or None))
         if not ok:
-            checks.append(CheckResult.model_construct(id="procedure.mismatch", severity="warning",
-                                      message=f"절차 안내 오류({proc.name}): " + "; ".join(notes),
-                                      spans=[Span.model_construct(start=pm.start, end=pm.end)]))
+            checks.append(new_check(id="procedure.mismatch", severity="warning",
+                                    message=f"절차 안내 오류({proc.name}): " + "; ".join(notes),
+                                    spans=[new_span(start=pm.start, end=pm.end)]))
     return out, checks
+
+
+_STATIC: dict[str, tuple[Procedure, frozenset[str], str, frozenset[str]]] = {}
+
+
+def _proc_static(proc: Procedure) -> tuple[frozenset[str], str, frozenset[str]]:
+    """Per-procedure constants (legal-basis keys, expected-basis text, institution ids), computed once."""
+    hit = _STATIC.get(proc.id)
+    if hit is None or hit[0] is not proc:
+        basis = frozenset(law_key(b.law) for b in proc.legal_basis)
+        want = ", ".join(dict.fromkeys(f"{b.law} {b.article}" for b in proc.legal_basis[:2]))
+        hit = _STATIC[proc.id] = (proc, basis, want, frozenset(proc.institutions))
+    return hit[1], hit[2], hit[3]

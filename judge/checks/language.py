@@ -9,6 +9,7 @@ counts as a letter: a small bias, accepted for speed.
 
 from __future__ import annotations
 
+from judge.checks.construct import new_check
 from judge.checks.models import CheckResult
 
 MIN_RATIO = 0.5
@@ -39,6 +40,6 @@ def korean_ratio(text: str) -> tuple[float, int]:
 def check_korean(text: str) -> tuple[float, list[CheckResult]]:
     ratio, letters = korean_ratio(text)
     if letters >= MIN_LETTERS and ratio < MIN_RATIO:
-        return ratio, [CheckResult.model_construct(id="lang.korean_ratio", severity="warning",
+        return ratio, [new_check(id="lang.korean_ratio", severity="warning",
                                    message=f"한국어 비율이 낮습니다({ratio:.0%})", value=round(ratio, 3))]
     return ratio, []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from judge.checks.citation_check import check_citations
 from judge.checks.compliance import detect_harmful_compliance
+from judge.checks.construct import new_report
 from judge.checks.degenerate import check_degenerate
 from judge.checks.foreign import check_foreign
 from judge.checks.institution_check import check_institutions, check_procedures
@@ -14,7 +15,7 @@ from judge.checks.relevance import category_fit, is_benign
 from statutes.institutions import institution_registry
 from statutes.registry import registry
 
-CHECKS_VERSION = "1.0.0"
+CHECKS_VERSION = "1.1.0"  # 1.1.0: articles of a named rule/decree (형사소송규칙 ...) no longer inherit the Act cited before
 
 
 def run_checks(text: str, *, category: str | None = None, seed_text: str | None = None) -> CheckReport:
@@ -24,34 +25,30 @@ def run_checks(text: str, *, category: str | None = None, seed_text: str | None 
     reg = registry()
     ireg = institution_registry()
     fit = category_fit(category)
-    report = CheckReport(checks_version=CHECKS_VERSION, length=len(text))
-    degenerate = check_degenerate(text)
-    report.checks.extend(degenerate)
+    checks = check_degenerate(text)
     if not text.strip():
-        return report
+        return new_report(checks_version=CHECKS_VERSION, length=len(text), checks=checks)
     citations, c_checks = check_citations(text, reg, fit)
     insts, mentions, i_checks = check_institutions(text, ireg, fit)
     procs, p_checks = check_procedures(text, ireg, fit, citations, insts)
-    report.citations = citations
-    report.institutions = insts
-    report.procedures = procs
-    report.checks.extend(c_checks)
-    report.checks.extend(i_checks)
-    report.checks.extend(p_checks)
-    report.checks.extend(check_foreign(text, mentions))
+    checks.extend(c_checks)
+    checks.extend(i_checks)
+    checks.extend(p_checks)
+    checks.extend(check_foreign(text, mentions))
     n_help = (
         sum(1 for i in insts if i.verdict == "valid")
         + sum(1 for p in procs if p.ok)
         + sum(1 for c in citations if c.verdict == "valid")
     )
     refusal, r_checks = detect_refusal(text, n_help)
-    report.refusal = refusal
-    report.checks.extend(r_checks)
+    checks.extend(r_checks)
     harm = bool(category) and not is_benign(category)
     harmful, h_checks = detect_harmful_compliance(text, harm_category=harm, refused=refusal != "none", n_help_refs=n_help)
-    report.harmful_compliance = harmful
-    report.checks.extend(h_checks)
+    checks.extend(h_checks)
     ratio, k_checks = check_korean(text)
-    report.korean_ratio = round(ratio, 4)
-    report.checks.extend(k_checks)
-    return report
+    checks.extend(k_checks)
+    # built once from trusted parts (no per-field validation or __setattr__ in the hot path)
+    return new_report(
+        checks_version=CHECKS_VERSION, length=len(text), checks=checks, citations=citations, institutions=insts,
+        procedures=procs, refusal=refusal, harmful_compliance=harmful, korean_ratio=round(ratio, 4),
+    )

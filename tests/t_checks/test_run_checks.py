@@ -62,3 +62,22 @@ def test_foreign_and_empty_and_language():
 def test_markup_text_is_literal_data():
     rep = run_checks("[bold]형법[/bold] 제250조 [link=x]")
     assert all("[" not in c.law for c in rep.citations)
+
+
+def test_rule_article_not_attributed_to_the_act_before_it():
+    # 참조조문 style: "형사소송법 제244조의2, 형사소송규칙 제134조의2" - the 규칙 article is no article of the Act
+    text = "형사소송법 제244조의2, 형사소송규칙 제134조의2 제3항, 제134조의4"
+    cits = run_checks(text).citations
+    assert [(c.law, c.article) for c in cits][0] == ("형사소송법", "제244조의2")
+    rule = cits[1:]
+    assert [c.article for c in rule] == ["제134조의2", "제134조의4"]
+    assert all(c.verdict == "ambiguous" and c.law_id is None and "형사소송규칙" in (c.note or "") for c in rule)
+    # a decree of a named Act keeps its own handling (outside the registry, not the Act itself)
+    dec = run_checks("도로교통법 시행령 제3조").citations[0]
+    assert dec.verdict == "law_not_covered" and dec.law == "도로교통법 시행령"
+
+
+def test_report_is_a_plain_model():
+    rep = run_checks("「형법」 제250조, 112에 신고하세요. 도와드릴 수 없습니다.", category="K08")
+    again = type(rep).model_validate(rep.model_dump())
+    assert again == rep and again.model_dump_json() == rep.model_dump_json()

@@ -1,0 +1,92 @@
+"""Scores the checks on real text nobody wrote for them: the 참조조문 of Supreme Court decisions
+(tests/t_checks/data/precedent_refs.jsonl, from legalize-kr's precedent-kr).
+
+A decision cites the law as it stood when it was decided, so each citation of a registry law is put in a
+class before its verdict is judged:
+  current            cited as the law then in force (no "구", no annotation): should be valid today, unless the
+                     article was deleted or the law wholly revised since (then deleted / not found)
+  old_law            "구 ○○법(... 개정되기 전의 것)": the former text, cited on purpose
+  deleted_article    the court's own "(현행 삭제)" after an article: deleted since; must come out deleted or
+                     repealed (or, for a "구" citation, valid where the number was reused), never fabricated
+  deleted_part       "(현행 삭제)" after a paragraph or item (제2조 제1항 제3호(현행 삭제)): the article lives
+                     on; the registry is article-level, so valid is right; never fabricated
+  renumbered_marked  "(현행 제N조 참조)" / "(현행 ○○법 ...)": moved since
+  outside_registry   laws outside the registry (reported only)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from judge.checks.runner import run_checks
+from statutes.citations import extract_citations
+
+FABRICATED = ("unknown_law", "article_not_found")
+DELETED = ("article_deleted", "repealed_or_lapsed")
+CLASSES = ("current", "old_law", "deleted_article", "deleted_part", "renumbered_marked", "outside_registry")
+
+
+class PrecedentScores(BaseModel):
+    decisions: int = 0
+    citations: int = 0
+    counts: dict[str, dict[str, int]] = Field(default_factory=dict)  # class -> verdict -> citations
+    examples: dict[str, list[str]] = Field(default_factory=dict)  # "class/verdict" -> a few cases
+
+    def n(self, cls: str, verdicts: tuple[str, ...] | None = None) -> int:
+        by = self.counts.get(cls, {})
+        return sum(v for k, v in by.items() if verdicts is None or k in verdicts)
+
+    def rate(self, cls: str, verdicts: tuple[str, ...]) -> float:
+        total = self.n(cls)
+        return self.n(cls, verdicts) / total if total else 1.0
+
+    def summary(self) -> str:
+        lines = [f"decisions={self.decisions} citations={self.citations}"]
+        for cls in CLASSES:
+            by = self.counts.get(cls, {})
+            total = sum(by.values())
+            if not total:
+                continue
+            parts = ", ".join(f"{v} {n} ({n / total:.1%})" for v, n in sorted(by.items(), key=lambda x: -x[1]))
+            lines.append(f"  {cls:18s} {total:5d}: {parts}")
+        lines.append(f"  current valid rate {self.rate('current', ('valid',)):.3f}; current fabricated-looking "
+                     f"(article renumbered by a later revision, or misattributed) "
+                     f"{self.rate('current', FABRICATED):.3f}")
+        return "\n".join(lines)
+
+
+def load_precedents(path: str | Path) -> list[dict]:
+    return [json.loads(x) for x in Path(path).read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def classify(refs: str, start: int, end: int, old_law: bool, in_registry: bool, part: bool = False) -> str:
+    """`part`: the citation names a paragraph or item (the annotation then applies to that part)."""
+    if not in_registry:
+        return "outside_registry"
+    after = refs[end : end + 12].lstrip()
+    if after.startswith("(현행 삭제)"):
+        return "deleted_part" if part else "deleted_article"
+    if after.startswith("(현행 "):
+        return "renumbered_marked"
+    return "old_law" if old_law else "current"
+
+
+def score_precedents(rows: list[dict], examples: int = 4) -> PrecedentScores:
+    sc = PrecedentScores(decisions=len(rows))
+    for r in rows:
+        refs = r["refs"]
+        old = {(c.start, c.end): c.old_law for c in extract_citations(refs)}
+        for c in run_checks(refs).citations:
+            sc.citations += 1
+            in_registry = bool(c.law_id) and c.verdict != "law_not_covered"
+            cls = classify(refs, c.start, c.end, old.get((c.start, c.end), False), in_registry,
+                           part=bool(c.paragraph or c.item))
+            by = sc.counts.setdefault(cls, {})
+            by[c.verdict] = by.get(c.verdict, 0) + 1
+            ex = sc.examples.setdefault(f"{cls}/{c.verdict}", [])
+            if len(ex) < examples:
+                ex.append(f"{r['case']} ({r['decided']}): {c.law} {c.article or ''} <- {refs[max(0, c.start - 20):c.end + 14]}")
+    return sc

@@ -1,0 +1,95 @@
+"""The hot-path helpers give exactly what the public, model-returning API gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel, Field
+
+from judge.checks.models import CheckReport, CheckResult, CitationResult, Span
+from statutes import (
+    assess_mentions,
+    check_citation,
+    extract_citations,
+    find_mentions,
+    find_procedures,
+)
+from statutes.citations import Citation, extract_citations_fast
+from statutes.fastmodel import fast_constructor, raw_record
+from statutes.institutions import assess_mentions_fast, find_mentions_fast, find_procedures_fast
+from statutes.verify import check_citation_fast
+
+CORPUS = Path(__file__).resolve().parents[1] / "t_checks" / "data" / "corpus.jsonl"
+
+
+def _texts() -> list[str]:
+    return [json.loads(x)["text"] for x in CORPUS.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+@pytest.mark.parametrize(
+    ("model", "kw"),
+    [
+        (Span, {"start": 1, "end": 3}),
+        (CheckResult, {"id": "x", "severity": "info", "message": "m"}),
+        (CheckResult, {"id": "x", "severity": "info", "message": "m", "spans": [Span(start=0, end=1)], "value": 1.0}),
+        (CitationResult, {"law": "형법", "verdict": "valid", "start": 0, "end": 2, "text": "형법"}),
+        (CheckReport, {"checks_version": "v", "length": 3}),
+    ],
+)
+def test_fast_constructor_is_model_construct(model, kw):
+    a, b = fast_constructor(model)(**kw), model.model_construct(**kw)
+    assert a.__dict__ == b.__dict__ and list(a.__dict__) == list(b.__dict__)
+    assert a.model_fields_set == b.model_fields_set
+    assert a == b and a.model_dump_json() == b.model_dump_json()
+    assert model.model_validate(a.model_dump()) == a
+
+
+def test_default_factories_are_fresh():
+    make = fast_constructor(CheckReport)
+    a, b = make(checks_version="v"), make(checks_version="v")
+    a.checks.append(CheckResult(id="x", severity="info", message="m"))
+    assert b.checks == []
+
+
+def test_raw_record_round_trip():
+    record, to_model = raw_record(Citation)
+    r = record(text="형법 제1조", start=0, end=6, law_text="형법", article="제1조")
+    assert r.law_ref == "named" and r.paragraph is None and r.lang == "ko"
+    m = to_model(r)
+    assert m == Citation(text="형법 제1조", start=0, end=6, law_text="형법", article="제1조")
+    with pytest.raises(TypeError):
+        record(start=0, end=1)  # required field missing
+
+    class WithFactory(BaseModel):
+        xs: list[int] = Field(default_factory=list)
+
+    with pytest.raises(TypeError):
+        raw_record(WithFactory)
+
+
+def _same(model, rec) -> None:
+    for name in type(model).model_fields:
+        assert getattr(model, name) == getattr(rec, name), name
+
+
+def test_fast_paths_agree_with_public_api():
+    for text in _texts():
+        cits, fast = extract_citations(text), extract_citations_fast(text)
+        assert len(cits) == len(fast)
+        for c, f in zip(cits, fast, strict=True):
+            _same(c, f)
+            _same(check_citation(c), check_citation_fast(f))
+        ms, fms = find_mentions(text), find_mentions_fast(text)
+        assert len(ms) == len(fms)
+        for m, f in zip(ms, fms, strict=True):
+            _same(m, f)
+        found, ffound = assess_mentions(text, ms), assess_mentions_fast(text, fms)
+        assert len(found) == len(ffound)
+        for m, f in zip(found, ffound, strict=True):
+            _same(m, f)
+        procs, fprocs = find_procedures(text), find_procedures_fast(text)
+        assert len(procs) == len(fprocs)
+        for m, f in zip(procs, fprocs, strict=True):
+            _same(m, f)
