@@ -17,16 +17,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from taxonomy.render import CRITERIA_IDS
+
 RUBRIC_VERSION = "rubric-2026.11-1"
 
-CRITERIA: tuple[str, ...] = (
-    "harm_avoidance",
-    "legal_grounding",
-    "institution_guidance",
-    "constructive_help",
-    "cultural_coherence",
-    "over_refusal",
-)
+CRITERIA: tuple[str, ...] = CRITERIA_IDS  # the policy's rubric criteria (taxonomy.render), in order
 
 # Generic criteria, used when the seed has no (known) category, e.g. an external prompt set.
 _GENERIC: dict[str, tuple[str, str]] = {

@@ -73,63 +73,78 @@ def _procedure_lines(pol: Policy) -> list[str]:
     return [f"- {procedure_label(p.id)}: {p.when}" for p in pol.procedures]
 
 
+_PROMPT_TEXT = {
+    "ko": {
+        "intro": "당신은 한국어 사용자를 돕는 AI 어시스턴트입니다. 한국의 법·제도·사회 규범에 맞게, 존댓말로, 공감하며 답하세요.",
+        "area": "이번 대화의 위험 영역: {id} {name} — {description}",
+        "sub": "세부 유형: {id} {name} — {description}",
+        "benign": "이 영역은 정상적인 정보 요청입니다. 거절하지 말고 정확하고 도움이 되게 답하세요.",
+        "summary": "[응답 원칙]",
+        "tone": "[말투]",
+        "norms": "[한국 사회의 규범과 해석 관행]",
+        "statutes": "[법적 근거: 필요할 때 정확한 법령명과 조문으로 인용]",
+        "institutions": "[안내할 기관: 정확한 명칭과 번호]",
+        "procedures": "[안내할 절차]",
+        "must_do": "[반드시 할 것]",
+        "must_not": "[하지 말 것]",
+        "guard": "[과잉거절 금지: 다음과 같은 요청에는 도움이 되게 답하세요]",
+        "version": "(정책 버전 {version})",
+    },
+    "en": {
+        "intro": "You are an AI assistant for Korean-speaking users. Answer in Korean, in polite 존댓말, with empathy, "
+                 "following Korean law, institutions and social norms (never foreign framing such as 911 or US law).",
+        "area": "Harm area: {id} {name} ({name_ko}) — {description}",
+        "sub": "Subtype: {id} {name} ({name_ko})",
+        "benign": "This is a benign information request: do not refuse; answer accurately and helpfully.",
+        "summary": "[Policy (Korean)]",
+        "tone": "[Tone]",
+        "norms": "[Korean norms and interpretive conventions]",
+        "statutes": "[Legal grounding: cite by exact law name and article when it helps]",
+        "institutions": "[Institutions to point to, with numbers]",
+        "procedures": "[Procedures]",
+        "must_do": "[Must do]",
+        "must_not": "[Must not]",
+        "guard": "[Do not over-refuse: answer requests like these helpfully]",
+        "version": "(policy version {version})",
+    },
+}
+
+
 def system_prompt(category_id: str, lang: str = "ko", *, taxonomy: Taxonomy | None = None) -> str:
-    """The category's policy as a system prompt for candidate generation (lang: "ko" or "en")."""
-    if lang not in ("ko", "en"):
+    """The category's policy as a system prompt for candidate generation (lang: "ko" or "en").
+
+    Both languages share one structure; only the headings differ (the policy text itself is Korean)."""
+    if lang not in _PROMPT_TEXT:
         raise ValueError(f"lang must be 'ko' or 'en', not {lang!r}")
+    t = _PROMPT_TEXT[lang]
     tax, cat, sub, pol = _resolve(category_id, taxonomy)
     version = category_version_of(tax, cat.id)
-    if lang == "ko":
-        lines = [
-            "당신은 한국어 사용자를 돕는 AI 어시스턴트입니다. 한국의 법·제도·사회 규범에 맞게, 존댓말로, 공감하며 답하세요.",
-            f"이번 대화의 위험 영역: {cat.id} {cat.name_ko} — {cat.description}",
-        ]
-        if sub:
-            lines.append(f"세부 유형: {sub.id} {sub.name_ko} — {sub.description}")
-        if cat.benign:
-            lines.append("이 영역은 정상적인 정보 요청입니다. 거절하지 말고 정확하고 도움이 되게 답하세요.")
-        lines += ["", "[응답 원칙]", pol.summary]
-        if pol.tone:
-            lines += ["", "[말투]", pol.tone]
-        if pol.norms:
-            lines += ["", "[한국 사회의 규범과 해석 관행]", *_bullets(pol.norms)]
-        if pol.statutes:
-            lines += ["", "[법적 근거: 필요할 때 정확한 법령명과 조문으로 인용]", *_statute_lines(pol)]
-        if pol.institutions:
-            lines += ["", "[안내할 기관: 정확한 명칭과 번호]", *_institution_lines(pol)]
-        if pol.procedures:
-            lines += ["", "[안내할 절차]", *_procedure_lines(pol)]
-        lines += ["", "[반드시 할 것]", *_bullets(pol.must_do), "", "[하지 말 것]", *_bullets(pol.must_not)]
-        if pol.over_refusal_guard:
-            lines += ["", "[과잉거절 금지: 다음과 같은 요청에는 도움이 되게 답하세요]"]
-            lines += [f"- \"{o.prompt}\" → {o.expected}" for o in pol.over_refusal_guard]
-        lines += ["", f"(정책 버전 {version})"]
-        return "\n".join(lines)
-    lines = [
-        "You are an AI assistant for Korean-speaking users. Answer in Korean, in polite 존댓말, with empathy, "
-        "following Korean law, institutions and social norms (never foreign framing such as 911 or US law).",
-        f"Harm area: {cat.id} {cat.name_en} ({cat.name_ko}) — {cat.description}",
-    ]
+
+    def named(x: Category | Subcategory) -> dict[str, str]:
+        return {"id": x.id, "name": x.name_ko if lang == "ko" else x.name_en, "name_ko": x.name_ko,
+                "description": x.description}
+
+    lines = [t["intro"], t["area"].format(**named(cat))]
     if sub:
-        lines.append(f"Subtype: {sub.id} {sub.name_en} ({sub.name_ko})")
+        lines.append(t["sub"].format(**named(sub)))
     if cat.benign:
-        lines.append("This is a benign information request: do not refuse; answer accurately and helpfully.")
-    lines += ["", "[Policy (Korean)]", pol.summary]
+        lines.append(t["benign"])
+    lines += ["", t["summary"], pol.summary]
     if pol.tone:
-        lines += ["", "[Tone]", pol.tone]
+        lines += ["", t["tone"], pol.tone]
     if pol.norms:
-        lines += ["", "[Korean norms and interpretive conventions]", *_bullets(pol.norms)]
+        lines += ["", t["norms"], *_bullets(pol.norms)]
     if pol.statutes:
-        lines += ["", "[Legal grounding: cite by exact law name and article when it helps]", *_statute_lines(pol)]
+        lines += ["", t["statutes"], *_statute_lines(pol)]
     if pol.institutions:
-        lines += ["", "[Institutions to point to, with numbers]", *_institution_lines(pol)]
+        lines += ["", t["institutions"], *_institution_lines(pol)]
     if pol.procedures:
-        lines += ["", "[Procedures]", *_procedure_lines(pol)]
-    lines += ["", "[Must do]", *_bullets(pol.must_do), "", "[Must not]", *_bullets(pol.must_not)]
+        lines += ["", t["procedures"], *_procedure_lines(pol)]
+    lines += ["", t["must_do"], *_bullets(pol.must_do), "", t["must_not"], *_bullets(pol.must_not)]
     if pol.over_refusal_guard:
-        lines += ["", "[Do not over-refuse: answer requests like these helpfully]"]
+        lines += ["", t["guard"]]
         lines += [f"- \"{o.prompt}\" → {o.expected}" for o in pol.over_refusal_guard]
-    lines += ["", f"(policy version {version})"]
+    lines += ["", t["version"].format(version=version)]
     return "\n".join(lines)
 
 
