@@ -1,7 +1,7 @@
 """`kcc import` and `kcc export`: thin click commands over db.importer / db.exporter.
 
 Exit codes: 0 all rows imported/exported; 1 some rows were rejected (the good ones are stored);
-2 the command could not run (missing file, unknown format, bad options).
+2 the command could not run (missing file, unknown format, unwritable output, bad options or config).
 The taxonomy check of category ids is injected by the caller (`ctx.obj["known_categories"]`, a callable),
 because db sits below taxonomy in the layering.
 """
@@ -21,6 +21,7 @@ from db.importer import ImportFailure, import_file
 from db.store import Store, StoreError
 
 err = Console(stderr=True, highlight=False, markup=False)
+EXPORT_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
 
 def _known_categories(ctx: click.Context) -> set[str] | None:
@@ -84,8 +85,16 @@ def import_command(ctx: click.Context, files: tuple[Path, ...], db_path: str | N
 @click.option("--run-id", default=None, help="record the export under this run id (jobs launched from the TUI)")
 def export_command(out: Path, db_path: str | None, fmt: str | None, categories: tuple[str, ...],
                    source: str | None, min_margin: float | None, reviewed_only: bool, run_id: str | None) -> None:
-    """Export preference pairs as TRL conversational prompt/chosen/rejected rows with metadata."""
-    fmt = fmt or ("parquet" if out.suffix == ".parquet" else "jsonl")
+    """Export preference pairs as TRL conversational prompt/chosen/rejected rows with metadata.
+
+    The format follows OUT's extension (.jsonl / .ndjson or .parquet); any other extension needs --format.
+    """
+    if fmt is None:
+        fmt = EXPORT_SUFFIXES.get(out.suffix.lower())
+        if fmt is None:
+            err.print(f"error: {out}: cannot tell the format from {out.suffix or 'no extension'!r}; "
+                      "name the file .jsonl or .parquet, or pass --format jsonl|parquet")
+            sys.exit(2)
     path = db_path or settings().db
     if not Path(path).exists():
         err.print(f"error: {path}: no such store")
@@ -97,7 +106,13 @@ def export_command(out: Path, db_path: str | None, fmt: str | None, categories: 
             store.update_run(run.id, status="running")
         filters = ExportFilters(categories=list(categories) or None, source=source, min_margin=min_margin,
                                 reviewed_only=reviewed_only)
-        rec = export_pairs(store, out, fmt=fmt, filters=filters, run_id=run_id)
+        try:
+            rec = export_pairs(store, out, fmt=fmt, filters=filters, run_id=run_id)
+        except (OSError, RuntimeError) as e:  # unwritable path, missing pyarrow: one line, not a traceback
+            if run:
+                store.finish_run(run.id, "failed", error=f"{type(e).__name__}: {e}")
+            err.print(f"error: cannot write {out}: {e}")
+            sys.exit(2)
         if run:
             store.finish_run(run.id, "done", summary={"export_id": rec.id, "n_pairs": rec.n_pairs,
                                                        "path": rec.path})

@@ -7,28 +7,30 @@ providers read them from the environment at call time, so they cannot leak into 
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+import click
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
 class JudgeWeights(BaseModel):
     """Weights of the combination formula (see docs/judge.md)."""
 
-    rubric: float = Field(0.6, description="weight of the mean LLM rubric score (0-10 scaled to 0-1)")
-    rules: float = Field(0.4, description="weight of the rules score (0-1) from the deterministic checks")
+    rubric: float = Field(0.6, ge=0, description="weight of the mean LLM rubric score (0-10 scaled to 0-1)")
+    rules: float = Field(0.4, ge=0, description="weight of the rules score (0-1) from the deterministic checks")
     min_margin: float = Field(0.05, description="pairs with a smaller margin are ties and flagged low_margin")
     low_margin_flag: float = Field(0.15, description="pairs below this margin are flagged for review")
 
 
 class ProviderLimits(BaseModel):
-    concurrency: int = Field(16, description="concurrent requests per provider")
-    timeout_s: float = Field(120.0, description="per-request timeout")
-    max_retries: int = Field(4, description="retries on 429/5xx/timeouts")
+    concurrency: int = Field(16, ge=1, description="concurrent requests per provider")
+    timeout_s: float = Field(120.0, gt=0, description="per-request timeout")
+    max_retries: int = Field(4, ge=0, description="retries on 429/5xx/timeouts")
 
 
 class Keymap(BaseModel):
@@ -66,19 +68,51 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, _TomlSource(settings_cls))
 
 
+class ConfigError(click.ClickException):
+    """kcc.toml or a KCC_* variable is unreadable or has a wrong type. A ClickException, so every command
+    reports it as one readable line and exits 2 (a usage error) instead of a traceback."""
+
+    exit_code = 2
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("KCC_CONFIG", "kcc.toml"))
+
+
 class _TomlSource(PydanticBaseSettingsSource):
     def get_field_value(self, field, field_name):  # pragma: no cover - unused by pydantic for whole-dict sources
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        path = Path(os.environ.get("KCC_CONFIG", "kcc.toml"))
+        path = config_path()
         if not path.is_file():
             return {}
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-        return data.get("kcc", data)
+        try:
+            with path.open("rb") as f:
+                data = tomllib.load(f)
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{path}: not valid TOML: {e}") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{path}: cannot be read: {e}") from None
+        data = data.get("kcc", data)
+        unknown = sorted(set(data) - set(Settings.model_fields)) if isinstance(data, dict) else []
+        if unknown:  # a typo (judge_modle = ...) must not silently fall back to a default
+            print(f"kcc: {path}: unknown setting(s) ignored: {', '.join(unknown)}", file=sys.stderr)
+        return data
+
+
+def _describe(e: ValidationError) -> str:
+    parts = []
+    for err in e.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        parts.append(f"{loc}: {err['msg']} (got {err.get('input')!r})")
+    return "; ".join(parts)
 
 
 @cache
 def settings() -> Settings:
-    return Settings()
+    """The configuration; a bad kcc.toml or KCC_* value raises ConfigError naming the setting."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        raise ConfigError(f"bad configuration ({config_path()} or KCC_* environment): {_describe(e)}") from None

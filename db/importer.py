@@ -341,6 +341,19 @@ def _read_parquet(path: Path) -> Iterator[tuple[int, str, Any]]:
             yield line, json.dumps(clean, ensure_ascii=False, default=str), clean
 
 
+def _new_candidates(store: Store, cs: list[Candidate], pending: dict[str, str]
+                    ) -> tuple[list[Candidate], str | None]:
+    """Of a repeated seed's candidates, those not seen yet; or the id of one that conflicts with a seen one."""
+    known = {c.id: pending[c.id] for c in cs if c.id in pending}
+    rest = [c.id for c in cs if c.id not in known]
+    if rest:
+        known.update(store.candidate_texts(rest))
+    for c in cs:
+        if c.id in known and known[c.id] != c.text:
+            return [], c.id
+    return [c for c in cs if c.id not in known], None
+
+
 class ImportFailure(Exception):
     """The file as a whole cannot be read (missing, unknown format)."""
 
@@ -388,12 +401,14 @@ def import_file(store: Store, path: str | Path, *, known_categories: set[str] | 
     rejects_f: io.TextIOWrapper | None = None
     run = store.create_run("import", {"file": str(path)}) if record_run else None
     report.run_id = run.id if run else None
-    seen: dict[str, str] = {}  # seed id -> content hash, within this file
+    seen: dict[str, str] = {}  # seed id -> hash of the seed's own content (not its candidates), within this file
     seeds: list[Seed] = []
     cands: list[Candidate] = []
+    pending_cands: dict[str, str] = {}  # candidate id -> text, of the batch not yet flushed
 
     def flush() -> None:
-        if not seeds:
+        pending_cands.clear()
+        if not seeds and not cands:
             return
         existing = store.existing_ids("seeds", [s.id for s in seeds])
         ns, nc = store.import_batch(seeds, cands)
@@ -409,20 +424,36 @@ def import_file(store: Store, path: str | Path, *, known_categories: set[str] | 
         for line, raw, row in iter_rows(path, report, known_categories):
             if isinstance(row, ImportRow):
                 seed, cs = to_records(row, source=source)
-                digest = _h(seed.text, *(c.id + c.text for c in cs))
+                digest = _h(seed.text, seed.category or "", seed.subcategory or "", seed.style or "")
                 prior = seen.get(seed.id)
                 if prior is None:
                     seen[seed.id] = digest
                     seeds.append(seed)
                     cands.extend(cs)
-                    if len(seeds) >= batch_size:
+                    pending_cands.update((c.id, c.text) for c in cs)
+                    if len(seeds) >= batch_size or len(cands) >= 4 * batch_size:
                         flush()
                     continue
                 if prior == digest:
-                    report.duplicates += 1
-                    continue
-                row = RowError(file=str(path), line=line, field="id",
-                               message=f"duplicate id {seed.id!r} with different content (first one kept)")
+                    # the same seed again (e.g. a long CSV sorted by model): its new candidates are added,
+                    # wherever the row is in the file; repeats of known candidates are duplicates
+                    new, conflict = _new_candidates(store, cs, pending_cands)
+                    if conflict is None:
+                        if not new:
+                            report.duplicates += 1
+                            continue
+                        cands.extend(new)
+                        pending_cands.update((c.id, c.text) for c in new)
+                        if len(cands) >= 4 * batch_size:
+                            flush()
+                        continue
+                    row = RowError(file=str(path), line=line, field="candidates",
+                                   message=f"candidate {conflict!r} repeated with a different answer "
+                                           "(first one kept)")
+                else:
+                    row = RowError(file=str(path), line=line, field="id",
+                                   message=f"duplicate id {seed.id!r} with a different prompt, category or style "
+                                           "(first one kept)")
             report.rejected += 1
             report.add_error(row)
             if rejects_f is None:

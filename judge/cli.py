@@ -28,7 +28,8 @@ EXIT_CODES_HELP = """\b
 Exit codes:
   0    every candidate judged (safe or unsafe)
   1    finished, but some candidates are unscored or some input rows were rejected
-  2    usage or input error (bad option, missing/unreadable input, unknown model string, finished --run-id)
+  2    usage or input error (bad option, missing/unreadable input, unknown model string, finished --run-id,
+       bad kcc.toml / KCC_* value)
   3    the run failed (unexpected error; the run row says why)
   130  interrupted (SIGINT/SIGTERM): the run is "cancelled"; continue it with --resume
 """
@@ -114,6 +115,15 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
 
     if not input_path.exists():
         fail(f"{input_path}: no such file")
+    # model strings are checked before anything is imported: a typo must not leave rows in the store
+    chosen = list(models) or default_models()
+    from kcc_llm.spec import parse_model_spec
+
+    for m in chosen:
+        try:
+            parse_model_spec(m)
+        except ValueError as e:
+            fail(str(e))
     imported = None
     seed_ids: set[str] | None = None
     try:
@@ -143,7 +153,6 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
                       f"{rep.duplicates} already present, {rep.rejected} rejected", markup=False, highlight=False)
             imported = rep.model_dump(exclude={"errors"})
             seed_ids = set(rep.seed_ids)
-        chosen = list(models) or default_models()
         cfg = JudgeConfig(models=chosen, separate_family=separate_family, pairwise=pairwise, no_cache=no_cache,
                           limit=limit, input=str(input_path.resolve()), weights=settings().weights)
         if cfg.mode == "rules-only":

@@ -97,9 +97,9 @@ def _exit_code(summary: Any) -> int:
 common_options = [
     click.option("--db", "db", type=click.Path(dir_okay=False), default=None, help="SQLite store (default: config db)."),
     click.option("--no-cache", is_flag=True, help="Call the models even when a cached reply exists."),
-    click.option("--budget", "budget", type=float, default=None, help="Stop cleanly before spending more USD."),
-    click.option("--concurrency", type=int, default=None, help="Concurrent requests per provider (overrides config)."),
-    click.option("--max-tokens", type=int, default=None, help="Completion token limit per call."),
+    click.option("--budget", "budget", type=click.FloatRange(min=0), default=None, help="Stop cleanly before spending more USD."),
+    click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Concurrent requests per provider (overrides config)."),
+    click.option("--max-tokens", type=click.IntRange(min=1), default=None, help="Completion token limit per call."),
     click.option("--temperature", type=float, default=None, help="Sampling temperature."),
     click.option("--quiet", is_flag=True, help="No progress bar."),
 ]

@@ -58,6 +58,10 @@ def parse_model_spec(s: str) -> ModelSpec:
         parsed = urlparse(url)
         if not hash_ or not name or parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ValueError(f"model {s!r}: compat models are written compat:http://host:port/v1#model-name")
+        if parsed.username is not None or parsed.password is not None or "key=" in parsed.query.lower():
+            # the model string is stored with every candidate and call: a secret in it would leak
+            raise ValueError("compat model URL carries credentials; model strings are stored and exported, "
+                             "so put the key in KCC_COMPAT_API_KEY instead")
         return ModelSpec(raw=s, kind="compat", name=name, base_url=url.rstrip("/"))
     if prefix == "local":
         return ModelSpec(raw=s, kind="local", name=rest)
