@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import csv
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -31,6 +32,7 @@ from kcc_train import cancel
 KOBEST_TASKS = ("boolq", "copa", "hellaswag", "sentineg", "wic")
 GENERAL_BENCHMARKS = ("kmmlu", "haerae", *(f"kobest_{t}" for t in KOBEST_TASKS))
 LETTERS = "ABCDE"
+log = logging.getLogger("kcc_train")
 
 
 class BenchmarkError(ValueError):
@@ -172,23 +174,61 @@ def to_item(bench: str, rec: dict[str, Any], where: str, idx: int) -> MCQItem:
     raise BenchmarkError(f"unknown benchmark {bench}")
 
 
+_SPLIT_ALIASES = {"test": "test", "dev": "dev", "validation": "dev", "valid": "dev", "val": "dev",
+                  "train": "train", "training": "train"}
+
+
+def split_of(rel: Path) -> str | None:
+    """The dataset split a file belongs to, from its path (`Accounting-test.csv`, `boolq/validation/0000.parquet`,
+    `kobest_copa_train.jsonl`): 'test', 'dev' (dev / validation) or 'train'; None when the path names none."""
+    tokens = re.split(r"[/_\-. ]+", "/".join(rel.with_suffix("").parts).lower())
+    found = [_SPLIT_ALIASES[t] for t in tokens if t in _SPLIT_ALIASES]
+    return found[-1] if found else None
+
+
+def select_files(files: list[Path], root: Path) -> tuple[list[Path], list[Path]]:
+    """(used, skipped) files of ONE benchmark. The official releases ship train / dev / test files side by side
+    (KMMLU's `*-train.csv`, `*-dev.csv`, `*-test.csv`; KoBEST's train / validation / test): score the test split
+    (plus files that name no split) when there is one, else everything but train; train alone is used as is."""
+    split = {f: split_of(f.relative_to(root)) for f in files}  # the root's own name never names a split
+    if any(s == "test" for s in split.values()):
+        keep = {"test", None}
+    elif any(s in ("dev", None) for s in split.values()):
+        keep = {"dev", None}
+    else:
+        keep = {"train"}
+    return [f for f in files if split[f] in keep], [f for f in files if split[f] not in keep]
+
+
 def load_benchmarks(folder: str | Path, *, limit: int | None = None) -> dict[str, list[MCQItem]]:
-    """All benchmark items under `folder`, grouped by benchmark; files that name no benchmark are skipped."""
+    """All benchmark items under `folder`, grouped by benchmark; files that name no benchmark are skipped, and so
+    are train / dev split files when the benchmark has test files (see select_files)."""
     root = Path(folder)
     if not root.is_dir():
         raise BenchmarkError(f"{root}: no such benchmarks folder")
-    out: dict[str, list[MCQItem]] = {}
+    by_bench: dict[str, list[Path]] = {}
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         if path.suffix.lower() not in (".csv", ".jsonl", ".json", ".parquet"):
             continue
-        bench = benchmark_of(path.relative_to(root))
-        if bench is None:
-            continue
+        rel = path.relative_to(root)
+        # the folder given may itself be the benchmark (`--benchmarks /data/KMMLU`): its own name counts too
+        bench = benchmark_of(rel) or benchmark_of(Path(root.resolve().name) / rel)
+        if bench is not None:
+            by_bench.setdefault(bench, []).append(path)
+    out: dict[str, list[MCQItem]] = {}
+    for bench, files in by_bench.items():
+        used, skipped = select_files(files, root)
+        if skipped:
+            log.warning("%s: scoring %d file(s) of the evaluation split; skipped %d other-split file(s) such as %s",
+                        bench, len(used), len(skipped), skipped[0].relative_to(root))
         items = out.setdefault(bench, [])
-        for i, rec in enumerate(read_records(path), 1):
+        for path in used:
             if limit is not None and len(items) >= limit:
                 break
-            items.append(to_item(bench, rec, f"{path}:{i}", len(items)))
+            for i, rec in enumerate(read_records(path), 1):
+                if limit is not None and len(items) >= limit:
+                    break
+                items.append(to_item(bench, rec, f"{path}:{i}", len(items)))
     return out
 
 

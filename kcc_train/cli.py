@@ -42,6 +42,11 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # KCC never downloads from a model hub: set before transformers / huggingface_hub are imported (lazily, by the
+    # subcommands), so nothing they do (a config's remote code, an adapter's base model) can reach the network.
+    # Inherited by `accelerate launch` and lm_eval subprocesses.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["HF_DATASETS_OFFLINE"] = "1"
 
 
 @main.command("dpo")
@@ -99,7 +104,7 @@ def dpo_cmd(config_path: str, db_path: str | None, run_id: str | None, resume: b
             cancel.install()
             with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints its logs; stdout is for data
                 res = run_dpo(cfg, db_path, run_id=run_id, resume=resume)
-    except (ModelPathError, ValueError, FileNotFoundError) as e:
+    except (ModelPathError, ValueError, OSError) as e:  # OSError: unreadable model / tokenizer files
         _fail(str(e))
     from kcc_train.runs import is_main_process
 
@@ -148,7 +153,7 @@ def eval_cmd(model, baseline, seeds, heldout, benchmarks, benchmark_limit, out, 
     try:
         with contextlib.redirect_stdout(sys.stderr):
             res = run_eval(opt)
-    except (ValueError, FileNotFoundError, RuntimeError) as e:
+    except (ValueError, OSError, RuntimeError) as e:  # OSError: unreadable model / tokenizer files
         _fail(str(e))
     _emit({"run_id": res.run_id, "status": res.status, "report": res.report_path, "chart": res.chart_path,
            "regressions": res.regressions,

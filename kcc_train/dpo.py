@@ -8,6 +8,7 @@ wants them. Only rank 0 touches the store and writes the export; the other ranks
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -62,14 +63,31 @@ class DPOResult(BaseModel):
     dry_run: bool = False
 
 
-def check_model_dir(path: str) -> Path:
+def check_model_dir(path: str, *, _depth: int = 0) -> Path:
+    """The local model folder, or ModelPathError. A LoRA adapter folder (adapter_config.json) is accepted only
+    when its base model is itself a local model folder: peft would otherwise fetch the base from the hub."""
     p = Path(path)
     if not p.is_dir():
         raise ModelPathError(
             f"model {path!r} is not an existing local folder; KCC never downloads from a model hub — "
             "pass the path of a folder holding config.json and the weights")
-    if not (p / "config.json").is_file() and not (p / "adapter_config.json").is_file():
+    if (p / "config.json").is_file():
+        return p
+    adapter = p / "adapter_config.json"
+    if not adapter.is_file():
         raise ModelPathError(f"model folder {p} has no config.json: not a Hugging Face model folder")
+    try:
+        base = json.loads(adapter.read_text(encoding="utf-8")).get("base_model_name_or_path")
+    except (OSError, ValueError, AttributeError) as e:
+        raise ModelPathError(f"{adapter}: not a readable adapter config ({e})") from e
+    if not base or _depth > 0:
+        raise ModelPathError(f"{adapter}: no local base model (base_model_name_or_path is {base!r})")
+    base_path = Path(base)  # peft reads it as given (relative to the working directory)
+    if not base_path.is_dir():
+        raise ModelPathError(
+            f"adapter {p}: its base model {base!r} is not an existing local folder; KCC never downloads from a "
+            "model hub — point base_model_name_or_path in adapter_config.json at the local base model folder")
+    check_model_dir(str(base_path), _depth=_depth + 1)
     return p
 
 
@@ -91,10 +109,18 @@ def build_dpo_config(cfg: TrainConfig, *, has_eval: bool):
     cuda = torch.cuda.is_available()
     bf16 = _auto(cfg.bf16, cuda and torch.cuda.is_bf16_supported())
     gc = _auto(cfg.gradient_checkpointing, cuda)
-    init_kwargs: dict[str, Any] = {"dtype": _dtype(cfg.dtype)}
+    init_kwargs: dict[str, Any] = {"dtype": _dtype(cfg.dtype), "local_files_only": True}  # never the hub
     if cfg.attn_implementation:
         init_kwargs["attn_implementation"] = cfg.attn_implementation
     eval_strategy = "steps" if (has_eval and cfg.eval_steps) else "no"
+    # Names that moved between transformers releases (TRL 1.16 accepts transformers >= 4.56, and GPU images often
+    # ship an older one): recent releases call it activation_checkpointing (gradient_checkpointing is a deprecated
+    # alias) and take the warmup ratio as a float warmup_steps (warmup_ratio is gone).
+    fields = {f.name for f in dataclasses.fields(DPOConfig)}
+    version_kwargs: dict[str, Any] = {
+        "activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing": gc,
+        "warmup_ratio" if "warmup_ratio" in fields else "warmup_steps": cfg.warmup_ratio,
+    }
     return DPOConfig(
         output_dir=cfg.output_dir,
         model_init_kwargs=init_kwargs,
@@ -105,7 +131,7 @@ def build_dpo_config(cfg: TrainConfig, *, has_eval: bool):
         num_train_epochs=cfg.epochs,
         max_steps=cfg.max_steps,
         lr_scheduler_type=cfg.lr_scheduler_type,
-        warmup_steps=cfg.warmup_ratio,
+        **version_kwargs,
         logging_steps=cfg.logging_steps,
         save_strategy="steps",
         save_steps=cfg.save_steps,
@@ -116,7 +142,6 @@ def build_dpo_config(cfg: TrainConfig, *, has_eval: bool):
         data_seed=cfg.seed,
         bf16=bf16,
         fp16=False,
-        activation_checkpointing=gc,  # transformers 5 name (gradient_checkpointing is its deprecated alias)
         beta=cfg.beta,
         loss_type=list(cfg.loss_type),
         loss_weights=cfg.loss_weights,
@@ -141,7 +166,7 @@ def build_peft_config(cfg: TrainConfig):
 def _load_tokenizer(model_dir: Path):
     from transformers import AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(str(model_dir))
+    tok = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
     if not getattr(tok, "chat_template", None):
         raise ModelPathError(f"{model_dir}: the tokenizer has no chat template; conversational DPO needs one")
     if tok.pad_token is None:

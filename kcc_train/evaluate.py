@@ -215,6 +215,10 @@ def run_eval(opt: EvalOptions) -> EvalOutcome:
             seeds += load_eval_seeds(opt.seeds)
         bench_items = (load_benchmarks(opt.benchmarks, limit=opt.benchmark_limit)
                        if opt.benchmarks and not opt.harness else {})
+        if opt.benchmarks and not opt.harness and not bench_items:
+            raise ValueError(f"{opt.benchmarks}: no benchmark files found: names (of the file, a folder under it or "
+                             "the folder itself) must start with kmmlu, haerae / hae_rae or kobest_<task> "
+                             "(docs/training.md)")
         if not seeds and not bench_items and not opt.harness:
             raise ValueError("nothing to evaluate: give --seeds, --heldout and/or --benchmarks")
         name_after = opt.model or f"compat:{opt.server}"

@@ -17,12 +17,12 @@ def load_local(model_path: str | Path, *, dtype: str = "auto"):
     from kcc_train.dpo import check_model_dir
 
     p = check_model_dir(str(model_path))
-    tok = AutoTokenizer.from_pretrained(str(p))
+    tok = AutoTokenizer.from_pretrained(str(p), local_files_only=True)
     tok.padding_side = "left"
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     torch_dtype = {"auto": "auto", "float32": torch.float32, "bfloat16": torch.bfloat16}.get(dtype, "auto")
-    model = AutoModelForCausalLM.from_pretrained(str(p), dtype=torch_dtype)
+    model = AutoModelForCausalLM.from_pretrained(str(p), dtype=torch_dtype, local_files_only=True)
     if torch.cuda.is_available():
         model = model.to("cuda")
     model.eval()

@@ -89,7 +89,7 @@ def split_rows(rows: list[dict[str, Any]], eval_fraction: float, *, seed: int = 
     seen: set[str] = set()
     for r in rows:
         sid = str(r.get("seed_id") or json.dumps(r["prompt"], ensure_ascii=False))
-        r.setdefault("seed_id", sid)
+        r["seed_id"] = sid  # also when present but empty / null: the sides below are chosen by this key
         if sid not in seen:
             seen.add(sid)
             by_cat[str(r.get("category") or "none")].append(sid)

@@ -6,23 +6,37 @@
 #   3. builds a store from examples/sample_seeds.jsonl and judges it with the rules-only judge,
 #   4. runs `kcc-train dpo` with bf16 on CUDA for ~100 steps, then a short re-evaluation,
 #   5. prints tokens/s and peak GPU memory (torch.cuda.max_memory_allocated) as the final JSON line.
-# Outputs go under $OUT when set (else ./gpu-check-out). Tunables: STEPS, HIDDEN, LAYERS, BATCH, MAXLEN, VENV.
+# Outputs go under $OUT when set (else ./gpu-check-out). Tunables: STEPS, HIDDEN, LAYERS, BATCH, MAXLEN, VENV, PYTHON.
+# Torch: when $PYTHON already imports a CUDA build of torch (GPU images usually ship one), the venv is made with
+# --system-site-packages and that torch is reused (no multi-GB download, and it matches the driver); SYSTEM_TORCH=0
+# installs torch into the venv instead. Machines without an index: pip honours PIP_NO_INDEX=1 and
+# PIP_FIND_LINKS=/path/to/wheels (the project's dependencies plus setuptools, for the editable build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:-$PWD/gpu-check-out}"
 STEPS="${STEPS:-100}"; HIDDEN="${HIDDEN:-1024}"; LAYERS="${LAYERS:-8}"; BATCH="${BATCH:-8}"; MAXLEN="${MAXLEN:-1024}"
-VENV="${VENV:-/tmp/kcc-gpu-venv}"; BF16="${BF16:-true}"
+VENV="${VENV:-/tmp/kcc-gpu-venv}"; BF16="${BF16:-true}"; PYTHON="${PYTHON:-python3}"; SYSTEM_TORCH="${SYSTEM_TORCH:-auto}"
+LOGSTEPS=$(( STEPS < 5 ? 1 : 5 ))  # log at least once, so first/last loss are reported on short runs
 # ALLOW_CPU=1 lets a CPU machine run the same steps as a smoke test of this script (use small sizes, BF16=false).
 ALLOW_CPU="${ALLOW_CPU:-0}"
 mkdir -p "$OUT"
 log() { echo "[gpu_check $(date +%H:%M:%S)] $*" >&2; }
 
 if [ ! -x "$VENV/bin/kcc-train" ]; then
-  log "creating $VENV and installing .[train]"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q torch
-  "$VENV/bin/pip" install -q -e ".[train]"
+  if [ "$SYSTEM_TORCH" = "auto" ]; then
+    if "$PYTHON" -c 'import torch, sys; sys.exit(0 if torch.version.cuda else 1)' 2>/dev/null; then
+      SYSTEM_TORCH=1; else SYSTEM_TORCH=0; fi
+  fi
+  if [ "$SYSTEM_TORCH" = "1" ]; then
+    log "creating $VENV on $PYTHON's CUDA torch (--system-site-packages) and installing .[train]"
+    "$PYTHON" -m venv --system-site-packages "$VENV"
+  else
+    log "creating $VENV and installing torch + .[train]"
+    "$PYTHON" -m venv "$VENV"
+  fi
+  "$VENV/bin/python" -m pip install -q --upgrade pip || log "pip upgrade skipped (no index reachable?)"
+  if [ "$SYSTEM_TORCH" != "1" ]; then "$VENV/bin/python" -m pip install -q torch; fi
+  "$VENV/bin/python" -m pip install -q -e ".[train]"
 fi
 PY="$VENV/bin/python"
 ALLOW_CPU="$ALLOW_CPU" "$PY" - <<'PY' >&2
@@ -66,7 +80,7 @@ per_device_train_batch_size = $BATCH
 gradient_accumulation_steps = 1
 max_length = $MAXLEN
 save_steps = $STEPS
-logging_steps = 5
+logging_steps = $LOGSTEPS
 bf16 = $BF16
 gradient_checkpointing = "auto"
 [train.data]

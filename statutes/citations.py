@@ -246,11 +246,12 @@ def _find_law_before(reg: Registry, text: str, end: int, *, need_lawish: bool = 
     probe = last
     if last in ("시행령", "시행규칙") or last in _SAME_LAW_2_LAST:  # the word before matters only here
         prev_t = _prev_token(text, lt[0], max(0, j - 110))
-        prev_w = text[prev_t[0] : prev_t[1]] if prev_t else ""
+        # "(같은 법 제9조)": an opening bracket glued to the first word is not part of it
+        prev_w = text[prev_t[0] : prev_t[1]].lstrip(_OPEN) if prev_t else ""
         if last in ("시행령", "시행규칙") and prev_t is not None:
             decree, probe = last, prev_w
             pp = _prev_token(text, prev_t[0], max(0, j - 110))
-            prev_w = text[pp[0] : pp[1]] if pp else ""
+            prev_w = text[pp[0] : pp[1]].lstrip(_OPEN) if pp else ""
         if probe in _SAME_LAW_1 or (prev_w, probe) in _SAME_LAW_2:
             return _LawFound(text=None, start=None, end=None, ref="same_law", decree_of_same=decree)
     elif probe in _SAME_LAW_1:

@@ -21,12 +21,17 @@ def statutes_group() -> None:
     """Korean statute registry (snapshot 2026-06-05, source legalize-kr)."""
 
 
-@statutes_group.command("show")
+@statutes_group.command("show", short_help="Show a law (any alias) and optionally one article.")
 @click.argument("law")
 @click.argument("article", required=False)
 def show(law: str, article: str | None) -> None:
     """Show LAW (any alias, e.g. 형법, 정보통신망법, "Criminal Act") and optionally one ARTICLE (250, 44조의7)."""
     reg = registry()
+    no = None
+    if article is not None:
+        no = parse_article(article)
+        if no is None:
+            raise click.BadParameter(f"not an article number: {article}", param_hint="ARTICLE")
     res = reg.resolve(law)
     con = _console()
     if res.law is None or res.kind != "registry":
@@ -46,12 +51,9 @@ def show(law: str, article: str | None) -> None:
     con.print(Text(f"source: {lw.source.repo} {lw.source.path} @ {lw.source.commit or lw.source.data_commit}"))
     if lw.source.law_go_kr:
         con.print(Text(f"law.go.kr: {lw.source.law_go_kr}"))
-    if article is None:
+    if no is None:
         con.print(Text(f"조문 {len(lw.articles)}개 (삭제 {sum(1 for a in lw.articles if a.deleted)})"))
         return
-    no = parse_article(article)
-    if no is None:
-        raise click.BadParameter(f"not an article number: {article}", param_hint="ARTICLE")
     art = reg.article(lw, no)
     if art is None:
         con.print(Text(f"{no}: 없음 (article_not_found)"))
@@ -75,7 +77,7 @@ def show(law: str, article: str | None) -> None:
             con.print(Text(f"  change: {ch.type}: {ch.status_now or ''}"))
 
 
-@statutes_group.command("search")
+@statutes_group.command("search", short_help="Search law names, aliases and article titles.")
 @click.argument("query")
 @click.option("--limit", default=30, show_default=True)
 def search(query: str, limit: int) -> None:

@@ -85,10 +85,21 @@ def institution_registry() -> InstitutionRegistry:
     )
 
 
+# units that make a number an amount, date or count. Glued to the number ("1366원", "112명") they always do; after
+# a space only as a whole word or with a particle ("1366 원", "112 명이"), so "1366 주요", "1393 대신", "1388 위기" and
+# "1332 차단" stay hotlines. Ambiguous one-syllable units (주, 대, 위, 차, 시, 분, 조 ...) after a space count only
+# for numbers that are not registry hotlines: "☎ 1366 주 7일 운영" is the hotline, "3 주 동안" is not one.
+_UNITS = (r"만원|천원|억원|만명|천명|만건|원|년|월|일|명|개|건|세|시간|시|분|초|%|퍼센트|조|항|호|만|억|천|회|번째|위|층|차|쪽|kg|mg|ml|km|cm|달러|점|"
+          r"개월|주년|주|대|평|kcal|테러|사태|mm|g\b|m\b")
+_STRONG_UNITS = frozenset({"만원", "천원", "억원", "만명", "천명", "만건", "원", "년", "월", "일", "명", "개", "건", "세", "시간", "%", "퍼센트", "만", "억", "천", "번째",
+                           "kg", "mg", "ml", "km", "cm", "달러", "개월", "주년", "kcal", "테러", "사태", "mm"})
 _NUM_RE = re.compile(
     r"(?=[#0-9])(?<![0-9０-９\-./:,제#A-Za-z])#?(?P<n>0[0-9]{1,2}-[0-9]{3,4}-[0-9]{4}|1[0-9]{3}-[0-9]{4}|[0-9]{3,4})"
-    r"(?![0-9０-９\-]|[.,][0-9]|[ \t]?(?:원|년|월|일|명|개|건|세|시간|시|분|초|%|퍼센트|조|항|호|만|억|천|회|번째|위|층|차|쪽|"
-    r"kg|mg|ml|km|cm|달러|점|개월|주년|주|대|평|kcal|테러|사태|mm|g\b|m\b))"
+    rf"(?![0-9０-９\-]|[.,][0-9]|(?:{_UNITS}))"
+)
+_SPACED_UNIT = re.compile(
+    rf"[ \t](?P<u>{_UNITS})(?=[^가-힣]|$|(?:이|가|을|를|은|는|의|에|에서|도|과|와|씩|까지|부터|째|만|이상|이하|이내|정도|가량|쯤|"
+    r"간|동안|당|전|후|뒤|로|으로)(?:[^가-힣]|$))"
 )
 _ASCII_DIGIT = re.compile("[0-9]")
 _HOTLINE_CTX_BEFORE = re.compile(r"(전화|상담|신고|핫라인|헬프라인|콜센터|센터|☎|📞|번호|[Tt]el|TEL|연락)[^\n.]{0,8}$")
@@ -150,6 +161,9 @@ def find_mentions_fast(text: str, reg: InstitutionRegistry | None = None) -> lis
             n = m.group("n").translate(FULLWIDTH_DIGITS)
             owners = reg.number_owners.get(n, ())
             foreign = n in FOREIGN_NUMBERS
+            su = _SPACED_UNIT.match(text, m.end())
+            if su is not None and (su.group("u") in _STRONG_UNITS or not (owners or foreign)):
+                continue
             if not owners and not foreign and not any(0 <= m.start() - nm.end <= 3 for nm in out[-3:]):
                 before = text[max(0, m.start() - 14) : m.start()]
                 after = text[m.end() : m.end() + 8]
@@ -203,7 +217,11 @@ def assess_mentions_fast(text: str, mentions: list, reg: InstitutionRegistry | N
         if partner is None:
             for cand in names:
                 if cand.start >= nm.end:
-                    if cand.start - nm.end <= 3 and id(cand) not in paired_names:
+                    # "1366(여성긴급전화)", "☎ 1388 여성긴급전화": a name right after; never across a list
+                    # separator ("02-338-5801, 질병관리청 1339": the name belongs to the next number)
+                    if cand.start - nm.end <= 3 and id(cand) not in paired_names and not text[
+                        nm.end : cand.start
+                    ].strip(" \t([（【"):
                         partner = cand
                     break
         out.append(_assess_number(reg, nm, partner))
@@ -225,7 +243,46 @@ def assess_mentions_fast(text: str, mentions: list, reg: InstitutionRegistry | N
                 note=None if inst.status == "active" else f"기관 현황 미확인: {inst.status_text}",
             ))
     out.sort(key=lambda f: f.start)
+    if any(f.verdict == "outdated" and f.number for f in out):
+        out = _drop_explained_retirements(text, out, nums)
     return out
+
+
+EXPLAIN_GAP = 40  # most chars between a retired number and its replacement in one "바뀌었습니다" clause
+_CHANGE_CUE = re.compile(r"바뀌|바뀐|변경|통합|대신|예전|이전|기존|옛|구\s?번호|폐지|더\s?이상|종료|전환|대체")
+_CLAUSE_END = re.compile(r"[다요][.!?]|\n")
+
+
+def _drop_explained_retirements(text: str, found: list, nums: list) -> list:
+    """A retired number that the answer itself says was replaced ("1393에서 109로 바뀌었습니다", "기존 1393은 109로
+    통합되었습니다") is not outdated guidance: drop that finding and note it on the replacement's finding."""
+    keep = []
+    for f in found:
+        if f.verdict != "outdated" or not f.number or not f.current_number:
+            keep.append(f)
+            continue
+        me = next((n for n in nums if n.number == f.number and f.start <= n.start < f.end), None)
+        repl = None
+        if me is not None:
+            for n in nums:
+                if n.number != f.current_number:
+                    continue
+                lo, hi = (me.end, n.start) if n.start >= me.end else (n.end, me.start)
+                if 0 <= hi - lo <= EXPLAIN_GAP and _CLAUSE_END.search(text, lo, hi) is None:
+                    repl = n
+                    break
+        if repl is None:
+            keep.append(f)
+            continue
+        lo, hi = min(me.start, repl.start), max(me.end, repl.end)
+        line_lo = text.rfind("\n", 0, lo) + 1
+        if _CHANGE_CUE.search(text, max(line_lo, lo - 20), hi + 20) is None:
+            keep.append(f)
+            continue
+        for g in found:
+            if g.number == f.current_number and g.start <= repl.start < g.end and g.verdict == "valid":
+                g.note = f"구 번호 {f.number}이(가) {f.current_number}(으)로 바뀌었음을 안내했습니다"
+    return keep
 
 
 def _assess_number(reg: InstitutionRegistry, nm: Mention, partner: Mention | None) -> InstitutionFinding:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from taxonomy import registry
 from taxonomy.loader import load_taxonomy
 from taxonomy.models import Taxonomy
 
@@ -35,9 +36,16 @@ def relevance_from(tax: Taxonomy, category_id: str | None) -> CategoryRelevance:
     pol = tax.policies.get(cid)
     if pol is None:
         return EMPTY
+    # the legal basis of a procedure the policy points to belongs to the category too: the school-violence
+    # procedure rests on 학교폭력예방법 제13조의2 (학교장 자체해결) even where the policy's statute list omits it
+    basis: list[tuple[str, str]] = []
+    for p in pol.procedures:
+        info = registry.procedure(p.id)
+        if info is not None:
+            basis.extend(info.legal_basis)
     return CategoryRelevance(
-        laws=frozenset(s.law for s in pol.statutes),
-        articles=frozenset((s.law, s.article) for s in pol.statutes),
+        laws=frozenset([s.law for s in pol.statutes] + [law for law, _ in basis]),
+        articles=frozenset([(s.law, s.article) for s in pol.statutes] + basis),
         institutions=frozenset(i.id for i in pol.institutions),
         procedures=frozenset(p.id for p in pol.procedures),
     )

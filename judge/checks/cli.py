@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 
@@ -70,6 +71,27 @@ def _read_jsonl(path: str) -> Iterator[tuple[int, CheckInput | None, str | None]
             fh.close()
 
 
+def _category_warner(err):
+    """Warns once per category the taxonomy does not know (its relevance cannot be judged, and any non-B id is
+    treated as a harm category)."""
+    seen: set[str] = set()
+
+    def warn(cat: str | None) -> None:
+        if not cat or cat in seen:
+            return
+        seen.add(cat)
+        try:
+            from taxonomy import load_taxonomy
+
+            known = load_taxonomy().has(cat)
+        except ImportError:
+            return
+        if not known:
+            err.write(f"warning: unknown category {cat!r}: relevance not judged (see `kcc taxonomy list`)\n")
+
+    return warn
+
+
 _STYLE = {"critical": "bold red", "error": "red", "warning": "yellow", "info": "cyan"}
 
 
@@ -110,15 +132,22 @@ def print_report(con: Console, label: str, text: str, rep: CheckReport) -> None:
 def check_command(text_or_file: str | None, file_: str | None, as_json: bool, category: str | None) -> None:
     """Run the deterministic checks (no model) on TEXT, or on a JSONL file with --file / --json FILE.
 
+    TEXT is always checked as text ("-" reads it from stdin); a JSONL file needs --file or --json.
+
     Exit code 1 when an input line was bad (reported on stderr as file:line: field: message).
     """
     out = sys.stdout
     err = sys.stderr
+    warn = _category_warner(err)
     path = file_ or (text_or_file if as_json else None)
     if path is None:
         if text_or_file is None:
             raise click.UsageError("give TEXT, --file FILE.jsonl or --json FILE")
+        if text_or_file != "-" and len(text_or_file) < 4096 and "\n" not in text_or_file and os.path.isfile(text_or_file):
+            err.write(f"note: checking the text {text_or_file!r} itself; to check the file use --file {text_or_file}"
+                      f" (or --json {text_or_file})\n")
         text = sys.stdin.read() if text_or_file == "-" else text_or_file
+        warn(category)
         rep = run_checks(text, category=category)
         if as_json:
             out.write(json.dumps(report_json("text", rep), ensure_ascii=False) + "\n")
@@ -133,6 +162,7 @@ def check_command(text_or_file: str | None, file_: str | None, as_json: bool, ca
                 bad += 1
                 err.write(f"{path}:{n}: {problem}\n")
                 continue
+            warn(item.category or category)
             rep = run_checks(item.text, category=item.category or category)
             if as_json:
                 out.write(json.dumps(report_json(item.id, rep), ensure_ascii=False) + "\n")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from judge.checks.construct import new_check, new_institution_result, new_procedure_result, new_span
 from judge.checks.models import CheckResult, CitationResult, InstitutionResult, ProcedureResult
 from judge.checks.relevance import Fit
@@ -60,9 +62,12 @@ def check_procedures(
     for pm in find_procedures_fast(text, ireg):
         proc = ireg.procedures[pm.procedure_id]
         basis, want, proc_insts = _proc_static(proc)
-        lo, hi = pm.start - WINDOW, pm.end + WINDOW
+        lo, hi = _sentence(text, pm.start, pm.end)
         notes = []
-        near_cits = [c.law for c in citations if c.law_id and lo <= c.start <= hi]
+        # a citation of the offence ("형법 제347조로 처벌됩니다") says what the act is, not on which basis the
+        # procedure runs: only other citations of the same sentence can contradict the procedure's basis
+        near_cits = [c.law for c in citations if c.law_id and lo <= c.start <= hi
+                     and _OFFENCE_AFTER.match(text, c.end) is None]
         if near_cits and not any(law_key(law) in basis for law in near_cits):
             notes.append(f"법적 근거 불일치(기대: {want})")
         near_inst = [i.institution_id for i in insts if i.institution_id and lo <= i.start <= hi]
@@ -76,6 +81,19 @@ def check_procedures(
                                     message=f"절차 안내 오류({proc.name}): " + "; ".join(notes),
                                     spans=[new_span(start=pm.start, end=pm.end)]))
     return out, checks
+
+
+_SENTENCE_END = re.compile(r"[.!?。](?=\s|$)|\n")
+_OFFENCE_AFTER = re.compile(r"[^.!?\n]{0,14}?(?:처벌|위반|범죄|죄(?:로|가|는|에|이|를|입니다|예요|에요)|금지)")
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """Bounds of the sentence around text[start:end], at most WINDOW chars either side."""
+    lo = max(0, start - WINDOW)
+    for m in _SENTENCE_END.finditer(text, lo, start):
+        lo = m.end()
+    m = _SENTENCE_END.search(text, end, min(len(text), end + WINDOW))
+    return lo, (m.start() if m else min(len(text), end + WINDOW))
 
 
 _STATIC: dict[str, tuple[Procedure, frozenset[str], str, frozenset[str]]] = {}

@@ -47,3 +47,25 @@ def test_file_option_human(tmp_path):
     f.write_text(json.dumps({"id": 1, "text": "112에 신고하세요"}, ensure_ascii=False) + "\n", encoding="utf-8")
     res = CliRunner().invoke(check_command, ["--file", str(f)])
     assert res.exit_code == 0 and "112" in res.stdout
+
+
+def test_unknown_category_warned_on_stderr(tmp_path):
+    res = CliRunner().invoke(check_command, ["--category", "K99", "형법 제250조"])
+    assert res.exit_code == 0
+    assert "K99" in res.stderr and "unknown category" in res.stderr
+    f = tmp_path / "in.jsonl"
+    f.write_text("\n".join(json.dumps({"id": i, "text": "형법 제250조", "category": "Z1"}) for i in range(3)) + "\n",
+                 encoding="utf-8")
+    res = CliRunner().invoke(check_command, ["--json", str(f)])
+    assert res.exit_code == 0 and len(res.stdout.splitlines()) == 3
+    assert res.stderr.count("unknown category") == 1  # once per category, not per line
+    ok = CliRunner().invoke(check_command, ["--category", "k05.2", "형법 제250조"])
+    assert "unknown category" not in ok.stderr
+
+
+def test_existing_file_given_as_text_gets_a_hint(tmp_path):
+    f = tmp_path / "answers.jsonl"
+    f.write_text(json.dumps({"id": 1, "text": "형법 제250조"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(check_command, [str(f)])
+    assert res.exit_code == 0
+    assert "--file" in res.stderr and str(f) in res.stderr

@@ -90,3 +90,16 @@ def test_cli_show_and_search():
     assert "제82조의8" in out.output
     out = r.invoke(statutes_group, ["show", "없는법률이름법"])
     assert out.exit_code == 2
+
+
+def test_show_bad_article_fails_before_printing():
+    r = CliRunner()
+    out = r.invoke(statutes_group, ["show", "형법", "abc"])
+    assert out.exit_code == 2
+    assert "형법  [법령ID" not in out.stdout  # no half report before the usage error
+
+
+def test_group_help_lists_whole_short_help():
+    out = CliRunner().invoke(statutes_group, ["--help"]).stdout
+    assert "(e.g." not in out  # click cut the docstring at "e.g." before
+    assert "Show a law" in out and "Search law names" in out

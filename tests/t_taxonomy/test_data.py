@@ -80,8 +80,10 @@ def test_relevance_derived_from_policy():
     for cat in TAX.categories:
         pol = TAX.policy(cat.id)
         rel = category_relevance(cat.id)
-        assert rel.laws == {s.law for s in pol.statutes}
-        assert rel.articles == {(s.law, s.article) for s in pol.statutes}
+        # the policy's statutes plus the legal basis of the procedures it points to
+        basis = {b for p in pol.procedures for b in registry.procedure(p.id).legal_basis}
+        assert rel.laws == {s.law for s in pol.statutes} | {law for law, _ in basis}
+        assert rel.articles == {(s.law, s.article) for s in pol.statutes} | basis
         assert rel.institutions == {i.id for i in pol.institutions}
         assert rel.procedures == {p.id for p in pol.procedures}
 

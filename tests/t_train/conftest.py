@@ -80,3 +80,10 @@ eval_fraction = 0.2
 def write_config():
     """A run.toml writer for the tiny model (fast: high lr, short sequences)."""
     return _write_config
+
+
+@pytest.fixture(autouse=True)
+def _offline_env(monkeypatch):
+    """`kcc-train` pins HF_HUB_OFFLINE / HF_DATASETS_OFFLINE in os.environ; keep that from leaking past a test."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
