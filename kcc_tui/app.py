@@ -55,6 +55,7 @@ class KccApp(App[None]):
         self.launcher = Launcher(self.store)
         self.touched: set[str] = set()
         self.keymap_config = dict(self.config.keys.bindings)
+        self.keymap_problems: list[str] = []
         if self.keymap_config:
             self.set_keymap(self.keymap_config)
         self._wanted_theme = theme or self.config.theme
@@ -68,6 +69,11 @@ class KccApp(App[None]):
             self.notify(f"unknown theme {self._wanted_theme!r}; using {self.theme}", severity="warning",
                         markup=False)
         self.launcher.reconcile()  # settle jobs that ended while no TUI was open
+        from kcc_tui.keys import keymap_problems
+
+        self.keymap_problems = keymap_problems(self, self.keymap_config)
+        for problem in self.keymap_problems:
+            self.notify(f"kcc.toml keys: {problem}", severity="warning", timeout=10, markup=False)
 
     def on_unmount(self) -> None:
         self.store.close()

@@ -196,6 +196,12 @@ def pid_alive(pid: int, run_id: str | None = None) -> bool:
     return True
 
 
+def runs_signature(store: Store, limit: int = 50) -> tuple[tuple[str, str, int], ...]:
+    """What changes when a job starts, progresses or ends: screens compare it on resume to know whether the
+    data they show may be stale (a judge run rewrote pairs, an import added seeds)."""
+    return tuple((r.id, r.status, r.progress_done) for r in store.list_runs(limit=limit))
+
+
 def tail(path: str | Path, lines: int = 20) -> list[str]:
     """The last lines of a job's log file (empty if absent)."""
     p = Path(path)

@@ -1,7 +1,7 @@
 """Review statistics as pure functions: Cohen's kappa between judge and reviewers, safe rates, text bars.
 
 Kappa is computed on "which answer was chosen", labelled by the chosen candidate's model (or "none" for a
-tie / skip / no pair), so both raters classify every reviewed item into the same small set of categories.
+tie or no pair; skipped seeds are left out), so both raters classify every reviewed item into the same small set of categories.
 Candidate ids are unique per seed, so labelling by id would make chance agreement ~0 and kappa meaningless.
 """
 
@@ -44,6 +44,7 @@ class Agreement(BaseModel):
     agree_pair: int  # same chosen AND same rejected
     observed: float | None
     kappa: float | None
+    skipped: int = 0  # reviewed but skipped: no decision, so not counted
 
 
 AgreementRow = tuple[str | None, str | None, str | None, str | None]

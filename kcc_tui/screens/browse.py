@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static, Tr
 from textual.widgets.tree import TreeNode
 
 from db.store import SeedFilter, SeedRow
+from kcc_tui.jobs import runs_signature
 from kcc_tui.literal import one_line
 from kcc_tui.nav import SeedNavigator
 from kcc_tui.stats import subcategory_rates
@@ -28,7 +29,11 @@ REVIEW_FILTERS = [("all", "all"), ("unreviewed", "unreviewed"), ("reviewed", "re
                   ("flagged", "flagged"), ("overridden", "overridden")]
 SOURCE_FILTERS = [("any source", "any"), ("judge", "judge"), ("human", "human")]
 TEXT_CELLS = 56
-OTHER_CELLS = 36  # the #, cat and state columns with cell padding, the scrollbar, a spare cell
+# fixed widths: a reviewed row's state ("human 0.76 skip ⚑") must never be cut by a width measured on the
+# first page (DataTable does not widen a column when a cell is updated), and the list must fit 80 columns
+NUM_CELLS, CAT_CELLS, STATE_CELLS = 6, 7, 17
+FIXED_CELLS = CAT_CELLS + STATE_CELLS + 4 * 2 + 2  # + cell padding of 4 columns, the scrollbar
+STATUS_WORDS = {"tie": "tie", "skip": "skip", "no_pair": "none"}
 
 
 def category_names() -> dict[str, str]:
@@ -68,7 +73,7 @@ def state_cell(r: SeedRow) -> Text:
     if r.margin is not None:
         t.append(f" {r.margin:.2f}")
     if r.status != "pair":
-        t.append(f" {r.status}", style="italic")
+        t.append(f" {STATUS_WORDS.get(r.status, r.status)}", style="italic")
     if r.flags:
         t.append(" ⚑", style="bold yellow")
     return t
@@ -77,7 +82,7 @@ def state_cell(r: SeedRow) -> Text:
 def row_cells(n: int, r: SeedRow, text_cells: int = TEXT_CELLS) -> tuple[Any, ...]:
     text = Text(one_line(r.text))
     text.truncate(text_cells, overflow="ellipsis")
-    cat = one_line(r.subcategory or r.category or "—", 8)
+    cat = one_line(r.subcategory or r.category or "—", CAT_CELLS)
     return (Text(str(n), style="dim"), Text(cat), text, state_cell(r))
 
 
@@ -101,6 +106,8 @@ class BrowseScreen(Screen[None]):
         self.nav: SeedNavigator | None = None
         self._shown = 0
         self._counts: dict[tuple[str | None, str | None], int] = {}
+        self._runs_seen: tuple[tuple[str, str, int], ...] | None = None
+        self._num_cells = NUM_CELLS
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -124,8 +131,6 @@ class BrowseScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"{self.app.db_path.name} · Browse"  # type: ignore[attr-defined]
         table = self.query_one(SeedTable)
-        for label, key in (("#", "n"), ("cat", "cat"), ("seed", "text"), ("pair", "state")):
-            table.add_column(label, key=key)
         self._build_tree()
         self.reload_list()
         table.focus()
@@ -137,6 +142,7 @@ class BrowseScreen(Screen[None]):
         tree.clear()
         rows = self.store.category_counts()
         total = sum(int(r["seeds"]) for r in rows)
+        self._num_cells = max(3, len(str(total)))  # the row-number column: as wide as the largest number
         tree.root.set_label(Text(f"all ({total:,})"))
         tree.root.data = {"category": None, "subcategory": None, "seeds": total}
         by_cat: dict[str | None, list[dict[str, Any]]] = {}
@@ -252,8 +258,14 @@ class BrowseScreen(Screen[None]):
 
     # -- list ---------------------------------------------------------------------------------------------
     def reload_list(self) -> None:
+        self._runs_seen = runs_signature(self.store)
         self.nav = SeedNavigator(self.store, self.filter)
         table = self.query_one(SeedTable)
+        widths = {"n": self._num_cells, "cat": CAT_CELLS, "text": self.text_cells(), "state": STATE_CELLS}
+        if [c.width for c in table.columns.values()] != list(widths.values()):  # first load, or more seeds
+            table.clear(columns=True)
+            for label, key in (("#", "n"), ("cat", "cat"), ("seed", "text"), ("pair", "state")):
+                table.add_column(label, key=key, width=widths[key])
         table.clear()
         self._shown = 0
         self.nav.load_more()
@@ -264,7 +276,7 @@ class BrowseScreen(Screen[None]):
     def text_cells(self) -> int:
         """Cells for the seed text so the row fits the terminal (fixed per list, not re-measured)."""
         tree = 24 if self.app.size.width < 120 else 30
-        return max(16, min(TEXT_CELLS + 40, self.app.size.width - tree - OTHER_CELLS))
+        return max(12, min(TEXT_CELLS + 40, self.app.size.width - tree - FIXED_CELLS - self._num_cells))
 
     def _sync_rows(self) -> None:
         """Append rows the navigator holds but the table does not show yet."""
@@ -347,9 +359,23 @@ class BrowseScreen(Screen[None]):
         self.reload_list()
         self.load_rates()
 
+    def _reload_in_place(self) -> None:
+        """Reload everything, keeping the cursor on the same row number."""
+        row = self.query_one(SeedTable).cursor_row
+        getattr(self.app, "touched", set()).clear()
+        self.action_reload()
+        if self.nav is not None and row > 0 and self.nav.ensure(row):
+            self._sync_rows()
+            self._status()
+            self.query_one(SeedTable).move_cursor(row=row)
+
     def on_screen_resume(self) -> None:
-        """Back from a seed view: show rows it paged in, refresh reviewed rows, follow its position."""
+        """Back from a seed view: show rows it paged in, refresh reviewed rows, follow its position.
+        Back from anywhere after a job ran (judge, import): reload the tree, rates and list in place."""
         if self.nav is None:
+            return
+        if runs_signature(self.store) != self._runs_seen:
+            self._reload_in_place()
             return
         self._sync_rows()
         touched: set[str] = getattr(self.app, "touched", set())

@@ -73,6 +73,8 @@ def progress_text(run: Run) -> str:
 
 
 class JobsScreen(Screen[None]):
+    # below 120 columns the run list goes above the details: side by side it hid the status and progress
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
         Binding("j", "start('judge')", "Judge", id="start_judge"),
         Binding("e", "start('export')", "Export", id="start_export"),

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, Static
 from db.store import SeedFilter, StoreError
 from kcc_tui import refs, review
 from kcc_tui.highlight import STYLES, Mark, legend
+from kcc_tui.jobs import runs_signature
 from kcc_tui.literal import literal, one_line
 from kcc_tui.nav import SeedNavigator, SeedView, load_seed_view
 from kcc_tui.screens.modals import DetailModal, InputModal
@@ -63,6 +64,7 @@ class SeedScreen(Screen[int | None]):
         self._policy_shown = False
         self._reviewed: int | None = None
         self._panel_list: list[CandidatePanel] = []  # queue progress, re-counted after each review action
+        self._runs_seen: tuple[tuple[str, str, int], ...] | None = None
 
     # -- layout -------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -78,7 +80,20 @@ class SeedScreen(Screen[int | None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.app.db_path.name} · {self.screen_title}"  # type: ignore[attr-defined]
+        self._runs_seen = runs_signature(self.store)
         self.show_index(self.index)
+
+    def on_screen_resume(self) -> None:
+        """Back (e.g. to the queue) after a job ran: the judge's view of this seed may have changed."""
+        if self._runs_seen is None:
+            return
+        seen = runs_signature(self.store)
+        if seen != self._runs_seen:
+            self._runs_seen = seen
+            self.nav.invalidate_total()
+            self._reviewed = None
+            if self.view is not None:
+                self.show_seed(self.view.seed.id)
 
     # -- data ---------------------------------------------------------------------------------------------
     @property
@@ -178,10 +193,13 @@ class SeedScreen(Screen[int | None]):
             t.append(f"   judge {v.slot(p.judge_chosen_id) or '—'} ▸ {v.slot(p.judge_rejected_id) or '—'}{margin}")
             if p.source == "human" and (p.chosen_id != p.judge_chosen_id or p.rejected_id != p.judge_rejected_id):
                 t.append("  OVERRIDDEN", style="bold yellow")
+            # flags and the reason get their own line: at 80 columns they would be cut off after the pair
+            if p.flags or p.reason:
+                t.append("\n")
             if p.flags:
-                t.append("  flags: " + ", ".join(one_line(f) for f in p.flags), style="yellow")
+                t.append("flags: " + ", ".join(one_line(f) for f in p.flags) + "  ", style="yellow")
             if p.reason:
-                t.append("  reason: " + one_line(p.reason, 60), style="italic")
+                t.append("reason: " + one_line(p.reason, 60), style="italic")
         self.query_one("#seed-info", Static).update(t)
 
     # -- review actions -----------------------------------------------------------------------------------

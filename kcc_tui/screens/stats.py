@@ -18,9 +18,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Sparkline, Static
 
-from db.store import Store
+from db.store import SeedFilter, Store
 from kcc_tui.literal import one_line
-from kcc_tui.stats import Agreement, CategoryRate, agreement, bar, category_rates, pct
+from kcc_tui.stats import Agreement, AgreementRow, CategoryRate, agreement, bar, category_rates, pct
 
 
 class StatsData(BaseModel):
@@ -30,9 +30,30 @@ class StatsData(BaseModel):
     seeds: int
 
 
+def decision_rows(store: Store) -> tuple[list[AgreementRow], int]:
+    """(judge_chosen, judge_rejected, human_chosen, human_rejected) per reviewed seed, and the number skipped.
+
+    A reviewer's tie is a decision for neither answer (human side None, "none" in kappa); a skip is no
+    decision and is left out. The store keeps the previous chosen/rejected ids on a tie or skip, so the raw
+    agreement_rows() would count both as agreeing with the judge.
+    """
+    rows: list[AgreementRow] = [(p.judge_chosen_id, p.judge_rejected_id, p.chosen_id, p.rejected_id)
+                                for p, _ in store.iter_pairs(reviewed_only=True)]
+    skipped = 0
+    reviewed = store.page_seeds(SeedFilter(review="reviewed"), limit=max(1, store.review_counts().get("human", 0)))
+    for r in reviewed:
+        if r.status == "tie":
+            p = store.get_pair(r.id)
+            if p is not None:
+                rows.append((p.judge_chosen_id, p.judge_rejected_id, None, None))
+        elif r.status == "skip":
+            skipped += 1
+    return rows, skipped
+
+
 def compute_stats(store: Store) -> StatsData:
     """All numbers of the stats screen (pure reads; kappa labels a choice by the chosen answer's model)."""
-    rows = store.agreement_rows()
+    rows, skipped = decision_rows(store)
     models: dict[str, str] = {}
 
     def label(cid: str | None) -> str:
@@ -43,7 +64,8 @@ def compute_stats(store: Store) -> StatsData:
             models[cid] = c.model if c is not None else cid
         return models[cid]
 
-    return StatsData(rates=category_rates(store.category_stats()), agreement=agreement(rows, label),
+    agree = agreement(rows, label).model_copy(update={"skipped": skipped})
+    return StatsData(rates=category_rates(store.category_stats()), agreement=agree,
                      counts=store.review_counts(), seeds=store.count_seeds())
 
 
@@ -62,12 +84,13 @@ def render_agreement(data: StatsData) -> Text:
     a, c = data.agreement, data.counts
     t = Text()
     t.append("Judge–human agreement\n", style="bold underline")
-    t.append(f"reviewed pairs        {a.n:,}\n")
+    t.append(f"reviewed pairs        {a.n:,}")
+    t.append(f"  ({a.skipped:,} skipped, not counted)\n" if a.skipped else "\n", style="dim")
     t.append(f"same chosen answer    {a.agree_chosen:,}  ({pct(a.observed)})\n")
     t.append(f"same chosen+rejected  {a.agree_pair:,}\n")
     kappa = "undefined (no reviews or no variation)" if a.kappa is None else f"{a.kappa:.3f}"
     t.append(f"Cohen's kappa         {kappa}\n", style="bold")
-    t.append("  (on the chosen answer, labelled by its model; tie/skip = none)\n", style="dim")
+    t.append("  (on the chosen answer, labelled by its model; a reviewer's tie = none)\n", style="dim")
     t.append("\nOverrides\n", style="bold underline")
     total = int(c.get("total", 0))
     for key, label in (("total", "pairs"), ("human", "reviewed"), ("overridden", "overridden"),
