@@ -94,7 +94,8 @@ class _TomlSource(PydanticBaseSettingsSource):
             raise ConfigError(f"{path}: not valid TOML: {e}") from None
         except (OSError, UnicodeDecodeError) as e:
             raise ConfigError(f"{path}: cannot be read: {e}") from None
-        data = data.get("kcc", data)
+        if isinstance(data.get("kcc"), dict):  # settings may sit under [kcc] or at the top level, or both
+            data = {**{k: v for k, v in data.items() if k != "kcc"}, **data["kcc"]}
         unknown = sorted(set(data) - set(Settings.model_fields)) if isinstance(data, dict) else []
         if unknown:  # a typo (judge_modle = ...) must not silently fall back to a default
             print(f"kcc: {path}: unknown setting(s) ignored: {', '.join(unknown)}", file=sys.stderr)

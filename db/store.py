@@ -679,13 +679,15 @@ class Store:
                     hits.append(SearchHit(kind="candidate", id=r[0], seed_id=r[1], snippet=r[2]))
         else:
             like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            for r in self._q("SELECT id, substr(text, 1, 80) FROM seeds WHERE text LIKE ? ESCAPE '\\' LIMIT ?",
-                             (like, limit)):
+            # the snippet starts a little before the match, so the match is visible
+            around = "substr(text, max(1, instr(text, ?) - 20), 80)"
+            for r in self._q(f"SELECT id, {around} FROM seeds WHERE text LIKE ? ESCAPE '\\' LIMIT ?",
+                             (q, like, limit)):
                 hits.append(SearchHit(kind="seed", id=r[0], seed_id=r[0], snippet=r[1]))
             rest = limit - len(hits)
             if rest > 0:
-                for r in self._q("SELECT id, seed_id, substr(text, 1, 80) FROM candidates WHERE text LIKE ? "
-                                 "ESCAPE '\\' LIMIT ?", (like, rest)):
+                for r in self._q(f"SELECT id, seed_id, {around} FROM candidates WHERE text LIKE ? "
+                                 "ESCAPE '\\' LIMIT ?", (q, like, rest)):
                     hits.append(SearchHit(kind="candidate", id=r[0], seed_id=r[1], snippet=r[2]))
         return hits
 

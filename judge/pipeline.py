@@ -206,7 +206,9 @@ class JudgeRunner:
             self.run = self.store.create_run("judge", self._config_record(), total=total, run_id=self.run_id_req,
                                              pid=os.getpid())
             return set()
-        self.store.update_run(self.run.id, status="running", config=self._config_record(), pid=os.getpid(),
+        # merge: a launcher's keys (argv, log file, cancel request) stay beside the judge's own record
+        self.store.update_run(self.run.id, status="running", config={**self.run.config, **self._config_record()},
+                              pid=os.getpid(),
                               progress_total=total, error=None, finished_at=None)
         return self.store.judged_seed_ids(self.run.id)
 

@@ -137,7 +137,7 @@ def rules_score(report: CheckReport, category: str | None, *, injection: int = 0
 
     # penalties
     fabricated = sum(1 for c in report.citations if c.verdict in FABRICATED)
-    stale = sum(1 for c in report.citations if c.verdict in STALE)
+    stale = sum(1 for c in report.citations if c.verdict in STALE and not c.historical)
     pending = sum(1 for c in report.citations if c.verdict == "not_yet_in_force")
     p["fabricated"] = -0.3 * fabricated
     p["stale"] = -0.12 * stale - 0.04 * pending

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from judge.checks.construct import new_check, new_citation_result, new_span
 from judge.checks.models import CheckResult, CitationResult
 from judge.checks.relevance import Fit
@@ -19,7 +21,22 @@ _CHECK = {
     "not_yet_in_force": ("citation.not_in_force", "warning", "아직 시행되지 않은 조문을 인용했습니다"),
     "ambiguous": ("citation.ambiguous", "info", "인용한 법률·조문을 특정할 수 없어 검토가 필요합니다"),
     "law_not_covered": ("citation.not_covered", "info", "레지스트리 밖의 법령이라 조문을 확인하지 못했습니다"),
+    "historical": ("citation.historical", "info", "삭제·폐지된 규정을 그 사실과 함께 설명했습니다"),
 }
+
+
+STALE = ("article_deleted", "repealed_or_lapsed")
+# the sentence around a stale citation says the provision is gone: explaining history, not citing it as law
+_GONE = re.compile(r"삭제(?:되|됐|된|돼)|폐지(?:되|됐|된|돼)|위헌|헌법불합치|효력을\s?잃|효력이\s?(?:상실|없)|실효|"
+                   r"더\s?이상\s?(?:처벌|적용|존재|시행)|없어졌|사라졌|repealed|struck down|no longer")
+_SENTENCE_END = re.compile(r"[.!?。\n]")
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence holding [start, end): from the last sentence end before it to the next one after."""
+    left = max((m.end() for m in _SENTENCE_END.finditer(text, max(0, start - 200), start)), default=max(0, start - 200))
+    m = _SENTENCE_END.search(text, end, end + 200)
+    return text[left:m.start() if m else min(len(text), end + 200)]
 
 
 def check_citations(text: str, reg: Registry, fit: Fit) -> tuple[list[CitationResult], list[CheckResult]]:
@@ -29,16 +46,20 @@ def check_citations(text: str, reg: Registry, fit: Fit) -> tuple[list[CitationRe
     for c in cits:
         v = check_citation_fast(c, reg, budget=budget)
         relevant = fit.citation(v.law, c.article) if v.law_id else None
+        historical = v.verdict in STALE and _GONE.search(_sentence(text, c.start, c.end)) is not None
         results.append(
             new_citation_result(
                 law=v.law, article=c.article, paragraph=c.paragraph, item=c.item, verdict=v.verdict, start=c.start,
                 end=c.end, text=c.text, law_id=v.law_id, article_title=v.article_title, relevant=relevant, note=v.note,
+                historical=historical,
             )
         )
     checks: list[CheckResult] = []
     grouped: dict[str, list[CitationResult]] = {}
     for r in results:
-        if r.verdict in _CHECK:
+        if r.historical:
+            grouped.setdefault("historical", []).append(r)
+        elif r.verdict in _CHECK:
             grouped.setdefault(r.verdict, []).append(r)
     for verdict, items in grouped.items():
         cid, sev, msg = _CHECK[verdict]

@@ -44,6 +44,7 @@ class CitationResult(BaseModel):
     article_title: str | None = None
     relevant: bool | None = None  # None when no category is known
     note: str | None = None  # Korean one-liner (e.g. why outdated, current replacement)
+    historical: bool = False  # a deleted/repealed provision cited while explaining that it is gone
 
 
 class InstitutionResult(BaseModel):

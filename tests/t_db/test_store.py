@@ -107,7 +107,11 @@ def test_korean_search_and_short_queries(store):
     store.upsert_seeds([Seed(id="s2", text="보이스피싱 피해금 환급 절차가 궁금합니다", category="K08")])
     assert [h.id for h in store.search("보이스피싱")] == ["s2"]
     assert [h.id for h in store.search("환급 절차")] == ["s2"]
-    assert {h.seed_id for h in store.search("피싱")} == {"s2"}  # 2 characters: substring fallback
+    hits = store.search("피싱")  # 2 characters: substring fallback
+    assert {h.seed_id for h in hits} == {"s2"} and "피싱" in hits[0].snippet
+    long = "아주 긴 앞부분 " * 20 + "환급"
+    store.upsert_seeds([Seed(id="s3", text=long)])
+    assert "환급" in next(h.snippet for h in store.search("환급") if h.id == "s3")
     hits = store.search("성폭력처벌법")
     assert {h.kind for h in hits} == {"candidate"} and len(hits) == 3
     assert store.search('"; DROP TABLE seeds; --') == []

@@ -213,3 +213,18 @@ def test_file_input_judges_only_its_own_seeds(tmp_path):
     assert {x["seed_id"] for x in results} == {"b0", "b1"}
     pairs = [_json.loads(x) for x in (tmp_path / "ob" / "pairs.jsonl").read_text("utf-8").splitlines()]
     assert {x["seed_id"] for x in pairs} <= {"b0", "b1"}
+
+
+def test_adopted_run_keeps_the_launchers_config(tmp_path):
+    """The TUI creates the run row with its argv and log file; the judge adds its record beside them."""
+    from db import Candidate, Seed, Store
+    from judge.pipeline import JudgeConfig, JudgeRunner
+
+    with Store(tmp_path / "kcc.db") as store:
+        store.upsert_seeds([Seed(id="s1", text="질문", category="K08")])
+        store.add_candidates([Candidate(id="s1/a", seed_id="s1", text="112에 신고하세요."),
+                              Candidate(id="s1/b", seed_id="s1", text="모릅니다.")])
+        store.create_run("judge", {"argv": ["kcc-judge", "run"], "log": "/tmp/x.log"}, run_id="from-tui")
+        JudgeRunner(store, JudgeConfig(), tmp_path / "out", run_id="from-tui").execute()
+        cfg = store.get_run("from-tui").config
+        assert cfg["log"] == "/tmp/x.log" and cfg["argv"] == ["kcc-judge", "run"] and cfg["mode"] == "rules-only"
