@@ -226,7 +226,8 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, str, Any]]:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as e:
                 yield lineno, raw.decode("utf-8", "replace"), RowError(
-                    file=str(path), line=lineno, field="encoding", message=f"invalid UTF-8 at byte {e.start}")
+                    file=str(path), line=lineno, field="encoding",
+                    message=f"invalid UTF-8 at byte {e.start}{_legacy_hint(raw)}")
                 continue
             text = text.rstrip("\r\n")
             if not text.strip():
@@ -302,7 +303,9 @@ def _read_csv(path: Path) -> Iterator[tuple[int, str, Any]]:
                                           message="the CSV header has no 'prompt' (or 'text') column")
                 continue
             if any(_has_surrogate(v) for v in values):
-                yield line, raw, RowError(file=str(path), line=line, field="encoding", message="invalid UTF-8")
+                legacy = _legacy_hint(raw.encode("utf-8", "surrogateescape"))
+                yield line, raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), RowError(
+                    file=str(path), line=line, field="encoding", message="invalid UTF-8" + legacy)
                 continue
             if len(values) != len(header):
                 yield line, raw, RowError(file=str(path), line=line, field="csv",
@@ -313,7 +316,9 @@ def _read_csv(path: Path) -> Iterator[tuple[int, str, Any]]:
                     if k in ("candidate_id", "model", "response", "candidate_model", "candidate_response")}
             if cand:
                 rec["candidates"] = [cand] if "response" in cand else []
-            if pending is not None and rec.get("id") and rec.get("id") == pending.get("id"):
+            same_seed = pending is not None and rec.get("id") and rec.get("id") == pending.get("id") and all(
+                rec.get(k) == pending.get(k) for k in ("prompt", "text", "category", "subcategory", "style"))
+            if same_seed:
                 pending["candidates"].extend(rec.get("candidates", []))
                 continue
             if pending is not None:
@@ -322,6 +327,15 @@ def _read_csv(path: Path) -> Iterator[tuple[int, str, Any]]:
             pending, pending_line = rec, line
         if pending is not None:
             yield pending_line, json.dumps(pending, ensure_ascii=False), pending
+
+
+def _legacy_hint(raw: bytes) -> str:
+    """Excel saves Korean CSV as CP949 (EUC-KR): say so when the bytes decode that way."""
+    try:
+        raw.decode("cp949")
+    except UnicodeDecodeError:
+        return ""
+    return " (the file looks like CP949/EUC-KR, Excel's Korean default: convert it with `iconv -f cp949 -t utf-8`)"
 
 
 def _has_surrogate(s: str) -> bool:

@@ -137,3 +137,19 @@ def test_export_parquet(store, tmp_path):
     rec = export_pairs(store, tmp_path / "p.parquet", fmt="parquet")
     t = pq.read_table(rec.path)
     assert t.num_rows == 6 and t.column("prompt")[0].as_py()[0]["role"] == "user"
+
+
+def test_cp949_csv_gets_a_conversion_hint(store, tmp_path):
+    f = tmp_path / "excel.csv"
+    f.write_bytes("id,prompt\nx1,보이스피싱 신고는 어디에 하나요\n".encode("cp949"))
+    rep = import_file(store, f)
+    assert rep.rejected == 1 and "CP949" in rep.errors[0].message and "iconv" in rep.errors[0].message
+
+
+def test_csv_rows_sharing_an_id_but_not_the_seed_are_not_merged(store, tmp_path):
+    f = tmp_path / "clash.csv"
+    f.write_text("id,category,prompt,candidate_id,model,response\n"
+                 "s1,K01,같은 질문,a,m1,답1\ns1,K02,같은 질문,b,m2,답2\n", encoding="utf-8")
+    rep = import_file(store, f)
+    assert rep.seeds_added == 1 and rep.rejected == 1 and rep.errors[0].field == "id"
+    assert store.get_seed("s1").category == "K01" and len(store.candidates_for("s1")) == 1
