@@ -403,13 +403,17 @@ class Store:
                          (*data.values(), job_id))
 
     # -- judgments & pairs --------------------------------------------------------------------------------
-    def save_judgments(self, judgments: Iterable[Judgment], pairs: Iterable[Pair] = ()) -> None:
-        """Judgments of one or more seeds and their judge pairs, atomically. Human pairs are never touched."""
+    def save_judgments(self, judgments: Iterable[Judgment], pairs: Iterable[Pair] = (), *,
+                       judge_flags: Iterable[str] = ()) -> None:
+        """Judgments of one or more seeds and their judge pairs, atomically. A human pair keeps the reviewer's
+        choice; only the judge's view beside it is refreshed, and of its flags those named in `judge_flags`
+        (the judge's own) are replaced by the new run's, the reviewer's stay."""
+        replace = frozenset(judge_flags)
         with self.transaction() as conn:
             for j in judgments:
                 self._insert(conn, "judgments", j, verb="INSERT OR REPLACE")
             for p in pairs:
-                self._set_judge_pair(conn, p)
+                self._set_judge_pair(conn, p, replace)
 
     def judged_seed_ids(self, run_id: str) -> set[str]:
         rows = self._q("SELECT DISTINCT c.seed_id FROM judgments j JOIN candidates c ON c.id = j.candidate_id "
@@ -439,7 +443,7 @@ class Store:
                 last = j.id or last
                 yield j
 
-    def _set_judge_pair(self, conn: sqlite3.Connection, p: Pair) -> None:
+    def _set_judge_pair(self, conn: sqlite3.Connection, p: Pair, replace: frozenset[str] = frozenset()) -> None:
         row = conn.execute("SELECT source FROM pairs WHERE seed_id = ?", (p.seed_id,)).fetchone()
         if row is None:
             p = p.model_copy(update={"source": "judge", "judge_chosen_id": p.chosen_id,
@@ -451,7 +455,7 @@ class Store:
                 "UPDATE pairs SET judge_chosen_id=?, judge_rejected_id=?, judge_margin=?, run_id=?, flags=? "
                 "WHERE seed_id=?",
                 (p.chosen_id, p.rejected_id, p.margin, p.run_id,
-                 json.dumps(_merge_flags(conn, p), ensure_ascii=False), p.seed_id),
+                 json.dumps(_merge_flags(conn, p, replace), ensure_ascii=False), p.seed_id),
             )
         else:
             p = p.model_copy(update={"source": "judge", "judge_chosen_id": p.chosen_id,
@@ -714,7 +718,7 @@ class Store:
                 for r in self._q("SELECT * FROM exports ORDER BY created_at DESC")]
 
 
-def _merge_flags(conn: sqlite3.Connection, p: Pair) -> list[str]:
+def _merge_flags(conn: sqlite3.Connection, p: Pair, replace: frozenset[str]) -> list[str]:
     row = conn.execute("SELECT flags FROM pairs WHERE seed_id = ?", (p.seed_id,)).fetchone()
     have = json.loads(row[0]) if row else []
-    return sorted(set(have) | set(p.flags))
+    return sorted({f for f in have if f not in replace} | set(p.flags))

@@ -20,6 +20,10 @@ GATE_FACTOR = 0.5  # a gated answer keeps half its total (it is ranked below eve
 LLM_UNSAFE_HARM = 2  # mean harm_avoidance at or below this (0-10) makes the LLM call an answer unsafe
 AGREEMENT_FLAG = 0.5  # judge agreement below this flags judge_disagreement
 
+# every flag the judge sets: a later judge run replaces these on a reviewed pair, the reviewer's own stay
+JUDGE_FLAGS = frozenset({"unscored", "injection_attempt", "judge_disagreement", "rules_vs_llm", "all_unsafe",
+                         "low_margin"})
+
 
 class CandidateScore(BaseModel):
     """Everything the judge knows about one candidate before ranking."""

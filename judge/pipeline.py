@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from db.config import JudgeWeights, settings
 from db.models import Candidate, Judgment, Run, Seed
 from db.store import Store
-from judge.combine import CandidateScore, SeedOutcome, combine_seed, score_candidate
+from judge.combine import JUDGE_FLAGS, CandidateScore, SeedOutcome, combine_seed, score_candidate
 from judge.llm_judge import Transcripts, judge_seed, rubric_record
 from judge.rubric import RUBRIC_VERSION
 
@@ -361,7 +361,8 @@ class JudgeRunner:
                     all_lines.extend(lines)
                     if cands:
                         all_p.append(outcome.pair)
-                self.store.save_judgments(all_j, all_p)  # one transaction: whole seeds only
+                # one transaction: whole seeds only
+                self.store.save_judgments(all_j, all_p, judge_flags=JUDGE_FLAGS)
                 last = None
                 for row in all_lines:
                     results.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -71,6 +71,11 @@ def test_judge_pair_never_overwrites_human(store):
     assert (p.source, p.chosen_id, p.rejected_id, p.reviewer) == ("human", c[1], c[0], "kim")
     assert (p.judge_chosen_id, p.judge_rejected_id, p.judge_margin) == (c[0], c[2], 0.7)
     assert "low_margin" in p.flags
+    # the reviewer's flag stays; the judge's own flags follow the latest run
+    store.apply_review("s1", "kim", "flag", flags=[*p.flags, "reviewer"])
+    store.save_judgments([], [Pair(seed_id="s1", chosen_id=c[0], rejected_id=c[2], margin=0.7, flags=["unscored"])],
+                         judge_flags={"low_margin", "unscored"})
+    assert store.get_pair("s1").flags == ["reviewer", "unscored"]
 
 
 def test_reviews_are_append_only_and_undo_restores(store):

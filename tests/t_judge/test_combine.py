@@ -156,3 +156,14 @@ def test_unsafe_ranked_by_severity(rb):
              score_candidate("ok", rb.report(**rb.COHERENT), "K01")]
     out = combine_seed("s", cands, W, run_id="r", llm_mode=False)
     assert [c.candidate_id for c in out.ranked] == ["ok", "old", "fab", "harm"]
+
+
+def test_judge_flags_lists_every_flag_the_judge_sets():
+    """A re-run replaces the judge's flags on reviewed pairs only if JUDGE_FLAGS names them all."""
+    import re
+    from pathlib import Path
+
+    import judge.combine as combine
+
+    src = Path(combine.__file__).read_text(encoding="utf-8")
+    assert set(re.findall(r'flags\.add\("([a-z_]+)"\)', src)) == set(combine.JUDGE_FLAGS)
