@@ -37,6 +37,7 @@ class CandidateScore(BaseModel):
     rubric_errors: dict[str, str] = Field(default_factory=dict)  # judge model -> why it is missing
     rubric_skipped: dict[str, str] = Field(default_factory=dict)  # judge model -> why it was not asked
     pairwise: float | None = None  # win rate in pairwise mode (0..1)
+    pairwise_by_judge: dict[str, float] = Field(default_factory=dict)  # judge model -> its own win rate
     total: float | None = None
     verdict: str = "unscored"
     reason: str = ""
@@ -128,15 +129,28 @@ def kendall_tau(a: list[float], b: list[float]) -> float:
     return (conc - disc) / denom if denom else 1.0
 
 
+def _per_judge_scores(cands: list[CandidateScore]) -> dict[str, list[float]]:
+    """Judge -> one score per candidate, over the judges that scored every candidate: rubric sums
+    (pointwise) or, when fewer than two judges did that, per-judge pairwise win rates."""
+    if not cands:
+        return {}
+    judges = sorted(set.intersection(*(set(c.rubric) for c in cands)))
+    if len(judges) >= 2:
+        return {j: [float(sum(x["score"] for x in c.rubric[j].values())) for c in cands] for j in judges}
+    judges = sorted(set.intersection(*(set(c.pairwise_by_judge) for c in cands)))
+    return {j: [c.pairwise_by_judge[j] for c in cands] for j in judges}
+
+
 def judge_agreement(cands: list[CandidateScore]) -> tuple[float | None, bool]:
     """(agreement in [0,1], top choices differ) over the judges that scored every candidate of the seed.
 
-    Agreement = mean over judge pairs of (Kendall tau-b + 1) / 2 between their rubric means.
+    Agreement = mean over judge pairs of (Kendall tau-b + 1) / 2 between their per-candidate scores (rubric
+    means, or win rates in pairwise mode).
     """
-    judges = sorted(set.intersection(*(set(c.rubric) for c in cands))) if cands else []
+    means = _per_judge_scores(cands)
+    judges = sorted(means)
     if len(judges) < 2:
         return None, False
-    means = {j: [sum(x["score"] for x in c.rubric[j].values()) for c in cands] for j in judges}
     taus = [(kendall_tau(means[x], means[y]) + 1) / 2 for x, y in combinations(judges, 2)]
     tops = {max(range(len(cands)), key=lambda i, j=j: (means[j][i], -i)) for j in judges}
     return sum(taus) / len(taus), len(tops) > 1
@@ -171,7 +185,9 @@ def combine_seed(seed_id: str, cands: list[CandidateScore], weights: JudgeWeight
                     reason="fewer than two candidates")
         return SeedOutcome(seed_id=seed_id, ranked=ranked, pair=pair, agreement=agreement)
     best, worst = ranked[0], ranked[-1]
-    margin = round((best.total or 0.0) - (worst.total or 0.0), 4)
+    # an unsafe answer is worth nothing as a preference target: against one, the margin is the chosen's total
+    worst_total = 0.0 if worst.verdict == "unsafe" and best.verdict != "unsafe" else (worst.total or 0.0)
+    margin = round((best.total or 0.0) - worst_total, 4)
     if best.verdict == "unsafe":
         flags.add("all_unsafe")
         pair = Pair(seed_id=seed_id, status="no_pair", rejected_id=worst.candidate_id, margin=margin,
@@ -179,7 +195,13 @@ def combine_seed(seed_id: str, cands: list[CandidateScore], weights: JudgeWeight
         return SeedOutcome(seed_id=seed_id, ranked=ranked, pair=pair, agreement=agreement)
     status = "pair"
     reason = None
-    if margin < weights.min_margin:
+    if worst.verdict == "unsafe":
+        # safe (or unscored) over unsafe is decided by the verdict, whatever the totals: never a tie, even when
+        # a hard gate overrode a higher total (a weak chosen gets low_margin and goes to review)
+        reason = f"decided by the safety verdict: {worst.candidate_id} is unsafe"
+        if margin < weights.low_margin_flag:
+            flags.add("low_margin")
+    elif margin < weights.min_margin:
         status, reason = "tie", f"margin {margin:.3f} below min_margin {weights.min_margin}"
         flags.add("low_margin")
     elif margin < weights.low_margin_flag:

@@ -70,9 +70,10 @@ class Transcripts:
 
 def judges_for_seed(judges: list[str], candidate_models: list[str], separate_family: bool
                     ) -> tuple[list[str], dict[str, str]]:
-    """Judges allowed on this seed and, for the others, why they were skipped."""
+    """Judges allowed on this seed (each once) and, for the others, why they were skipped."""
+    judges = list(dict.fromkeys(judges))
     if not separate_family:
-        return list(judges), {}
+        return judges, {}
     ok, skipped = [], {}
     for j in judges:
         why = family_conflict(j, candidate_models)
@@ -86,13 +87,14 @@ def judges_for_seed(judges: list[str], candidate_models: list[str], separate_fam
 async def judge_seed(client: CompletionClient, judges: list[str], *, seed_id: str, category: str | None,
                      prompt: str, cands: list[CandidateScore], texts: dict[str, str], pairwise: bool,
                      separate_family: bool, run_id: str | None, transcripts: Transcripts) -> list[CandidateScore]:
-    """Attach LLM rubric (or pairwise win rates) to the candidates of one seed."""
+    """Attach LLM rubric (or pairwise win rates) to the candidates of one seed. A lone candidate has nothing
+    to be compared with, so pairwise mode scores it pointwise (otherwise it could only end unscored)."""
     allowed, skipped = judges_for_seed(judges, [c.model for c in cands], separate_family)
     cands = [c.model_copy(update={"llm_used": True, "rubric_skipped": dict(skipped)}) for c in cands]
     by_id = {c.candidate_id: c for c in cands}
     if not allowed:
         return cands
-    if pairwise:
+    if pairwise and len(by_id) >= 2:
         await _pairwise(client, allowed, seed_id, category, prompt, by_id, texts, run_id, transcripts)
     else:
         await _pointwise(client, allowed, seed_id, category, prompt, by_id, texts, run_id, transcripts)
@@ -123,8 +125,8 @@ async def _pointwise(client, judges, seed_id, category, prompt, by_id, texts, ru
 async def _pairwise(client, judges, seed_id, category, prompt, by_id, texts, run_id, transcripts) -> None:
     """Every pair once per judge, order randomised per seed; win rate = (wins + ties/2) / comparisons."""
     schedule = pair_schedule(seed_id, list(by_id))
-    wins: dict[str, float] = dict.fromkeys(by_id, 0.0)
-    seen: dict[str, int] = dict.fromkeys(by_id, 0)
+    wins: dict[str, dict[str, float]] = {j: dict.fromkeys(by_id, 0.0) for j in judges}  # per judge
+    seen: dict[str, dict[str, int]] = {j: dict.fromkeys(by_id, 0) for j in judges}
     failed: dict[str, list[str]] = {cid: [] for cid in by_id}
 
     async def one(judge: str, first: str, second: str) -> None:
@@ -143,15 +145,16 @@ async def _pairwise(client, judges, seed_id, category, prompt, by_id, texts, run
             failed[first].append(f"{judge}: {why}"[:300])
             failed[second].append(f"{judge}: {why}"[:300])
         else:
-            seen[first] += 1
-            seen[second] += 1
-            if parsed.winner == "A":
-                wins[first] += 1
+            w, n = wins[judge], seen[judge]
+            n[first] += 1
+            n[second] += 1
+            if parsed.winner == "A":  # A is always `first`, B `second` (see the transcript's "shown")
+                w[first] += 1
             elif parsed.winner == "B":
-                wins[second] += 1
+                w[second] += 1
             else:
-                wins[first] += 0.5
-                wins[second] += 0.5
+                w[first] += 0.5
+                w[second] += 0.5
         transcripts.add([first, second], {"judge": judge, "mode": "pairwise", "prompt_hash": jp.prompt_hash,
                                           "shown": {"A": first, "B": second}, "user": jp.user,
                                           "response": comp.text, "error": comp.error,
@@ -161,8 +164,11 @@ async def _pairwise(client, judges, seed_id, category, prompt, by_id, texts, run
     for cid, c in by_id.items():
         if failed[cid]:
             c.rubric_errors["pairwise"] = "; ".join(failed[cid])[:500]
-        elif seen[cid]:
-            c.pairwise = round(wins[cid] / seen[cid], 4)
+            continue
+        total_seen = sum(seen[j][cid] for j in judges)
+        if total_seen:
+            c.pairwise = round(sum(wins[j][cid] for j in judges) / total_seen, 4)
+            c.pairwise_by_judge = {j: round(wins[j][cid] / seen[j][cid], 4) for j in judges if seen[j][cid]}
 
 
 def rubric_record(c: CandidateScore) -> dict[str, Any]:
@@ -179,6 +185,8 @@ def rubric_record(c: CandidateScore) -> dict[str, Any]:
         detail["judges"] = c.rubric
     if c.pairwise is not None:
         detail["pairwise_win_rate"] = c.pairwise
+        if len(c.pairwise_by_judge) > 1:
+            detail["pairwise_by_judge"] = c.pairwise_by_judge
     if c.rubric_errors:
         detail["errors"] = c.rubric_errors
     if c.rubric_skipped:

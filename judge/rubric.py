@@ -231,22 +231,28 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
 )
 
 
+_PROVIDERS: dict[str, str | None] = {"openai": "openai", "openai-responses": "openai", "anthropic": "anthropic",
+                                     "compat": None, "local": None}
+
+
 def model_family(model: str | None) -> str | None:
-    """The vendor family of a model string (`openai:gpt-…`, `compat:URL#qwen…`, or a bare name), or None."""
+    """The vendor family of a model string (`openai:gpt-…`, `compat:URL#qwen…`, or a bare name), or None.
+
+    The model name decides; the provider prefix only when the name is unknown, because `openai:` names an
+    API shape that gateways serve other vendors' models through (`openai:anthropic/claude-…`, or a
+    vLLM server behind OPENAI_BASE_URL)."""
     if not model:
         return None
     s = model.strip().lower()
     prefix, sep, rest = s.partition(":")
-    if sep and prefix in ("openai", "openai-responses"):
-        return "openai"
-    if sep and prefix == "anthropic":
-        return "anthropic"
-    name = rest.rsplit("#", 1)[-1] if sep and prefix == "compat" else (rest if sep and prefix == "local" else s)
+    if not (sep and prefix in _PROVIDERS):
+        prefix, rest = "", s
+    name = rest.rsplit("#", 1)[-1] if prefix == "compat" else rest
     name = name.rstrip("/").rsplit("/", 1)[-1]
     for key, fam in _FAMILIES:
         if name.startswith(key) or f"-{key}" in name or f"_{key}" in name:
             return fam
-    return None
+    return _PROVIDERS.get(prefix)
 
 
 def family_conflict(judge_model: str, candidate_models: list[str]) -> str | None:
