@@ -95,7 +95,13 @@ async def _submit_one(
 
 
 async def poll_job(client: LLMClient, job: BatchJob) -> str:
-    """Ask the provider for the job's state; stores and returns in_progress | ended | failed | expired | cancelled."""
+    """Ask the provider for the job's state; stores and returns in_progress | ended | failed | expired | cancelled.
+
+    OpenAI: validating / in_progress / finalizing / cancelling are still running; completed is ended, and so
+    are expired and cancelled when they left output or error files (their finished requests are in the
+    output file, the ones never run are error lines), so what was paid for is collected. A failed batch
+    (input rejected) keeps the service's reasons in `meta["error"]`. Anthropic: processing_status `ended`
+    (items that were canceled or expired come back as such in the results)."""
     spec = parse_model_spec(job.meta["model"])
     prov = client.provider(spec)
     if spec.kind == "anthropic":
@@ -103,16 +109,56 @@ async def poll_job(client: LLMClient, job: BatchJob) -> str:
         status = "ended" if b.processing_status == "ended" else "in_progress"
     else:
         b = await prov.client.batches.retrieve(job.id)  # type: ignore[attr-defined]
+        has_files = bool(b.output_file_id or b.error_file_id)
         status = {
-            "completed": "ended", "failed": "failed", "expired": "ended" if b.output_file_id else "expired",
-            "cancelled": "cancelled",
+            "completed": "ended", "failed": "failed",
+            "expired": "ended" if has_files else "expired",
+            "cancelled": "ended" if has_files else "cancelled",
         }.get(b.status, "in_progress")
-        if b.output_file_id or b.error_file_id:
+        if has_files:
             job.meta.update(output_file_id=b.output_file_id, error_file_id=b.error_file_id)
+        if b.status in ("failed", "expired", "cancelled"):
+            job.meta["provider_status"] = b.status
+            reasons = _batch_errors(b)
+            if reasons or b.status == "failed":
+                job.meta["error"] = redact(reasons or "the provider reported the batch as failed (no reason given)")
     if status != job.status:
         job.status = status
         client.store.update_batch_job(job.id, status=status, meta=job.meta)  # type: ignore[union-attr]
     return status
+
+
+def _batch_errors(b: Any) -> str:
+    """OpenAI `batch.errors.data[]` (code, message, line) as one line."""
+    data = getattr(getattr(b, "errors", None), "data", None) or []
+    parts = []
+    for e in data[:5]:
+        where = f" (line {e.line})" if getattr(e, "line", None) else ""
+        parts.append(f"{e.code or 'error'}: {e.message or ''}{where}")
+    if len(data) > 5:
+        parts.append(f"... {len(data) - 5} more")
+    return "; ".join(parts)
+
+
+def _describe(err: Any) -> str:
+    """`code/type: message` from an API error object or body ({"error": {...}} nested or flat)."""
+    if hasattr(err, "model_dump"):
+        err = err.model_dump(mode="json")
+    if isinstance(err, dict):
+        inner = err.get("error")
+        if isinstance(inner, dict):
+            return _describe(inner)
+        kind = err.get("code") or err.get("type")
+        msg = err.get("message")
+        if msg:
+            return f"{kind}: {msg}" if kind else str(msg)
+    return json.dumps(err, ensure_ascii=False, default=str) if err is not None else "no detail"
+
+
+_UNRUN = {
+    "expired": "the batch's 24 h window ended before this request ran",
+    "canceled": "the batch was cancelled before this request ran",
+}
 
 
 async def _results(client: LLMClient, job: BatchJob) -> list[tuple[str, dict[str, Any] | None, str | None]]:
@@ -125,9 +171,10 @@ async def _results(client: LLMClient, job: BatchJob) -> list[tuple[str, dict[str
             res = r.result
             if res.type == "succeeded":
                 out.append((r.custom_id, res.message.model_dump(mode="json"), None))
+            elif res.type == "errored":
+                out.append((r.custom_id, None, f"batch item errored: {_describe(getattr(res, 'error', None))}"))
             else:
-                detail = getattr(res, "error", None)
-                out.append((r.custom_id, None, f"batch item {res.type}: {detail}"))
+                out.append((r.custom_id, None, f"batch item {res.type}: {_UNRUN.get(res.type, 'not processed')}"))
         return out
     for fid in (job.meta.get("output_file_id"), job.meta.get("error_file_id")):
         if not fid:
@@ -136,13 +183,19 @@ async def _results(client: LLMClient, job: BatchJob) -> list[tuple[str, dict[str
         for line in content.text.splitlines():
             if not line.strip():
                 continue
-            row = json.loads(line)
+            try:
+                row = json.loads(line)
+                cid = row["custom_id"]
+            except (ValueError, KeyError, TypeError):
+                continue  # a line we cannot attribute; its item is reported as missing by collect_job
             resp = row.get("response") or {}
-            if resp.get("status_code") == 200 and not row.get("error"):
-                out.append((row["custom_id"], resp.get("body") or {}, None))
+            status = resp.get("status_code")
+            if isinstance(status, int) and 200 <= status < 300 and not row.get("error"):
+                out.append((cid, resp.get("body") or {}, None))
+            elif row.get("error"):  # never run (expired, cancelled) or failed before reaching the model
+                out.append((cid, None, f"batch item failed: {_describe(row['error'])}"))
             else:
-                err = row.get("error") or (resp.get("body") or {}).get("error") or resp
-                out.append((row["custom_id"], None, f"batch item failed (HTTP {resp.get('status_code')}): {err}"))
+                out.append((cid, None, f"batch item failed (HTTP {status}): {_describe(resp.get('body'))}"))
     return out
 
 
@@ -155,11 +208,17 @@ async def collect_job(
     spec = parse_model_spec(job.meta["model"])
     prov = client.provider(spec)
     items: dict[str, Any] = job.meta.get("items", {})
-    skip = skip or set()
+    skip = set(skip or ())
     out: list[tuple[str, Completion]] = []
-    for cid, body, err in await _results(client, job):
+    results = await _results(client, job)
+    seen = {cid for cid, _, _ in results}
+    status = job.meta.get("provider_status") or "ended"
+    results += [(cid, None, f"batch item missing: the provider returned no result for it (batch {status})")
+                for cid in items if cid not in seen]
+    for cid, body, err in results:
         if cid in skip or cid not in items:
             continue
+        skip.add(cid)  # a custom_id answered twice (output and error file) counts once
         stage = job.stage
         if err is not None:
             comp = Completion(error=redact(err), error_kind="batch", model=spec.raw, provider=spec.provider)

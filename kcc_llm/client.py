@@ -134,8 +134,11 @@ class LLMClient:
         t0 = time.monotonic()
         try:
             spec, prov, params, key = self.key_for(request)
-        except (ValueError, ProviderError) as e:
-            err = e if isinstance(e, ProviderError) else ProviderError("bad_request", str(e))
+        except Exception as e:  # a bad model string or a provider that cannot be set up fails this item only
+            if isinstance(e, ProviderError):
+                err = e
+            else:
+                err = ProviderError("bad_request", str(e) if isinstance(e, ValueError) else f"{type(e).__name__}: {e}")
             self.stats.error(err.kind)
             comp = Completion(error=str(err), error_kind=err.kind, model=request.model, provider="")
             self._record(request, comp)

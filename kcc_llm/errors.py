@@ -5,23 +5,35 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import math
 import time
 from typing import Any
 
 from kcc_llm.redact import redact
 
 RETRYABLE_KINDS = {"rate_limit", "server", "timeout", "connection", "malformed_response", "overloaded"}
+# Like the openai/anthropic SDKs: a server that asks for a longer wait than this is not waited for (a daily
+# quota's retry-after would otherwise park the item, and through the shared cooldown the whole run, for hours).
+MAX_RETRY_AFTER_S = 120.0
 
 
 class ProviderError(Exception):
-    def __init__(self, kind: str, message: str, *, status: int | None = None, retry_after: float | None = None):
+    def __init__(
+        self, kind: str, message: str, *, status: int | None = None, retry_after: float | None = None,
+        should_retry: bool | None = None,
+    ):
         super().__init__(redact(message))
         self.kind = kind
         self.status = status
         self.retry_after = retry_after
+        self.should_retry = should_retry  # the server's `x-should-retry` header, when it sent one
 
     @property
     def retryable(self) -> bool:
+        if self.retry_after is not None and self.retry_after > MAX_RETRY_AFTER_S:
+            return False
+        if self.should_retry is not None:
+            return self.should_retry
         return self.kind in RETRYABLE_KINDS
 
     def __str__(self) -> str:
@@ -34,18 +46,20 @@ def parse_retry_after(headers: Any) -> float | None:
     if headers is None:
         return None
     try:
-        ms = headers.get("retry-after-ms")
-        if ms is not None:
-            return max(0.0, float(ms) / 1000)
-        ra = headers.get("retry-after")
-    except (TypeError, ValueError):
+        ms, ra = headers.get("retry-after-ms"), headers.get("retry-after")
+    except (TypeError, AttributeError):
         return None
+    for value, divisor in ((ms, 1000), (ra, 1)):
+        if value is None:
+            continue
+        try:
+            delay = float(value) / divisor
+        except (TypeError, ValueError):
+            continue  # an unreadable retry-after-ms falls back to retry-after, as in the SDKs
+        if math.isfinite(delay):
+            return max(0.0, delay)
     if ra is None:
         return None
-    try:
-        return max(0.0, float(ra))
-    except ValueError:
-        pass
     try:
         when = email.utils.parsedate_to_datetime(ra)
     except (TypeError, ValueError):
@@ -81,7 +95,15 @@ def classify(exc: BaseException) -> ProviderError:
     if isinstance(exc, openai.APIStatusError | anthropic.APIStatusError):
         status = exc.status_code
         headers = getattr(exc.response, "headers", None)
-        return ProviderError(_status_kind(status), exc.message, status=status, retry_after=parse_retry_after(headers))
+        retry_after = parse_retry_after(headers)
+        kind, message = _status_kind(status), exc.message
+        if _error_code(exc) == "insufficient_quota":
+            # OpenAI answers an exhausted quota / billing limit with 429 too; waiting does not help
+            kind = "quota"
+        if retry_after is not None and retry_after > MAX_RETRY_AFTER_S:
+            message = f"{message} (the server asks to wait {retry_after:.0f} s, over {MAX_RETRY_AFTER_S:.0f} s: not retried)"
+        return ProviderError(kind, message, status=status, retry_after=retry_after,
+                             should_retry=_should_retry_header(headers))
     if isinstance(exc, openai.APIConnectionError | anthropic.APIConnectionError):
         return ProviderError("connection", str(exc) or "connection error")
     if isinstance(exc, openai.APIResponseValidationError | anthropic.APIResponseValidationError):
@@ -89,3 +111,26 @@ def classify(exc: BaseException) -> ProviderError:
     if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
         return ProviderError("malformed_response", f"invalid JSON body from the server: {exc}")
     return ProviderError("other", f"{type(exc).__name__}: {exc}")
+
+
+def _should_retry_header(headers: Any) -> bool | None:
+    """The non-standard `x-should-retry: true|false` both APIs send; the SDKs obey it, so do we."""
+    try:
+        value = headers.get("x-should-retry") if headers is not None else None
+    except (TypeError, AttributeError):
+        return None
+    return {"true": True, "false": False}.get(str(value).strip().lower()) if value is not None else None
+
+
+def _error_code(exc: Any) -> str | None:
+    """`error.code` (OpenAI) or `error.type` of an API error body, whichever the SDK exposes."""
+    code = getattr(exc, "code", None)
+    if code:
+        return str(code)
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        err = body.get("error") if isinstance(body.get("error"), dict) else body
+        for k in ("code", "type"):
+            if err.get(k):
+                return str(err[k])
+    return None

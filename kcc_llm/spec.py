@@ -49,6 +49,9 @@ def parse_model_spec(s: str) -> ModelSpec:
     """Parse a model string; raises ValueError naming the accepted formats."""
     s = s.strip()
     prefix, sep, rest = s.partition(":")
+    if sep and not rest.strip() and prefix in ("openai", "openai-responses", "anthropic", "compat", "local"):
+        what = "<model folder>" if prefix == "local" else "<base-url>#<model>" if prefix == "compat" else "<model>"
+        raise ValueError(f"model {s!r}: nothing after {prefix + ':'!r}; write {prefix}:{what}")
     if not sep or not rest:
         raise ValueError(f"model {s!r}: expected a provider prefix; formats: {FORMATS}")
     if prefix in ("openai", "openai-responses", "anthropic"):

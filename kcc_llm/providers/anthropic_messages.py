@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any, Literal
 
-from kcc_llm.providers.base import Provider, ProviderResult, body_json, env_key
+from kcc_llm.providers.base import Provider, ProviderResult, body_json, empty_reply, env_key
 from kcc_llm.spec import ModelSpec
 from kcc_llm.types import LLMRequest, Usage
 
@@ -77,6 +77,8 @@ class AnthropicProvider(Provider):
         u = body.get("usage") or {}
         usage = Usage(prompt_tokens=u.get("input_tokens") or 0, completion_tokens=u.get("output_tokens") or 0)
         text = "".join(texts)
+        if data is None and not text:
+            raise empty_reply(body.get("stop_reason"))
         if data is not None and not text:
             import json
 

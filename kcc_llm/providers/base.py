@@ -62,6 +62,16 @@ def env_key(var: str, *, required: bool = True, default: str | None = None) -> s
     return val
 
 
+def empty_reply(stop: Any) -> ProviderError:
+    """A 200 reply with no answer text in it (stored as a candidate it would pass for an empty answer).
+    `stop` is the provider's finish/stop reason; running out of tokens gets a hint, since reasoning models
+    can spend the whole max_tokens budget before writing anything."""
+    hint = ""
+    if stop in ("length", "max_tokens", "max_output_tokens"):
+        hint = ": the token limit ran out before any answer text (reasoning models can use it all; raise max_tokens)"
+    return ProviderError("empty_response", f"the model returned no text (stop reason {stop or 'not given'}){hint}")
+
+
 def body_json(http_response: Any) -> dict[str, Any]:
     """Decode a raw HTTP body; malformed JSON raises json.JSONDecodeError (classified as retryable)."""
     data = json.loads(http_response.text)

@@ -20,15 +20,32 @@ from kcc_llm.types import LLMRequest, Usage
 BATCH_WINDOW_S = 0.02
 
 
+def check_model_folder(name: str) -> Path:
+    """The model folder of a `local:` spec, or a ProviderError that says what is wrong with it."""
+    try:
+        path = Path(name).expanduser()
+    except RuntimeError as e:  # "~user/..." for an unknown user, or no home directory
+        raise ProviderError("bad_request", f"local model folder {name!r}: {e}") from e
+    if not path.exists():
+        raise ProviderError("bad_request", f"local model folder {name!r} does not exist")
+    if not path.is_dir():
+        raise ProviderError("bad_request", f"local model path {name!r} is a file, not a model folder")
+    if not (path / "config.json").is_file() and not (path / "adapter_config.json").is_file():
+        raise ProviderError(
+            "bad_request",
+            f"local model folder {name!r} has no config.json: not a Hugging Face model folder "
+            "(point at the folder save_pretrained() wrote, e.g. a kcc-train output or checkpoint)",
+        )
+    return path
+
+
 class LocalProvider(Provider):
     native_structured = False
 
     def __init__(self, spec: ModelSpec, *, timeout: float = 600.0, batch_size: int = 8, device: str | None = None):
         super().__init__(spec, timeout=timeout)
-        path = Path(spec.name).expanduser()
-        if not path.is_dir():
-            raise ProviderError("bad_request", f"local model folder {spec.name!r} does not exist")
-        self.path = path
+        self.path = check_model_folder(spec.name)
+        self._load_error: ProviderError | None = None  # a folder that failed to load fails fast afterwards
         self.batch_size = max(1, batch_size)
         self.device = device
         self._model: Any = None
@@ -46,18 +63,34 @@ class LocalProvider(Provider):
         with self._load_lock:
             if self._model is not None:
                 return
-            import torch
-            from transformers import AutoModelForCausalLM, AutoTokenizer
+            if self._load_error is not None:
+                raise self._load_error
+            try:
+                self._load_locked()
+            except ImportError as e:
+                self._load_error = ProviderError(
+                    "bad_request", f"local models need torch and transformers (the [train] extra): {e}"
+                )
+                raise self._load_error from e
+            except Exception as e:  # not a loadable model: say which folder, once per item, without retrying
+                self._load_error = ProviderError(
+                    "bad_request", f"local model folder {str(self.path)!r} could not be loaded: {type(e).__name__}: {e}"
+                )
+                raise self._load_error from e
 
-            tok = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
-            tok.padding_side = "left"
-            if tok.pad_token is None:
-                tok.pad_token = tok.eos_token
-            model = AutoModelForCausalLM.from_pretrained(str(self.path), local_files_only=True)
-            device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
-            model.to(device)
-            model.eval()
-            self._tok, self._model, self.device = tok, model, device
+    def _load_locked(self) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        tok = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
+        tok.padding_side = "left"
+        if tok.pad_token is None:
+            tok.pad_token = tok.eos_token
+        model = AutoModelForCausalLM.from_pretrained(str(self.path), local_files_only=True)
+        device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        model.to(device)
+        model.eval()
+        self._tok, self._model, self.device = tok, model, device
 
     def _prompt_text(self, req: LLMRequest) -> str:
         msgs = list(req.messages)
@@ -136,18 +169,31 @@ class LocalProvider(Provider):
                 except TimeoutError:
                     break
             live = [(r, f) for r, f in batch if not f.cancelled()]
-            if not live:
-                continue
-            try:
-                outs = await asyncio.to_thread(self.generate_batch, [r for r, _ in live])
-            except Exception as e:
-                for _, f in live:
-                    if not f.done():
-                        f.set_exception(ProviderError("other", f"local generation failed: {type(e).__name__}: {e}"))
-                continue
-            for (_, f), out in zip(live, outs, strict=True):
+            if live:
+                await self._serve(live)
+
+    async def _serve(self, live: list[tuple[LLMRequest, asyncio.Future[ProviderResult]]]) -> None:
+        """Generate for one micro-batch; every future ends with a result or its own error, never left hanging.
+        When a batched generate() fails (one odd prompt), the requests are retried one by one so the
+        others still get answers; a model that cannot be loaded fails all of them with the same reason."""
+        try:
+            outs = await asyncio.to_thread(self.generate_batch, [r for r, _ in live])
+            if len(outs) != len(live):
+                raise RuntimeError(f"{len(outs)} outputs for {len(live)} requests")
+        except Exception as e:
+            if len(live) > 1 and self._load_error is None:
+                for item in live:
+                    await self._serve([item])
+                return
+            err = e if isinstance(e, ProviderError) else ProviderError(
+                "other", f"local generation failed: {type(e).__name__}: {e}")
+            for _, f in live:
                 if not f.done():
-                    f.set_result(out)
+                    f.set_exception(err)
+            return
+        for (_, f), out in zip(live, outs, strict=True):
+            if not f.done():
+                f.set_result(out)
 
     async def aclose(self) -> None:
         if self._worker is not None:

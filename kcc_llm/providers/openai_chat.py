@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from kcc_llm.providers.base import Provider, ProviderResult, body_json, env_key
+from kcc_llm.providers.base import Provider, ProviderResult, body_json, empty_reply, env_key
 from kcc_llm.spec import ModelSpec
 from kcc_llm.types import LLMRequest, Usage
 
@@ -53,8 +53,11 @@ class OpenAIChatProvider(Provider):
     @staticmethod
     def parse_body(body: dict[str, Any]) -> ProviderResult:
         choices = body.get("choices") or []
-        msg = (choices[0] or {}).get("message") or {} if choices else {}
+        choice = (choices[0] or {}) if choices else {}
+        msg = choice.get("message") or {}
         text = msg.get("content") or msg.get("refusal") or ""
+        if not text:
+            raise empty_reply(choice.get("finish_reason"))
         u = body.get("usage") or {}
         usage = Usage(prompt_tokens=u.get("prompt_tokens") or 0, completion_tokens=u.get("completion_tokens") or 0)
         return ProviderResult(text=text, usage=usage, raw=body)

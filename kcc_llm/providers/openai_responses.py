@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from kcc_llm.providers.base import Provider, ProviderResult, body_json, env_key
+from kcc_llm.providers.base import Provider, ProviderResult, body_json, empty_reply, env_key
 from kcc_llm.spec import ModelSpec
 from kcc_llm.types import LLMRequest, Usage
 
@@ -56,6 +56,9 @@ class OpenAIResponsesProvider(Provider):
             for part in item.get("content") or []:
                 if part.get("type") in ("output_text", "refusal"):
                     texts.append(part.get("text") or part.get("refusal") or "")
+        if not "".join(texts):
+            reason = (body.get("incomplete_details") or {}).get("reason")
+            raise empty_reply(reason or body.get("status"))
         u = body.get("usage") or {}
         usage = Usage(prompt_tokens=u.get("input_tokens") or 0, completion_tokens=u.get("output_tokens") or 0)
         return ProviderResult(text="".join(texts), usage=usage, raw=body)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import threading
 import time
 import uuid
@@ -33,6 +34,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MODEL_APIS = ("openai.chat", "openai.responses", "anthropic.messages")
+BATCH_OUTCOMES = ("completed", "expired", "cancelled", "failed")
+_CUSTOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # Anthropic's rule for Message Batches custom_id
+# the per-request error lines OpenAI writes to a batch's error file for requests it never ran
+_OPENAI_UNRUN = {
+    "expired": {"code": "batch_expired",
+                "message": "This request could not be executed before the completion window expired."},
+    "cancelled": {"code": "batch_cancelled", "message": "This request was not executed because the batch was cancelled."},
+}
 
 
 @dataclass
@@ -69,6 +78,11 @@ class FakeReply:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     error_message: str = "injected error"
+    # how the model stopped: None (normal), "length" (the token limit ran out: chat finish_reason "length",
+    # responses status "incomplete"/max_output_tokens, anthropic stop_reason "max_tokens") or "refusal"
+    # (chat message.refusal, a responses refusal part, anthropic stop_reason "refusal"). With text="" and
+    # "length" this is the reply of a reasoning model that spent its whole budget thinking.
+    finish_reason: str | None = None
 
 
 @dataclass
@@ -273,11 +287,20 @@ class FakeServer:
         faults: Faults | None = None,
         handler: Handler | None = None,
         batch_polls: int = 1,
+        batch_outcome: str = "completed",
+        batch_processed: int | None = None,
     ) -> None:
         self.latency_s = latency_s
         self.faults = faults or Faults()
         self.handler = handler
-        self.batch_polls = batch_polls  # retrieves answered "in_progress" before a batch completes
+        self.batch_polls = batch_polls  # retrieves answered "in_progress"/"finalizing" before a batch ends
+        # how a batch ends, as the real services report it: completed | expired | cancelled (OpenAI and
+        # Anthropic) | failed (OpenAI: input rejected while validating). With expired/cancelled only the first
+        # `batch_processed` requests (default 0) are run; the rest come back as expired/cancelled items.
+        if batch_outcome not in BATCH_OUTCOMES:
+            raise ValueError(f"batch_outcome must be one of {BATCH_OUTCOMES}")
+        self.batch_outcome = batch_outcome
+        self.batch_processed = batch_processed
         self._rng = random.Random(self.faults.seed)
         self._state = _State()
         self._httpd: ThreadingHTTPServer | None = None
@@ -432,7 +455,9 @@ class FakeServer:
         )
         ct = reply.completion_tokens if reply.completion_tokens is not None else _tokens(text)
         now = int(time.time())
+        why = reply.finish_reason
         if req.api == "openai.chat":
+            refusal = why == "refusal"
             return {
                 "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
                 "object": "chat.completion",
@@ -441,29 +466,34 @@ class FakeServer:
                 "choices": [
                     {
                         "index": 0,
-                        "finish_reason": "stop",
+                        "finish_reason": "length" if why == "length" else "stop",
                         "logprobs": None,
-                        "message": {"role": "assistant", "content": text, "refusal": None},
+                        "message": {"role": "assistant", "content": None if refusal else text,
+                                    "refusal": text if refusal else None},
                     }
                 ],
                 "usage": {"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct},
             }
         if req.api == "openai.responses":
+            part = ({"type": "refusal", "refusal": text} if why == "refusal"
+                    else {"type": "output_text", "text": text, "annotations": []})
+            output: list[dict[str, Any]] = [{"type": "reasoning", "id": f"rs_{uuid.uuid4().hex[:24]}", "summary": []}]
+            if text or why != "length":
+                output.append({
+                    "type": "message",
+                    "id": f"msg_{uuid.uuid4().hex[:24]}",
+                    "status": "incomplete" if why == "length" else "completed",
+                    "role": "assistant",
+                    "content": [part],
+                })
             return {
                 "id": f"resp_{uuid.uuid4().hex[:24]}",
                 "object": "response",
                 "created_at": now,
-                "status": "completed",
+                "status": "incomplete" if why == "length" else "completed",
+                "incomplete_details": {"reason": "max_output_tokens"} if why == "length" else None,
                 "model": req.model,
-                "output": [
-                    {
-                        "type": "message",
-                        "id": f"msg_{uuid.uuid4().hex[:24]}",
-                        "status": "completed",
-                        "role": "assistant",
-                        "content": [{"type": "output_text", "text": text, "annotations": []}],
-                    }
-                ],
+                "output": output,
                 "parallel_tool_calls": True,
                 "tool_choice": "auto",
                 "tools": [],
@@ -472,15 +502,17 @@ class FakeServer:
                     "output_tokens": ct,
                     "total_tokens": pt + ct,
                     "input_tokens_details": {"cached_tokens": 0},
-                    "output_tokens_details": {"reasoning_tokens": 0},
+                    "output_tokens_details": {"reasoning_tokens": ct if not text else 0},
                 },
             }
         if req.schema_mode == "tool" and data is not None and isinstance(data, dict):
             content = [{"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:20]}", "name": req.tool_name, "input": data}]
             stop = "tool_use"
         else:
-            content = [{"type": "text", "text": text}]
+            content = [{"type": "text", "text": text}] if text else []
             stop = "end_turn"
+        if why in ("length", "refusal"):
+            stop = "max_tokens" if why == "length" else "refusal"
         return {
             "id": f"msg_{uuid.uuid4().hex[:24]}",
             "type": "message",
@@ -654,40 +686,51 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return self._send(404, fake.error_body("openai", 404, "input file not found"))
         endpoint = body.get("endpoint", "/v1/chat/completions")
         api = "openai.responses" if endpoint == "/v1/responses" else "openai.chat"
+        items, errors = _validate_openai_batch_input(src["content"], endpoint)
+        outcome = "failed" if errors else fake.batch_outcome
+        if outcome == "failed" and not errors:
+            errors = [{"code": "invalid_request", "message": "batch rejected (injected)", "param": None, "line": None}]
+        n_run = len(items) if outcome == "completed" else (0 if outcome == "failed" else fake.batch_processed or 0)
         out_lines, err_lines = [], []
-        for line in src["content"].decode().splitlines():
-            if not line.strip():
+        for i, item in enumerate(items):
+            row: dict[str, Any] = {"id": f"batch_req_{uuid.uuid4().hex[:16]}", "custom_id": item.get("custom_id")}
+            if i >= n_run:
+                if outcome == "failed":
+                    continue
+                err_lines.append({**row, "response": None, "error": dict(_OPENAI_UNRUN[outcome])})
                 continue
-            item = json.loads(line)
             status, resp = fake._run_batch_item(api, item.get("body") or {})
-            row = {
-                "id": f"batch_req_{uuid.uuid4().hex[:16]}",
-                "custom_id": item.get("custom_id"),
-                "response": {"status_code": status, "request_id": uuid.uuid4().hex, "body": resp},
-                "error": None,
-            }
+            row.update(response={"status_code": status, "request_id": uuid.uuid4().hex, "body": resp}, error=None)
             (out_lines if status == 200 else err_lines).append(row)
         bid = f"batch_{uuid.uuid4().hex[:24]}"
-        out_id = self._store_file(
-            "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in out_lines).encode(), f"{bid}_output.jsonl", "batch_output"
-        )
-        err_id = None
+        out_id = err_id = None
+        if out_lines or outcome == "completed":
+            out_id = self._store_file(
+                "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in out_lines).encode(),
+                f"{bid}_output.jsonl", "batch_output",
+            )
         if err_lines:
             err_id = self._store_file(
-                "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in err_lines).encode(), f"{bid}_errors.jsonl", "batch_output"
+                "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in err_lines).encode(),
+                f"{bid}_errors.jsonl", "batch_output",
             )
+        ok = len(out_lines)
         with st.lock:
             st.batches[bid] = {
                 "id": bid,
                 "object": "batch",
                 "endpoint": endpoint,
+                "errors": None,
                 "input_file_id": body.get("input_file_id"),
                 "completion_window": body.get("completion_window", "24h"),
                 "created_at": int(time.time()),
                 "metadata": body.get("metadata"),
+                "_outcome": outcome,
+                "_errors": errors,
                 "_output_file_id": out_id,
                 "_error_file_id": err_id,
-                "_counts": {"total": len(out_lines) + len(err_lines), "completed": len(out_lines), "failed": len(err_lines)},
+                "_counts": {"total": 0 if outcome == "failed" else len(items), "completed": ok,
+                            "failed": len(err_lines)},
             }
         self._send(200, self._openai_batch_view(bid, first=True))
 
@@ -697,30 +740,51 @@ class _RequestHandler(BaseHTTPRequestHandler):
             b = st.batches[bid]
             if not first:
                 st.polls[bid] += 1
-            done = st.polls[bid] >= self.fake.batch_polls and not first
+            polls = st.polls[bid]
+            done = polls >= self.fake.batch_polls and not first
         view = {k: v for k, v in b.items() if not k.startswith("_")}
-        view["status"] = "completed" if done else ("validating" if first else "in_progress")
-        view["request_counts"] = b["_counts"] if done else {"total": b["_counts"]["total"], "completed": 0, "failed": 0}
+        now = int(time.time())
+        outcome = b["_outcome"]
+        if first:
+            status = "validating"
+        elif not done:
+            # the real sequence: validating -> in_progress -> finalizing -> completed (or cancelling -> cancelled)
+            late = polls == self.fake.batch_polls - 1
+            status = ("cancelling" if outcome == "cancelled" else "finalizing") if late else "in_progress"
+        else:
+            status = outcome
+        view["status"] = status
+        zero = {"total": b["_counts"]["total"], "completed": 0, "failed": 0}
+        view["request_counts"] = b["_counts"] if done else zero
         view["output_file_id"] = b["_output_file_id"] if done else None
         view["error_file_id"] = b["_error_file_id"] if done else None
-        view["completed_at"] = int(time.time()) if done else None
+        if done and outcome == "failed":
+            view["errors"] = {"object": "list", "data": b["_errors"]}
+        view[f"{outcome}_at" if outcome != "completed" else "completed_at"] = now if done else None
         return view
 
     # -- Anthropic message batches -----------------------------------------------------------------
     def _anthropic_batch_create(self, body: dict[str, Any], headers: dict[str, str]) -> None:
         fake, st = self.fake, self.fake._state
         fake._record(FakeRequest("POST", "/v1/messages/batches", headers, body, api="anthropic.batches"))
+        reqs = body.get("requests") or []
+        problem = _validate_anthropic_batch(reqs)
+        if problem:  # the real API rejects the whole create call
+            return self._send(400, fake.error_body("anthropic", 400, problem))
+        outcome = fake.batch_outcome if fake.batch_outcome in ("expired", "cancelled") else "completed"
+        n_run = len(reqs) if outcome == "completed" else fake.batch_processed or 0
         results = []
-        for item in body.get("requests") or []:
-            status, resp = fake._run_batch_item("anthropic.messages", item.get("params") or {})
-            if status == 200:
-                result = {"type": "succeeded", "message": resp}
+        for i, item in enumerate(reqs):
+            if i >= n_run:
+                result: dict[str, Any] = {"type": "expired" if outcome == "expired" else "canceled"}
             else:
-                result = {"type": "errored", "error": resp}
+                status, resp = fake._run_batch_item("anthropic.messages", item.get("params") or {})
+                result = {"type": "succeeded", "message": resp} if status == 200 else {"type": "errored", "error": resp}
             results.append({"custom_id": item.get("custom_id"), "result": result})
         bid = f"msgbatch_{uuid.uuid4().hex[:24]}"
         with st.lock:
-            st.abatches[bid] = {"id": bid, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "results": results}
+            st.abatches[bid] = {"id": bid, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                "results": results, "outcome": outcome}
         self._send(200, self._anthropic_batch_view(bid, first=True))
 
     def _anthropic_batch_view(self, bid: str, first: bool = False) -> dict[str, Any]:
@@ -730,23 +794,84 @@ class _RequestHandler(BaseHTTPRequestHandler):
             if not first:
                 st.polls[bid] += 1
             done = st.polls[bid] >= self.fake.batch_polls and not first
-        ok = sum(1 for r in b["results"] if r["result"]["type"] == "succeeded")
-        counts = {"processing": 0, "succeeded": ok, "errored": len(b["results"]) - ok, "canceled": 0, "expired": 0}
+        kinds = Counter(r["result"]["type"] for r in b["results"])
+        counts = {"processing": 0, "succeeded": kinds["succeeded"], "errored": kinds["errored"],
+                  "canceled": kinds["canceled"], "expired": kinds["expired"]}
         if not done:
             counts = {"processing": len(b["results"]), "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        cancelled = b["outcome"] == "cancelled" and not first
         return {
             "id": bid,
             "type": "message_batch",
-            "processing_status": "ended" if done else "in_progress",
+            "processing_status": "ended" if done else ("canceling" if cancelled else "in_progress"),
             "request_counts": counts,
             "created_at": b["created_at"],
             "expires_at": b["created_at"],
             "ended_at": now if done else None,
             "archived_at": None,
-            "cancel_initiated_at": None,
+            "cancel_initiated_at": b["created_at"] if cancelled else None,
             "results_url": f"{self.fake.url}/v1/messages/batches/{bid}/results" if done else None,
         }
+
+
+def _validate_openai_batch_input(content: bytes, endpoint: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The real service's checks on a batch input file: one JSON object per line with a unique custom_id,
+    method POST, a url equal to the batch's endpoint and a body. Returns (items, errors as in batch.errors)."""
+    items: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    seen: set[str] = set()
+
+    def err(code: str, message: str, line: int, param: str | None = None) -> None:
+        errors.append({"code": code, "message": message, "param": param, "line": line})
+
+    for n, line in enumerate(content.decode(errors="replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            err("invalid_json_line", f"Line {n} is not valid JSON.", n)
+            continue
+        if not isinstance(item, dict):
+            err("invalid_json_line", f"Line {n} is not a JSON object.", n)
+            continue
+        cid = item.get("custom_id")
+        if not isinstance(cid, str) or not cid:
+            err("missing_required_parameter", "Missing custom_id.", n, "custom_id")
+        elif cid in seen:
+            err("duplicate_custom_id", f"The custom_id '{cid}' is not unique within the batch.", n, "custom_id")
+        else:
+            seen.add(cid)
+        if item.get("method") != "POST":
+            err("invalid_method", "The method must be POST.", n, "method")
+        if item.get("url") != endpoint:
+            err("mismatched_endpoint", f"The url {item.get('url')!r} does not match the batch endpoint {endpoint!r}.",
+                n, "url")
+        if not isinstance(item.get("body"), dict):
+            err("missing_required_parameter", "Missing body.", n, "body")
+        items.append(item)
+    if not items and not errors:
+        err("empty_file", "The input file has no requests.", 0)
+    return items, errors
+
+
+def _validate_anthropic_batch(reqs: Any) -> str | None:
+    """What the real Message Batches create call rejects with 400: custom_id format/uniqueness, missing params."""
+    if not isinstance(reqs, list) or not reqs:
+        return "requests: at least one request is required"
+    seen: set[str] = set()
+    for i, r in enumerate(reqs):
+        cid = r.get("custom_id") if isinstance(r, dict) else None
+        if not isinstance(cid, str) or not _CUSTOM_ID.match(cid):
+            return f"requests.{i}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{{1,64}}$'"
+        if cid in seen:
+            return f"requests.{i}.custom_id: duplicate custom_id {cid!r}"
+        seen.add(cid)
+        params = r.get("params")
+        if not isinstance(params, dict) or "max_tokens" not in params or "messages" not in params:
+            return f"requests.{i}.params: model, max_tokens and messages are required"
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:

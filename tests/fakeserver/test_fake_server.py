@@ -96,3 +96,78 @@ def test_unknown_route_is_404():
     with FakeServer() as srv:
         st, _, _ = _post(f"{srv.url}/v1/nope", {})
         assert st == 404
+
+
+def _openai(srv):
+    import openai
+
+    return openai.OpenAI(api_key="k", base_url=srv.openai_base_url, max_retries=0)
+
+
+def _line(cid, url="/v1/chat/completions", method="POST"):
+    return {"custom_id": cid, "method": method, "url": url,
+            "body": {"model": "m", "messages": [{"role": "user", "content": "안녕"}]}}
+
+
+def test_openai_batch_status_sequence_and_file_lines():
+    with FakeServer(batch_polls=3) as srv:
+        c = _openai(srv)
+        f = c.files.create(file=("in.jsonl", (json.dumps(_line("a")) + "\n").encode()), purpose="batch")
+        b = c.batches.create(input_file_id=f.id, endpoint="/v1/chat/completions", completion_window="24h")
+        seen = [b.status] + [c.batches.retrieve(b.id).status for _ in range(3)]
+        assert seen == ["validating", "in_progress", "finalizing", "completed"]
+        done = c.batches.retrieve(b.id)
+        row = json.loads(c.files.content(done.output_file_id).text)
+        assert row["custom_id"] == "a" and row["error"] is None and row["response"]["status_code"] == 200
+        assert row["response"]["body"]["object"] == "chat.completion" and done.error_file_id is None
+
+
+def test_openai_batch_input_is_validated_like_the_real_service():
+    lines = [_line("a"), _line("a"), _line("b", url="/v1/responses"), _line("c", method="GET")]
+    with FakeServer() as srv:
+        c = _openai(srv)
+        data = "".join(json.dumps(x) + "\n" for x in lines).encode() + b"{not json\n"
+        f = c.files.create(file=("in.jsonl", data), purpose="batch")
+        b = c.batches.retrieve(c.batches.create(input_file_id=f.id, endpoint="/v1/chat/completions",
+                                                completion_window="24h").id)
+        assert b.status == "failed" and b.output_file_id is None and b.failed_at
+        codes = [(e.code, e.line) for e in b.errors.data]
+        assert codes == [("duplicate_custom_id", 2), ("mismatched_endpoint", 3), ("invalid_method", 4),
+                         ("invalid_json_line", 5)]
+        assert srv.prompt_counts() == {}  # nothing ran
+
+
+def test_openai_expired_batch_files():
+    with FakeServer(batch_outcome="expired", batch_processed=1) as srv:
+        c = _openai(srv)
+        f = c.files.create(file=("in.jsonl", (json.dumps(_line("a")) + "\n" + json.dumps(_line("b"))).encode()),
+                           purpose="batch")
+        b = c.batches.retrieve(c.batches.create(input_file_id=f.id, endpoint="/v1/chat/completions",
+                                                completion_window="24h").id)
+        assert b.status == "expired" and b.expired_at and b.request_counts.completed == 1
+        err = json.loads(c.files.content(b.error_file_id).text)
+        assert err["custom_id"] == "b" and err["response"] is None and err["error"]["code"] == "batch_expired"
+
+
+def test_anthropic_batch_rejects_bad_custom_ids_and_reports_item_types():
+    import anthropic
+
+    with FakeServer(batch_outcome="expired", batch_processed=1) as srv:
+        c = anthropic.Anthropic(api_key="k", base_url=srv.anthropic_base_url, max_retries=0)
+        params = {"model": "c", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]}
+        with pytest.raises(anthropic.BadRequestError, match="custom_id"):
+            c.messages.batches.create(requests=[{"custom_id": "has space", "params": params}])
+        with pytest.raises(anthropic.BadRequestError, match="duplicate"):
+            c.messages.batches.create(requests=[{"custom_id": "a", "params": params}] * 2)
+        b = c.messages.batches.create(requests=[{"custom_id": "a", "params": params},
+                                                {"custom_id": "b", "params": params}])
+        assert b.processing_status == "in_progress"
+        done = c.messages.batches.retrieve(b.id)
+        assert done.processing_status == "ended" and done.request_counts.expired == 1
+        kinds = {r.custom_id: r.result.type for r in c.messages.batches.results(b.id)}
+        assert kinds == {"a": "succeeded", "b": "expired"}
+
+
+def test_bad_batch_outcome_is_refused():
+    with pytest.raises(ValueError, match="batch_outcome"):
+        FakeServer(batch_outcome="done")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 import pytest
@@ -68,3 +69,44 @@ async def test_missing_local_folder_is_an_item_error(tmp_path):
     async with LLMClient() as client:
         c = await client.complete(LLMRequest(model=f"local:{tmp_path / 'nope'}", messages=[{"role": "user", "content": "x"}]))
     assert not c.ok and c.error_kind == "bad_request" and "does not exist" in c.error
+
+
+def _ask(model: str, i: int = 0) -> LLMRequest:
+    return LLMRequest(model=model, messages=[{"role": "user", "content": f"질문 {i}"}], max_tokens=4, temperature=0.0)
+
+
+async def test_bad_local_folders_fail_per_item_with_a_clear_reason(tmp_path, tiny_model):
+    (tmp_path / "weights.bin").write_bytes(b"x")
+    (tmp_path / "empty").mkdir()
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text('{"model_type": "no-such-architecture"}')
+    cases = {
+        f"local:{tmp_path / 'weights.bin'}": "is a file, not a model folder",
+        f"local:{tmp_path / 'empty'}": "has no config.json",
+        "local:~no-such-user-kcc/model": "local model folder '~no-such-user-kcc/model'",
+        "local:": "nothing after 'local:'",
+        f"local:{broken}": "could not be loaded",
+    }
+    reqs = [_ask(m, i) for m in cases for i in range(2)] + [_ask(f"local:{tiny_model}", 9)]
+    async with LLMClient() as client:
+        comps = await asyncio.wait_for(client.map(reqs), 120)  # one batch: nothing raises, nothing hangs
+    *bad, good = comps
+    assert good.ok, good.error
+    for (model, expect), pair in zip(cases.items(), zip(bad[::2], bad[1::2], strict=True), strict=True):
+        for c in pair:
+            assert not c.ok and c.error_kind == "bad_request" and expect in c.error, (model, c.error)
+
+
+async def test_unloadable_folder_is_loaded_once(tmp_path):
+    from kcc_llm.spec import parse_model_spec
+
+    (tmp_path / "config.json").write_text("{not json")
+    model = f"local:{tmp_path}"
+    async with LLMClient() as client:
+        first = await client.complete(_ask(model, 1))
+        prov = client.provider(parse_model_spec(model))
+        err = prov._load_error
+        second = await client.complete(_ask(model, 2))
+    assert err is not None and prov._load_error is err  # the second item did not try to load it again
+    assert first.error == second.error and "could not be loaded" in first.error

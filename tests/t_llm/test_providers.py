@@ -108,3 +108,40 @@ async def test_failed_parse_keeps_raw_text_and_never_raises(llm_env):
         c = await client.complete(_req("openai:gpt-4o", "씨앗", schema=Seeds))
     assert not c.ok and c.error_kind == "parse" and c.text == "두 번째 엉터리" and c.parsed is None
     assert "after repair" in c.error and c.usage.completion_tokens > 0
+
+
+MODELS = ["openai:gpt-4o-mini", "openai-responses:gpt-5-mini", "anthropic:claude-haiku-4-5"]
+
+
+@pytest.mark.parametrize("model", MODELS)
+async def test_reply_without_text_is_an_item_error_not_an_empty_answer(llm_env, model):
+    # a reasoning model that spends max_tokens thinking answers 200 with no text (chat finish_reason "length",
+    # responses status "incomplete" with only a reasoning item, anthropic stop_reason "max_tokens")
+    llm_env.enqueue(FakeReply(text="", finish_reason="length", completion_tokens=1024))
+    async with LLMClient() as client:
+        c = await client.complete(_req(model, max_tokens=1024))
+    assert not c.ok and c.text == "" and c.error_kind == "empty_response" and c.attempts == 1
+    assert "token limit ran out" in c.error and "raise max_tokens" in c.error
+
+
+@pytest.mark.parametrize("model", MODELS)
+async def test_truncated_and_refusal_replies_keep_their_text(llm_env, model):
+    llm_env.enqueue(FakeReply(text="여기까지 답하다가", finish_reason="length"),
+                    FakeReply(text="그 요청은 도와드릴 수 없습니다.", finish_reason="refusal"))
+    async with LLMClient() as client:
+        cut = await client.complete(_req(model, "a"))
+        no = await client.complete(_req(model, "b"))
+    assert cut.ok and cut.text == "여기까지 답하다가"
+    assert no.ok and no.text == "그 요청은 도와드릴 수 없습니다."
+
+
+async def test_batch_reply_without_text_fails_that_item(llm_env, store):
+    from kcc_llm.batch import BatchItem, collect_job, poll_job, submit_batches
+
+    llm_env.enqueue(FakeReply(text="", finish_reason="length"))
+    items = [BatchItem(custom_id=f"i{i}", request=_req("openai-responses:gpt-5-mini", f"q{i}")) for i in range(2)]
+    async with LLMClient(store) as client:
+        (job,) = await submit_batches(client, items, stage="t")
+        assert await poll_job(client, job) == "ended"
+        got = dict(await collect_job(client, job))
+    assert got["i0"].error_kind == "empty_response" and "max_output_tokens" in got["i0"].error and got["i1"].ok
