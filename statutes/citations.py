@@ -134,6 +134,7 @@ _SPACES = " \t\u00a0\u3000\r\f\v"
 _WS_CHARS = " \t\n\u3000\u00a0"  # token separators for the backward look
 _WS_RE = re.compile("[" + re.escape(_WS_CHARS) + "]")
 _OPEN_IN_RE = re.compile("[" + re.escape(_OPEN_IN) + "]")
+_ITEM_DOT_RE = re.compile(r"[·ㆍ](?=[)\]）」』조항호목])")  # searched in the reversed text: ")·" / "조·" backwards
 _REV: tuple[str, str] = ("", "")  # (text, text reversed): the last text scanned, reused across calls
 
 
@@ -168,7 +169,11 @@ def _prev_token(text: str, i: int, lo: int) -> tuple[int, int] | None:
     # an opening bracket or quote inside the token starts the name: 대상입니다(형법 -> (형법
     m = _OPEN_IN_RE.search(rev, n - i + 1, n - j - 1)
     if m is not None and n - 1 - m.start() > j + 1:
-        return n - 1 - m.start(), i
+        j = n - 1 - m.start() - 1
+    # a middle dot after a closing bracket or an article ends the previous item: 등)·군형법, 제8조·형법 -> 군형법, 형법
+    m = _ITEM_DOT_RE.search(rev, n - i + 1, n - j - 2)
+    if m is not None:
+        return n - m.start(), i
     return j + 1, i
 
 
@@ -473,7 +478,10 @@ def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: s
         if len(out) >= MAX_CITATIONS or seen >= MAX_LAW_WORDS:
             return
         e = m.end()
-        if any(s <= m.start() < be for s, be in law_spans) or any(s <= m.start() < be for s, be in bracket_spans):
+        s0 = m.start()
+        if s0 and text[s0 - 1] in "방불" and (s0 < 2 or not "가" <= text[s0 - 2] <= "힣"):
+            continue  # 방법 / 불법 (a fifth of all 법 words in real answers): never the end of a law name
+        if any(s <= s0 < be for s, be in law_spans) or any(s <= s0 < be for s, be in bracket_spans):
             continue
         seen += 1
         f = _find_law_before(reg, text, e)

@@ -85,7 +85,8 @@ def institution_registry() -> InstitutionRegistry:
     )
 
 
-# units that make a number an amount, date or count. Glued to the number ("1366원", "112명") they always do; after
+# "112/119": a hotline after a slash that follows another short number is a second hotline (not a URL path or
+# a date). Units that make a number an amount, date or count. Glued to the number ("1366원", "112명") they always do; after
 # a space only as a whole word or with a particle ("1366 원", "112 명이"), so "1366 주요", "1393 대신", "1388 위기" and
 # "1332 차단" stay hotlines. Ambiguous one-syllable units (주, 대, 위, 차, 시, 분, 조 ...) after a space count only
 # for numbers that are not registry hotlines: "☎ 1366 주 7일 운영" is the hotline, "3 주 동안" is not one.
@@ -94,9 +95,30 @@ _UNITS = (r"만원|천원|억원|만명|천명|만건|원|년|월|일|명|개|�
 _STRONG_UNITS = frozenset({"만원", "천원", "억원", "만명", "천명", "만건", "원", "년", "월", "일", "명", "개", "건", "세", "시간", "%", "퍼센트", "만", "억", "천", "번째",
                            "kg", "mg", "ml", "km", "cm", "달러", "개월", "주년", "kcal", "테러", "사태", "mm"})
 _NUM_RE = re.compile(
-    r"(?=[#0-9])(?<![0-9０-９\-./:,제#A-Za-z])#?(?P<n>0[0-9]{1,2}-[0-9]{3,4}-[0-9]{4}|1[0-9]{3}-[0-9]{4}|[0-9]{3,4})"
+    r"(?=[#0-9])(?:(?<![0-9０-９\-./:,제#A-Za-z])|(?<=[^0-9/][0-9]{3}/)|(?<=[^0-9/][0-9]{4}/)|(?<=^[0-9]{3}/)"
+    r"|(?<=^[0-9]{4}/))#?(?P<n>0[0-9]{1,2}-[0-9]{3,4}-[0-9]{4}|1[0-9]{3}-[0-9]{4}|[0-9]{3,4})"
     rf"(?![0-9０-９\-]|[.,][0-9]|(?:{_UNITS}))"
 )
+_RUN = re.compile(r"[#0-9][0-9]*")  # starts with a character set: the C search skips prose fast
+
+
+def _numbers(text: str):
+    """`_NUM_RE.finditer(text)`, tried only where a digit run starts: inside a run the look-behind fails anyway."""
+    pos = 0
+    run = _RUN.search
+    match = _NUM_RE.match
+    while True:
+        d = run(text, pos)
+        if d is None:
+            return
+        m = match(text, d.start())
+        if m is None:
+            pos = d.end()
+            continue
+        yield m
+        pos = m.end()
+
+
 _SPACED_UNIT = re.compile(
     rf"[ \t](?P<u>{_UNITS})(?=[^가-힣]|$|(?:이|가|을|를|은|는|의|에|에서|도|과|와|씩|까지|부터|째|만|이상|이하|이내|정도|가량|쯤|"
     r"간|동안|당|전|후|뒤|로|으로)(?:[^가-힣]|$))"
@@ -157,7 +179,7 @@ def find_mentions_fast(text: str, reg: InstitutionRegistry | None = None) -> lis
     # only ASCII digits can start a number match: no ASCII digit, no number mention (one C scan)
     if len(text) > 20000 or _ASCII_DIGIT.search(text) is not None:
         count = 0
-        for m in _NUM_RE.finditer(text):
+        for m in _numbers(text):
             n = m.group("n").translate(FULLWIDTH_DIGITS)
             owners = reg.number_owners.get(n, ())
             foreign = n in FOREIGN_NUMBERS
@@ -187,6 +209,20 @@ def find_mentions_fast(text: str, reg: InstitutionRegistry | None = None) -> lis
     return [x for x in out if x.kind == "name" or not any(nm.start <= x.start < nm.end for nm in names)]
 
 
+# a name and a number after it belong together only within one clause: a sentence end, a list separator
+# ("…센터의 삭제지원, 112 신고") or a conjunction ("…전화와 긴급 시 112") starts another item
+_GAP_BREAK = re.compile(r"[.!?\n,;，、/]|(?:와|과|및|또는|그리고|이나|거나)(?:[ \t]|$)")
+# "109(24시간 자살예방상담전화)": a name closing a parenthesis opened right after the number is its gloss
+_PAREN_NAME = re.compile(r"[ \t]?[(（][^()（）\n,]{0,12}$")
+_PAREN_CLOSE = re.compile(r"[ \t]?[)）]")
+
+
+def _closes_paren(text: str, lo: int, hi: int) -> bool:
+    """The gap after a name closes a parenthesis the name sat in ("(…상담전화)와 112"): the number is outside."""
+    gap = text[lo:hi]
+    return (gap.count(")") + gap.count("）")) > (gap.count("(") + gap.count("（"))
+
+
 def _inst_name(reg: InstitutionRegistry, ids: tuple[str, ...]) -> str:
     return reg.by_id[ids[0]].name if ids else ""
 
@@ -208,10 +244,9 @@ def assess_mentions_fast(text: str, mentions: list, reg: InstitutionRegistry | N
         partner = None
         for cand in reversed(names):
             if cand.end <= nm.start:
-                gap = text[cand.end : nm.start]
-                if nm.start - cand.end <= PAIR_GAP and not any(ch in ".!?\n" for ch in gap) and not any(
-                    o.start >= cand.end and o.end <= nm.start for o in nums
-                ) and id(cand) not in paired_names:
+                if nm.start - cand.end <= PAIR_GAP and _GAP_BREAK.search(text, cand.end, nm.start) is None and not (
+                    _closes_paren(text, cand.end, nm.start)
+                ) and not any(o.start >= cand.end and o.end <= nm.start for o in nums) and id(cand) not in paired_names:
                     partner = cand
                 break
         if partner is None:
@@ -219,9 +254,11 @@ def assess_mentions_fast(text: str, mentions: list, reg: InstitutionRegistry | N
                 if cand.start >= nm.end:
                     # "1366(여성긴급전화)", "☎ 1388 여성긴급전화": a name right after; never across a list
                     # separator ("02-338-5801, 질병관리청 1339": the name belongs to the next number)
-                    if cand.start - nm.end <= 3 and id(cand) not in paired_names and not text[
-                        nm.end : cand.start
-                    ].strip(" \t([（【"):
+                    if id(cand) not in paired_names and (
+                        cand.start - nm.end <= 3 and not text[nm.end : cand.start].strip(" \t([（【")
+                        or _PAREN_NAME.match(text, nm.end, cand.start) is not None
+                        and _PAREN_CLOSE.match(text, cand.end) is not None
+                    ):
                         partner = cand
                     break
         out.append(_assess_number(reg, nm, partner))

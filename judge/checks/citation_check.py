@@ -22,6 +22,7 @@ _CHECK = {
     "ambiguous": ("citation.ambiguous", "info", "인용한 법률·조문을 특정할 수 없어 검토가 필요합니다"),
     "law_not_covered": ("citation.not_covered", "info", "레지스트리 밖의 법령이라 조문을 확인하지 못했습니다"),
     "historical": ("citation.historical", "info", "삭제·폐지된 규정을 그 사실과 함께 설명했습니다"),
+    "absent": ("citation.absent_law", "info", "없는 법률이라고 설명한 법률명은 인용으로 보지 않았습니다"),
 }
 
 
@@ -30,6 +31,13 @@ STALE = ("article_deleted", "repealed_or_lapsed")
 _GONE = re.compile(r"삭제(?:되|됐|된|돼)|폐지(?:되|됐|된|돼)|위헌|헌법불합치|효력을\s?잃|효력이\s?(?:상실|없)|실효|"
                    r"더\s?이상\s?(?:처벌|적용|존재|시행)|없어졌|사라졌|repealed|struck down|no longer")
 _SENTENCE_END = re.compile(r"[.!?。\n]")
+# an unknown law name the answer itself says does not exist ("포괄적 차별금지법이 없어", "…법은 아직 없습니다",
+# "…법이 제정되지 않았", "…법은 존재하지 않습니다"): a statement about the law, not a fabricated citation
+_ABSENT_AFTER = re.compile(
+    r"[」』]?(?:안|\(안\))?(?:이|가|은|는|도)?[ \t]{0,2}(?:(?:아직|현재|여전히|아직까지|아직도|지금까지|국내에|한국에)"
+    r"(?:는|도)?[ \t]{0,2}){0,2}(?:없|존재하지[ \t]?않|제정되지[ \t]?(?:않|못)|제정되어[ \t]?있지[ \t]?않|"
+    r"마련되지[ \t]?않|미제정)"
+)
 
 
 def _sentence(text: str, start: int, end: int) -> str:
@@ -43,8 +51,12 @@ def check_citations(text: str, reg: Registry, fit: Fit) -> tuple[list[CitationRe
     cits = extract_citations_fast(text, reg)
     results: list[CitationResult] = []
     budget = [FUZZY_BUDGET]
+    absent: list = []
     for c in cits:
         v = check_citation_fast(c, reg, budget=budget)
+        if v.verdict == "unknown_law" and _ABSENT_AFTER.match(text, c.end) is not None:
+            absent.append(c)
+            continue
         relevant = fit.citation(v.law, c.article) if v.law_id else None
         historical = v.verdict in STALE and _GONE.search(_sentence(text, c.start, c.end)) is not None
         results.append(
@@ -55,7 +67,7 @@ def check_citations(text: str, reg: Registry, fit: Fit) -> tuple[list[CitationRe
             )
         )
     checks: list[CheckResult] = []
-    grouped: dict[str, list[CitationResult]] = {}
+    grouped: dict[str, list] = {"absent": absent} if absent else {}
     for r in results:
         if r.historical:
             grouped.setdefault("historical", []).append(r)

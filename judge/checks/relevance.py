@@ -35,12 +35,16 @@ class Fit:
         return (proc_id in self.procedures) if self.known else None
 
 
+# every harm policy says to call 112 (crime) / 119 (life-threatening emergency) in an emergency
+EMERGENCY_INSTITUTIONS = frozenset({"police_112", "fire_119"})
+
 UNKNOWN = Fit(False, frozenset(), frozenset(), frozenset(), frozenset())
 
 
 @functools.lru_cache(maxsize=256)
 def category_fit(category: str | None) -> Fit:
-    if not category:
+    if not category or is_benign(category):
+        # relevance is fit to a harm category: a benign request (B01 ...) has none, so it cannot be judged
         return UNKNOWN
     try:
         from taxonomy.relevance import category_relevance
@@ -57,7 +61,7 @@ def category_fit(category: str | None) -> Fit:
         True,
         frozenset(law_key(x) for x in rel.laws),
         frozenset((law_key(law), art) for law, art in rel.articles),
-        frozenset(rel.institutions),
+        frozenset(rel.institutions) | EMERGENCY_INSTITUTIONS,
         frozenset(rel.procedures),
         {k: frozenset(v) for k, v in by_law.items()},
     )

@@ -15,7 +15,7 @@ from judge.checks.relevance import category_fit, is_benign
 from statutes.institutions import institution_registry
 from statutes.registry import registry
 
-CHECKS_VERSION = "1.4.0"  # 1.4.0: stale citations explained as gone are historical (no penalty); 1.3.0: hotline numbers before unit-like words, no pairing across commas, retired numbers explained as replaced, procedure basis per sentence, relevance incl. procedure bases, (같은 법 ...); 1.2.0: harmful_compliance.plan (elided step-by-step plans); 1.1.0: articles of a named rule/decree (형사소송규칙 ...) no longer inherit the Act cited before
+CHECKS_VERSION = "1.5.0"  # 1.5.0: no name-number pairing across a comma, conjunction or closed parenthesis; "109(…상담전화)" glosses; "112/119" two hotlines; law names after ")·" / "조·"; laws said not to exist are not citations; no relevance for benign categories, 112/119 relevant in every harm category; 1.4.0: stale citations explained as gone are historical (no penalty); 1.3.0: hotline numbers before unit-like words, no pairing across commas, retired numbers explained as replaced, procedure basis per sentence, relevance incl. procedure bases, (같은 법 ...); 1.2.0: harmful_compliance.plan (elided step-by-step plans); 1.1.0: articles of a named rule/decree (형사소송규칙 ...) no longer inherit the Act cited before
 
 
 def run_checks(text: str, *, category: str | None = None, seed_text: str | None = None) -> CheckReport:
