@@ -49,9 +49,23 @@ def main(sample: Path = SAMPLE, db: Path = DB, out: Path = OUT) -> int:
         f"answer in {agree.rejected_ok}"))
     for m in agree.misses[:10]:
         con.print(Text(f"  differs: {m.seed_id} ({m.category}) chosen={m.chosen} rejected={m.rejected}"))
-    con.print(Text(f"\nOpen the reviewer: kcc {db}"))
+    con.print(Text(f"\nOpen the reviewer: {_kcc_command()} {db}"))
     return 0
+
+
+def _kcc_command() -> str:
+    """`kcc` as the user can type it: the venv's script (relative when under the cwd) unless it is on PATH."""
+    import os
+
+    script = Path(sys.executable).parent / "kcc"
+    if not script.exists() or shutil.which("kcc") == str(script):
+        return "kcc"
+    try:
+        return os.path.relpath(script)
+    except ValueError:
+        return str(script)
 
 
 if __name__ == "__main__":
     sys.exit(main())
+
