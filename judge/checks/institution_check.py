@@ -83,7 +83,9 @@ def check_procedures(
     return out, checks
 
 
-_SENTENCE_END = re.compile(r"[.!?。](?=\s|$)|\n")
+# a sentence end: [.!?。] before a space or the end, or a newline. Written to start with one character set (the
+# C search skips to candidates) instead of as `[.!?。](?=\s|$)|\n`, which is tried at every position: same matches
+_SENTENCE_END = re.compile(r"[.!?。\n](?:(?<=\n)|(?=\s|$))")
 _OFFENCE_AFTER = re.compile(r"[^.!?\n]{0,14}?(?:처벌|위반|범죄|죄(?:로|가|는|에|이|를|입니다|예요|에요)|금지)")
 
 
