@@ -19,7 +19,7 @@ import click
 LAZY: dict[str, tuple[str, str, str]] = {
     "statutes": ("statutes.cli", "statutes_group", "Korean statute & institution registry: show, search."),
     "taxonomy": ("taxonomy.cli", "taxonomy_group", "Harm taxonomy and safe-response policy: validate, show, diff."),
-    "generate": ("judge.generate_cli", "generate_group", "Generate seeds and candidate answers with LLMs."),
+    "generate": ("kcc_gen.cli", "generate_group", "Generate seeds and candidate answers with LLMs."),
     "import": ("db.cli", "import_command", "Import seeds/candidates (JSONL, JSON, CSV, Parquet) into a store."),
     "export": ("db.cli", "export_command", "Export preference pairs as TRL conversational rows."),
 }

@@ -12,15 +12,16 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-OURS = ["statutes", "taxonomy", "db", "kcc_llm", "judge", "kcc_train", "kcc_tui"]
+OURS = ["statutes", "taxonomy", "db", "kcc_llm", "judge", "kcc_gen", "kcc_train", "kcc_tui"]
 ALLOWED = {
     "statutes": set(),
     "db": set(),
     "taxonomy": {"statutes"},
     "kcc_llm": {"db"},
     "judge": {"statutes", "taxonomy", "db", "kcc_llm"},
+    "kcc_gen": {"statutes", "taxonomy", "db", "kcc_llm"},
     "kcc_train": {"statutes", "taxonomy", "db", "kcc_llm", "judge"},
-    "kcc_tui": {"statutes", "taxonomy", "db", "kcc_llm", "judge"},
+    "kcc_tui": {"statutes", "taxonomy", "db", "kcc_llm", "judge", "kcc_gen"},
 }
 HEAVY = {"torch", "transformers", "trl", "datasets", "accelerate", "peft"}
 
@@ -61,7 +62,7 @@ def test_layering_in_source(pkg):
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize("pkg", ["statutes", "taxonomy", "db", "kcc_llm", "judge", "judge.cli", "kcc_tui.cli"])
+@pytest.mark.parametrize("pkg", ["statutes", "taxonomy", "db", "kcc_llm", "judge", "judge.cli", "kcc_gen", "kcc_gen.cli", "kcc_tui.cli"])
 def test_importing_loads_no_heavy_or_ui_modules(pkg):
     code = (f"import sys, json, {pkg}; "
             "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from judge.generate import CandidateGenConfig, collect_batches, generate_candidates, submit_candidates_batch
+from kcc_gen.generate import CandidateGenConfig, collect_batches, generate_candidates, submit_candidates_batch
 
 from .conftest import seed_store
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from judge.generate import CandidateGenConfig, generate_candidates
+from kcc_gen.generate import CandidateGenConfig, generate_candidates
 from kcc_llm import Budget, LLMClient, LLMRequest, LLMSettings
 
 from .conftest import seed_store

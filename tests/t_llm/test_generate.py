@@ -6,7 +6,8 @@ import json
 
 from click.testing import CliRunner
 
-from judge.generate import (
+from kcc_gen.cli import generate_group
+from kcc_gen.generate import (
     CandidateGenConfig,
     SeedGenConfig,
     candidate_id,
@@ -15,7 +16,6 @@ from judge.generate import (
     normalize_seed_text,
     seed_id,
 )
-from judge.generate_cli import generate_group
 from kcc_llm.testing.fake_server import FakeReply
 
 from .conftest import seed_store

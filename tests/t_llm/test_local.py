@@ -60,7 +60,7 @@ async def test_local_provider_batches_requests(tiny_model):
 def test_kcc_llm_import_does_not_load_torch():
     import subprocess
 
-    code = "import kcc_llm, kcc_llm.providers.local, judge.generate, sys; print('torch' in sys.modules)"
+    code = "import kcc_llm, kcc_llm.providers.local, kcc_gen.generate, sys; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

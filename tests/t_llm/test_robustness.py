@@ -14,7 +14,7 @@ from pathlib import Path
 
 from db import Store
 from db.config import ProviderLimits
-from judge.generate import CandidateGenConfig, generate_candidates
+from kcc_gen.generate import CandidateGenConfig, generate_candidates
 from kcc_llm import LLMClient, LLMRequest, LLMSettings
 from kcc_llm.testing.fake_server import FakeServer, Faults
 
@@ -60,7 +60,7 @@ def test_kill_minus_nine_then_resume(tmp_path):
         ids = seed_store(st, 40, "K02")
     with FakeServer(latency_s=0.15) as srv:
         env = {**os.environ, **srv.env(openai_key=OPENAI_KEY, anthropic_key=ANTHROPIC_KEY), "PYTHONPATH": str(REPO)}
-        cmd = [sys.executable, "-m", "judge.generate_cli", "candidates", "--models", "openai:gpt-4o-mini",
+        cmd = [sys.executable, "-m", "kcc_gen.cli", "candidates", "--models", "openai:gpt-4o-mini",
                "--db", str(db), "--concurrency", "4", "--quiet"]
         proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60

@@ -1,4 +1,4 @@
-"""`kcc generate …`: a thin click layer over judge.generate (stdout: JSON summary; stderr: estimate, progress)."""
+"""`kcc generate …`: a thin click layer over kcc_gen.generate (stdout: JSON summary; stderr: estimate, progress)."""
 
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ def generate_group() -> None:
 
 def _seed_cfg(model, per_subcategory, styles, categories, subcategories, no_cache, budget, concurrency,
               max_tokens, temperature):
-    from judge.generate import SeedGenConfig
+    from kcc_gen.generate import SeedGenConfig
 
     data: dict[str, Any] = dict(
         model=model, per_subcategory=per_subcategory, styles=_csv(styles) or ["direct"],
@@ -146,7 +146,7 @@ def _seed_cfg(model, per_subcategory, styles, categories, subcategories, no_cach
 
 
 def _cand_cfg(models, baseline, category, limit, source, no_cache, budget, concurrency, max_tokens, temperature):
-    from judge.generate import CandidateGenConfig
+    from kcc_gen.generate import CandidateGenConfig
 
     data: dict[str, Any] = dict(
         models=_csv(models) or [], baseline=baseline, categories=[c for v in category for c in _csv(v) or []] or None,
@@ -170,7 +170,7 @@ def _cand_cfg(models, baseline, category, limit, source, no_cache, budget, concu
 def seeds_cmd(model, per_subcategory, styles, categories, subcategories, db, no_cache, budget, concurrency,
               max_tokens, temperature, quiet):
     """Expand taxonomy subcategories into Korean seed prompts (near-duplicates removed)."""
-    from judge.generate import generate_seeds
+    from kcc_gen.generate import generate_seeds
 
     model = model or kcc_settings().seed_model
     if not model:
@@ -198,7 +198,7 @@ def seeds_cmd(model, per_subcategory, styles, categories, subcategories, db, no_
 def candidates_cmd(models, baseline, category, limit, source, use_batch, db, no_cache, budget, concurrency,
                    max_tokens, temperature, quiet):
     """Have each model answer each seed under the category policy (the candidates the judge ranks)."""
-    from judge.generate import generate_candidates, submit_candidates_batch
+    from kcc_gen.generate import generate_candidates, submit_candidates_batch
 
     models = models or ",".join(kcc_settings().candidate_models)
     if not models:
@@ -228,7 +228,7 @@ def candidates_cmd(models, baseline, category, limit, source, use_batch, db, no_
 @click.option("--timeout", type=float, default=None, help="Give up waiting after this many seconds.")
 def collect_cmd(db, run_id, wait, poll_interval, timeout):
     """Poll submitted batch jobs and store the answers of those that ended (safe to repeat)."""
-    from judge.generate import collect_batches
+    from kcc_gen.generate import collect_batches
 
     with Store(_db_path(db)) as store:
         out = _run(lambda: collect_batches(store, run_id=run_id, wait=wait, poll_interval_s=poll_interval,
@@ -257,7 +257,7 @@ def collect_cmd(db, run_id, wait, poll_interval, timeout):
 def estimate_cmd(stage, model, models, per_subcategory, styles, categories, subcategories, baseline, category,
                  limit, source, db, max_tokens, temperature):
     """Print the calls, tokens and USD a run would take (JSON on stdout); makes no calls."""
-    from judge.generate import estimate_candidates, estimate_seeds
+    from kcc_gen.generate import estimate_candidates, estimate_seeds
 
     try:
         with Store(_db_path(db)) as store:
