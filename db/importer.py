@@ -31,8 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from db import readers
 from db.import_paths import RejectsFile, check_input, check_rejects
-from db.models import Candidate, Seed
-from db.readers import MAX_TEXT, ImportFailure, RowError, check_values
+from db.models import Candidate, Seed, utcnow
+from db.readers import MAX_TEXT, ImportFailure, RowError
 from db.store import Store
 
 __all__ = ["MAX_TEXT", "ImportFailure", "ImportReport", "ImportRow", "RowError", "import_file", "iter_rows"]
@@ -207,11 +207,13 @@ def seed_id_for(row: ImportRow) -> str:
     return row.id or "s-" + _h(row.category or "", row.subcategory or "", unicodedata.normalize("NFC", row.prompt))
 
 
-def to_records(row: ImportRow, *, source: str = "import") -> tuple[Seed, list[Candidate]]:
+def to_records(row: ImportRow, *, source: str = "import", now: str | None = None) -> tuple[Seed, list[Candidate]]:
+    """The store records of one row; `now` (the batch's time) saves a clock read per record."""
+    stamp = {"created_at": now} if now else {}
     sid = seed_id_for(row)
     meta = dict(row.model_extra or {})
     seed = Seed(id=sid, text=row.prompt, category=row.category, subcategory=row.subcategory, style=row.style,
-                source=source, meta=meta)
+                source=source, meta=meta, **stamp)
     cands = []
     for c in row.candidates:
         local = c.id or _h(c.model, c.response)
@@ -220,7 +222,7 @@ def to_records(row: ImportRow, *, source: str = "import") -> tuple[Seed, list[Ca
         if extra:
             params["meta"] = extra
         cands.append(Candidate(id=f"{sid}/{local}", seed_id=sid, text=c.response, model=c.model,
-                               provider=c.provider, params=params))
+                               provider=c.provider, params=params, **stamp))
     return seed, cands
 
 
@@ -248,10 +250,6 @@ def iter_rows(path: Path, report: ImportReport,
         report.rows += 1
         if isinstance(obj, RowError):
             yield line, raw, obj
-            continue
-        bad = check_values(obj)
-        if bad is not None:
-            yield line, raw, RowError(file=str(path), line=line, field=bad[0], message=bad[1])
             continue
         try:
             row = ImportRow.model_validate(obj)
@@ -390,15 +388,17 @@ def import_file(store: Store, path: str | Path, *, known_categories: set[str] | 
             run = store.create_run("import", {"file": str(path), "host": socket.gethostname()}, pid=os.getpid())
             report.run_id = run.id
         batch = _Batch(store, path, report, rejects_f, seed_ids)
+        now = utcnow()
         try:
             for line, raw, row in iter_rows(path, report, known_categories):
                 if isinstance(row, RowError):
                     batch.reject(line, raw, row)
                 else:
-                    seed, cs = to_records(row, source=source)
+                    seed, cs = to_records(row, source=source, now=now)
                     batch.add(line, raw, seed, cs)
                 if len(batch) >= batch_size or batch.n_cands >= 4 * batch_size:
                     batch.flush()
+                    now = utcnow()
                     if run:
                         store.progress(run.id, report.rows)
         except ImportFailure:

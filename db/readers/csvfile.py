@@ -19,6 +19,7 @@ from db.readers.base import MAX_RECORD, MAX_TEXT, ImportFailure, Item, RowError,
 
 csv.field_size_limit(MAX_RECORD + 1)  # records are bounded before csv sees them
 _OPEN_QUOTE = re.compile(r'(?:^|,)"')
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CANDIDATE = ("candidate_id", "model", "response", "candidate_model", "candidate_response")
 _SEED_KEYS = ("prompt", "text", "category", "subcategory", "style")
 
@@ -115,10 +116,15 @@ def _rows(path: Path, header: list[str], recs: Iterator[tuple[int, list[str] | N
         if no_prompt:
             yield err("prompt", "the CSV header has no 'prompt' (or 'text') column", raw)
             continue
-        if any("\udc80" <= ch <= "\udcff" for v in values for ch in v):
+        bad = _SURROGATE.search(raw)
+        if bad and "\udc80" <= bad.group() <= "\udcff":
             legacy = legacy_hint(raw.encode("utf-8", "surrogateescape"))
             yield err("encoding", "invalid UTF-8" + legacy, raw.encode("utf-8", "surrogateescape").decode(
                 "utf-8", "replace"))
+            continue
+        if bad:
+            yield err("encoding", f"a lone surrogate U+{ord(bad.group()):04X} (invalid UTF-16), which is not text",
+                      raw)
             continue
         if len(values) != len(header):
             yield err("csv", f"expected {len(header)} columns, got {len(values)}", raw)

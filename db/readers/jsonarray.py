@@ -13,6 +13,7 @@ from pathlib import Path
 
 from db.readers.base import MAX_DEPTH, MAX_RECORD, Item, RowError, open_text
 from db.readers.jsonl import parse_json
+from db.readers.values import check_values
 
 CHUNK = 1 << 20
 _OUTSIDE = re.compile(r'[\[\]{}"]')
@@ -176,4 +177,7 @@ def _item(path: Path, line: int, text: str | None, deepest: int) -> tuple[str, o
         return text, err(str(e))
     if not isinstance(obj, dict):
         return text, err(f"each item must be an object, got {type(obj).__name__}")
+    bad = check_values(obj)  # the text may hold surrogate escapes from invalid UTF-8
+    if bad is not None:
+        return text, RowError(file=str(path), line=line, field=bad[0], message=bad[1])
     return text, obj

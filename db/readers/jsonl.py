@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from db.readers.base import (
+    MAX_DEPTH,
     MAX_LINE_BYTES,
     ImportFailure,
     Item,
@@ -15,18 +17,31 @@ from db.readers.base import (
     legacy_hint,
     looks_utf16_without_bom,
 )
+from db.readers.values import check_values
 
 
 def reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=reject_constant)
+_SURROGATE_ESCAPE = re.compile(r"\\[uU][dD][89a-fA-F]")
+
+
 def parse_json(text: str) -> Any:
     """json.loads that rejects NaN/Infinity and reports deep nesting as a ValueError."""
     try:
-        return json.loads(text, parse_constant=reject_constant)
+        return _DECODER.decode(text)
     except RecursionError:
         raise ValueError("nested too deeply to parse") from None
+
+
+def unstorable(text: str, obj: dict[str, Any]) -> tuple[str, str] | None:
+    """check_values for a row parsed from strict UTF-8 JSON `text`: skipped when the text cannot hold a lone
+    surrogate (no \\uD8xx-\\uDFxx escape) nor nest deeper than MAX_DEPTH (fewer brackets than that)."""
+    if not _SURROGATE_ESCAPE.search(text) and text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    return check_values(obj)
 
 
 def read_jsonl(path: Path) -> Iterator[Item]:
@@ -69,5 +84,9 @@ def read_jsonl(path: Path) -> Iterator[Item]:
             if not isinstance(obj, dict):
                 yield lineno, text, RowError(file=str(path), line=lineno, field="json",
                                              message=f"expected one JSON object per line, got {type(obj).__name__}")
+                continue
+            bad = unstorable(text, obj)
+            if bad is not None:
+                yield lineno, text, RowError(file=str(path), line=lineno, field=bad[0], message=bad[1])
                 continue
             yield lineno, text, obj

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from db.readers.base import ImportFailure, Item, RowError
+from db.readers.values import check_values
 
 
 def _rows(batch: Any) -> Iterator[dict[str, Any] | tuple[str, str]]:
@@ -56,4 +57,7 @@ def read_parquet(path: Path) -> Iterator[Item]:
                 yield line, "", RowError(file=str(path), line=line, field=rec[0], message=rec[1])
                 continue
             clean = {k: v for k, v in rec.items() if v is not None}
-            yield line, json.dumps(clean, ensure_ascii=False, default=str), clean
+            raw = json.dumps(clean, ensure_ascii=False, default=str)
+            bad = check_values(clean)
+            yield line, raw, clean if bad is None else RowError(file=str(path), line=line, field=bad[0],
+                                                                 message=bad[1])
