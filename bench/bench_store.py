@@ -1,7 +1,9 @@
-"""Store figures: import of 100,000 seeds x 3 candidates (time, peak RSS), then export of 100,000 pairs.
+"""Store figures: import of 100,000 seeds x 3 candidates (time, peak RSS), then export of 100,000 pairs;
+and `kcc import` of 250,000 / 500,000 / 1,000,000 tiny rows, whose peak RSS must not grow with the row count.
 
 Run: .venv/bin/python bench/bench_store.py [N]   (targets: import <= 60 s at RSS <= 500 MB, export <= 20 s)
-The import runs in a child process so its peak RSS is measured alone.
+     .venv/bin/python bench/bench_store.py --tiny [N ...]   (target: peak RSS <= 300 MB at every size)
+Each import runs in a child process so its peak RSS is measured alone.
 """
 
 from __future__ import annotations
@@ -62,7 +64,37 @@ print(time.perf_counter() - t, rec.n_pairs, resource.getrusage(resource.RUSAGE_S
 """
 
 
+CHILD_CLI_IMPORT = """
+import resource, sys, time
+from db.cli import import_command
+t = time.perf_counter()
+try:
+    import_command([sys.argv[1], "--db", sys.argv[2]])
+except SystemExit as e:
+    rc = e.code
+print(time.perf_counter() - t, rc, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def tiny(sizes: list[int]) -> None:
+    """`kcc import` of N tiny rows (id, category, a short prompt): the input is streamed and the checks go to
+    the store, so the peak RSS is the same at every N."""
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as d:
+            src, db = Path(d) / "tiny.jsonl", Path(d) / "kcc.db"
+            with src.open("w", encoding="utf-8") as f:
+                for i in range(n):
+                    f.write(f'{{"id": "t{i}", "category": "K05", "prompt": "짧은 질문 {i}"}}\n')
+            out = subprocess.run([sys.executable, "-c", CHILD_CLI_IMPORT, str(src), str(db)], text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True).stdout.split()
+            print(f"tiny import: {n:>9,} rows in {float(out[0]):.1f} s (exit {out[1]}), "
+                  f"peak RSS {float(out[2]):.0f} MB, store {db.stat().st_size / 1e6:.0f} MB", flush=True)
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--tiny":
+        tiny([int(x) for x in sys.argv[2:]] or [250_000, 500_000, 1_000_000])
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     with tempfile.TemporaryDirectory() as d:
         src, db = Path(d) / "in.jsonl", Path(d) / "kcc.db"

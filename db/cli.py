@@ -1,7 +1,8 @@
 """`kcc import` and `kcc export`: thin click commands over db.importer / db.exporter.
 
-Exit codes: 0 all rows imported/exported; 1 some rows were rejected (the good ones are stored);
-2 the command could not run (missing file, unknown format, unwritable output, bad options or config);
+Exit codes: 0 all rows imported/exported; 1 some rows were rejected, id conflicts included (the good ones
+are stored); 2 the command could not run (missing or unreadable input, unknown format, corrupt file, a
+rejects path that is an input or unwritable, a --db that is not a store, a full disk, bad options or config);
 3 (export) no pair matched the filters: nothing was written, since `datasets` cannot load an empty file.
 The taxonomy check of category ids is injected by the caller (`ctx.obj["known_categories"]`, a callable),
 because db sits below taxonomy in the layering.
@@ -10,6 +11,7 @@ because db sits below taxonomy in the layering.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -18,10 +20,11 @@ from rich.console import Console
 
 from db.config import settings
 from db.exporter import EmptyExportError, ExportFilters, export_pairs
+from db.import_paths import check_input, check_rejects
 from db.importer import ImportFailure, import_file
 from db.store import Store, StoreError
 
-err = Console(stderr=True, highlight=False, markup=False)
+err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 EXPORT_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
 
@@ -48,17 +51,35 @@ def import_command(ctx: click.Context, files: tuple[Path, ...], db_path: str | N
     """
     known = _known_categories(ctx)
     rc = 0
+    path = Path(db_path or settings().db)
+    try:  # everything that can be checked before the store is opened, so a refused import changes nothing
+        if rejects is not None and len(files) > 1:
+            raise ImportFailure("--rejects names one file: give one input, or let each input have its own "
+                                "FILE.rejects.jsonl")
+        for f in files:
+            check_input(f)
+            check_rejects(rejects or f.with_name(f.name + ".rejects.jsonl"), list(files), path)
+    except ImportFailure as e:
+        err.print(f"error: {e}")
+        sys.exit(2)
     try:
-        store = Store(db_path or settings().db)
+        store = Store(path)
     except StoreError as e:
         err.print(f"error: {e}")
+        sys.exit(2)
+    except sqlite3.DatabaseError as e:
+        err.print(f"error: {path}: not a KCC store ({e}); give a new or existing store with --db")
         sys.exit(2)
     with store:
         for f in files:
             try:
-                rep = import_file(store, f, known_categories=known, rejects_path=rejects, batch_size=batch_size)
+                rep = import_file(store, f, known_categories=known, rejects_path=rejects, batch_size=batch_size,
+                                  keep_seed_ids=False)
             except ImportFailure as e:
                 err.print(f"error: {e}")
+                sys.exit(2)
+            except sqlite3.Error as e:
+                err.print(f"error: {path}: {e}")
                 sys.exit(2)
             for e in rep.errors:
                 err.print(str(e))

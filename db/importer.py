@@ -5,17 +5,23 @@ rejects file and skipped, and the good rows are kept. Rows go to the store in ba
 transaction, so a killed import leaves whole batches only and a re-run skips what is already there
 (ids are given or derived from a content hash): re-import never duplicates.
 
+A seed id already in the store (from this file or an earlier one) is only reused when its prompt, category,
+subcategory and style are the same: otherwise the row is rejected, so an answer is never attached to a prompt
+it was not written for. Memory stays bounded whatever the file size: the input is streamed and the checks
+against earlier rows go to the store, one batch at a time.
+
 Candidate ids are scoped by their seed: a candidate given as {"id": "c1"} under seed "s1" is stored as
 "s1/c1", because external datasets commonly reuse c1, c2, c3 under every prompt.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
+import os
 import re
+import socket
+import sqlite3
+import sys
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,24 +29,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from db.models import Candidate, Seed
+from db import readers
+from db.import_paths import RejectsFile, check_input, check_rejects
+from db.models import Candidate, Seed, utcnow
+from db.readers import MAX_TEXT, ImportFailure, RowError
 from db.store import Store
 
-MAX_TEXT = 200_000  # characters; longer prompts/answers are rejected, not truncated
+__all__ = ["MAX_TEXT", "ImportFailure", "ImportReport", "ImportRow", "RowError", "import_file", "iter_rows"]
 MAX_ID = 200
 _CATEGORY = re.compile(r"^[KB]\d{2}$")
 _SUBCATEGORY = re.compile(r"^[KB]\d{2}(\.\d{1,2})?$")
-_CONTROL_IN_ID = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class RowError(BaseModel):
-    file: str
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class ImportReport(BaseModel):
@@ -71,8 +70,19 @@ def _clean_id(v: Any) -> str | None:
         return None
     if len(v) > MAX_ID:
         raise ValueError(f"longer than {MAX_ID} characters")
-    if _CONTROL_IN_ID.search(v) or "/" in v:
+    if _CONTROL.search(v) or "/" in v:
         raise ValueError("must not contain control characters or '/'")
+    return v
+
+
+def _name(v: Any, limit: int) -> str | None:
+    """An identifier-like field (model, provider, style): a short string without control characters."""
+    if v is None:
+        return None
+    if not isinstance(v, str) or len(v) > limit:
+        raise ValueError(f"must be a string of at most {limit} characters")
+    if _CONTROL.search(v):
+        raise ValueError("must not contain NUL or other control characters")
     return v
 
 
@@ -108,14 +118,17 @@ class ImportCandidate(BaseModel):
     _id = field_validator("id", mode="before")(_clean_id)
     _resp = field_validator("response", mode="before")(_check_text)
 
+    provider: str | None = None
+
     @field_validator("model", mode="before")
     @classmethod
     def _model(cls, v: Any) -> str:
-        if v is None:
-            return "unknown"
-        if not isinstance(v, str) or len(v) > 300:
-            raise ValueError("must be a string of at most 300 characters")
-        return v
+        return _name(v, 300) or "unknown"
+
+    @field_validator("provider", mode="before")
+    @classmethod
+    def _provider(cls, v: Any) -> str | None:
+        return _name(v, 100) if isinstance(v, str) else None  # a non-string provider was ignored before
 
 
 class ImportRow(BaseModel):
@@ -172,9 +185,7 @@ class ImportRow(BaseModel):
     def _style(cls, v: Any) -> str | None:
         if v is None:
             return None
-        if not isinstance(v, str) or len(v) > 100:
-            raise ValueError("must be a short string")
-        return v
+        return _name(v, 100)
 
     @model_validator(mode="after")
     def _consistent(self) -> ImportRow:
@@ -196,188 +207,42 @@ def seed_id_for(row: ImportRow) -> str:
     return row.id or "s-" + _h(row.category or "", row.subcategory or "", unicodedata.normalize("NFC", row.prompt))
 
 
-def to_records(row: ImportRow, *, source: str = "import") -> tuple[Seed, list[Candidate]]:
+def to_records(row: ImportRow, *, source: str = "import", now: str | None = None) -> tuple[Seed, list[Candidate]]:
+    """The store records of one row; `now` (the batch's time) saves a clock read per record."""
+    stamp = {"created_at": now} if now else {}
     sid = seed_id_for(row)
     meta = dict(row.model_extra or {})
     seed = Seed(id=sid, text=row.prompt, category=row.category, subcategory=row.subcategory, style=row.style,
-                source=source, meta=meta)
+                source=source, meta=meta, **stamp)
     cands = []
     for c in row.candidates:
         local = c.id or _h(c.model, c.response)
         params: dict[str, Any] = {"source_id": c.id} if c.id else {}
         extra = dict(c.model_extra or {})
-        for k in ("provider",):
-            extra.pop(k, None)
         if extra:
             params["meta"] = extra
-        provider = (c.model_extra or {}).get("provider")
         cands.append(Candidate(id=f"{sid}/{local}", seed_id=sid, text=c.response, model=c.model,
-                               provider=provider if isinstance(provider, str) else None, params=params))
+                               provider=c.provider, params=params, **stamp))
     return seed, cands
 
 
-# -- readers: each yields (line_number, raw_text, parsed_object | RowError) ------------------------------------
-def _read_jsonl(path: Path) -> Iterator[tuple[int, str, Any]]:
-    with path.open("rb") as f:
-        for lineno, raw in enumerate(f, start=1):
-            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                yield lineno, raw.decode("utf-8", "replace"), RowError(
-                    file=str(path), line=lineno, field="encoding",
-                    message=f"invalid UTF-8 at byte {e.start}{_legacy_hint(raw)}")
-                continue
-            text = text.rstrip("\r\n")
-            if not text.strip():
-                continue
-            try:
-                obj = json.loads(text, parse_constant=_reject_constant)
-            except (json.JSONDecodeError, ValueError) as e:
-                yield lineno, text, RowError(file=str(path), line=lineno, field="json", message=str(e))
-                continue
-            if not isinstance(obj, dict):
-                yield lineno, text, RowError(file=str(path), line=lineno, field="json",
-                                             message=f"expected one JSON object per line, got {type(obj).__name__}")
-                continue
-            yield lineno, text, obj
+READERS = readers.READERS
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _read_json(path: Path) -> Iterator[tuple[int, str, Any]]:
-    """A .json file holding one array of objects (read whole: use JSONL for large data)."""
-    raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as e:
-        yield 1, "", RowError(file=str(path), line=getattr(e, "lineno", 1), field="json", message=str(e))
-        return
-    if isinstance(data, dict):
-        data = [data]
-    if not isinstance(data, list):
-        yield 1, "", RowError(file=str(path), line=1, field="json", message="expected an array of objects")
-        return
-    for i, obj in enumerate(data, start=1):
-        yield i, json.dumps(obj, ensure_ascii=False), obj if isinstance(obj, dict) else RowError(
-            file=str(path), line=i, field="json", message=f"item {i} is not an object")
-
-
-def _read_csv(path: Path) -> Iterator[tuple[int, str, Any]]:
-    """CSV of seeds; a seed may repeat on several rows, one candidate per row
-    (columns candidate_id, model, response)."""
-    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
-        reader = csv.reader(f)
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            yield 1, "", RowError(file=str(path), line=1, field="csv", message=str(e))
-            return
-        header = [h.strip().lower() for h in header]
-        no_prompt = "prompt" not in header and "text" not in header
-        pending: dict[str, Any] | None = None
-        pending_line = 0
-        start = 2
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as e:
-                yield start, "", RowError(file=str(path), line=start, field="csv", message=str(e))
-                break
-            line = start
-            start = reader.line_num + 1
-            if not any(v.strip() for v in values):
-                continue
-            raw = ",".join(values)
-            if no_prompt:
-                yield line, raw, RowError(file=str(path), line=line, field="prompt",
-                                          message="the CSV header has no 'prompt' (or 'text') column")
-                continue
-            if any(_has_surrogate(v) for v in values):
-                legacy = _legacy_hint(raw.encode("utf-8", "surrogateescape"))
-                yield line, raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), RowError(
-                    file=str(path), line=line, field="encoding", message="invalid UTF-8" + legacy)
-                continue
-            if len(values) != len(header):
-                yield line, raw, RowError(file=str(path), line=line, field="csv",
-                                          message=f"expected {len(header)} columns, got {len(values)}")
-                continue
-            rec = {k: v for k, v in zip(header, values, strict=True) if v != ""}
-            cand = {k.removeprefix("candidate_"): rec.pop(k) for k in list(rec)
-                    if k in ("candidate_id", "model", "response", "candidate_model", "candidate_response")}
-            if cand:
-                rec["candidates"] = [cand] if "response" in cand else []
-            same_seed = pending is not None and rec.get("id") and rec.get("id") == pending.get("id") and all(
-                rec.get(k) == pending.get(k) for k in ("prompt", "text", "category", "subcategory", "style"))
-            if same_seed:
-                pending["candidates"].extend(rec.get("candidates", []))
-                continue
-            if pending is not None:
-                yield pending_line, json.dumps(pending, ensure_ascii=False), pending
-            rec.setdefault("candidates", [])
-            pending, pending_line = rec, line
-        if pending is not None:
-            yield pending_line, json.dumps(pending, ensure_ascii=False), pending
-
-
-def _legacy_hint(raw: bytes) -> str:
-    """Excel saves Korean CSV as CP949 (EUC-KR): say so when the bytes decode that way."""
-    try:
-        raw.decode("cp949")
-    except UnicodeDecodeError:
-        return ""
-    return " (the file looks like CP949/EUC-KR, Excel's Korean default: convert it with `iconv -f cp949 -t utf-8`)"
-
-
-def _has_surrogate(s: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in s)
-
-
-def _read_parquet(path: Path) -> Iterator[tuple[int, str, Any]]:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportFailure(f"{path}: reading Parquet needs pyarrow (pip install 'kcc-toolkit[train]')") from e
-    line = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=2000):
-        for rec in batch.to_pylist():
-            line += 1
-            clean = {k: v for k, v in rec.items() if v is not None}
-            yield line, json.dumps(clean, ensure_ascii=False, default=str), clean
-
-
-def _new_candidates(store: Store, cs: list[Candidate], pending: dict[str, str]
-                    ) -> tuple[list[Candidate], str | None]:
-    """Of a repeated seed's candidates, those not seen yet; or the id of one that conflicts with a seen one."""
-    known = {c.id: pending[c.id] for c in cs if c.id in pending}
-    rest = [c.id for c in cs if c.id not in known]
-    if rest:
-        known.update(store.candidate_texts(rest))
-    for c in cs:
-        if c.id in known and known[c.id] != c.text:
-            return [], c.id
-    return [c for c in cs if c.id not in known], None
-
-
-class ImportFailure(Exception):
-    """The file as a whole cannot be read (missing, unknown format)."""
-
-
-READERS = {".jsonl": _read_jsonl, ".ndjson": _read_jsonl, ".json": _read_json, ".csv": _read_csv,
-           ".parquet": _read_parquet}
+def _taxonomy_error(row: ImportRow, known: set[str]) -> tuple[str, str] | None:
+    """Category and subcategory must exist; a subcategory is checked when `known` lists its category's."""
+    if row.category and row.category not in known:
+        return "category", f"unknown category {row.category} (not in the taxonomy)"
+    if row.subcategory and row.subcategory not in known:
+        prefix = f"{row.category}."
+        if any(k.startswith(prefix) for k in known):
+            return "subcategory", f"unknown subcategory {row.subcategory} (not in the taxonomy)"
+    return None
 
 
 def iter_rows(path: Path, report: ImportReport,
               known_categories: set[str] | None = None) -> Iterator[tuple[int, str, ImportRow | RowError]]:
+    """Every row of the file, validated: (line, raw text, ImportRow or the RowError that rejects it)."""
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise ImportFailure(f"{path}: unknown format {path.suffix!r} (use .jsonl, .json, .csv or .parquet)")
@@ -396,96 +261,162 @@ def iter_rows(path: Path, report: ImportReport,
                 msg = "is required"
             yield line, raw, RowError(file=str(path), line=line, field=loc, message=msg)
             continue
-        if known_categories is not None and row.category and row.category not in known_categories:
-            yield line, raw, RowError(file=str(path), line=line, field="category",
-                                      message=f"unknown category {row.category} (not in the taxonomy)")
+        if known_categories is not None and (bad := _taxonomy_error(row, known_categories)):
+            yield line, raw, RowError(file=str(path), line=line, field=bad[0], message=bad[1])
             continue
         yield line, raw, row
 
 
+_KEY_FIELDS = ("prompt", "category", "subcategory", "style")
+
+
+def _key(seed: Seed) -> tuple[str, str | None, str | None, str | None]:
+    return seed.text, seed.category, seed.subcategory, seed.style
+
+
+def _differs(a: tuple, b: tuple) -> str:
+    names = [n for n, x, y in zip(_KEY_FIELDS, a, b, strict=True) if x != y]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
+def _stored_keys(store: Store, ids: list[str]) -> dict[str, tuple]:
+    out: dict[str, tuple] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        rows = store._q(  # noqa: SLF001 - the importer is part of the store's package
+            f"SELECT id, text, category, subcategory, style FROM seeds WHERE id IN ({','.join('?' * len(chunk))})",
+            chunk)
+        out.update((r[0], (r[1], r[2], r[3], r[4])) for r in rows)
+    return out
+
+
+class _Batch:
+    """Rows waiting for one transaction; conflicts with the store or earlier rows are decided at flush."""
+
+    def __init__(self, store: Store, path: Path, report: ImportReport, rejects: RejectsFile,
+                 seed_ids: dict[str, None] | None) -> None:
+        self.store, self.path, self.report, self.rejects, self.seed_ids = store, path, report, rejects, seed_ids
+        self.rows: list[tuple[int, str, Seed, list[Candidate]]] = []
+        self.errors: list[tuple[int, str, RowError]] = []
+        self.n_cands = 0
+
+    def __len__(self) -> int:
+        return len(self.rows) + len(self.errors)
+
+    def add(self, line: int, raw: str, seed: Seed, cands: list[Candidate]) -> None:
+        self.rows.append((line, raw, seed, cands))
+        self.n_cands += len(cands)
+
+    def reject(self, line: int, raw: str, err: RowError) -> None:
+        self.errors.append((line, raw, err))
+
+    def flush(self) -> None:
+        stored = _stored_keys(self.store, list({s.id for _, _, s, _ in self.rows}))
+        known_cand = self.store.candidate_texts([c.id for _, _, s, cs in self.rows if s.id in stored for c in cs])
+        batch_keys: dict[str, tuple] = {}
+        new_seeds: list[Seed] = []
+        new_cands: list[Candidate] = []
+        duplicates = 0
+        for line, raw, seed, cands in self.rows:
+            key = _key(seed)
+            prior = batch_keys.get(seed.id) or stored.get(seed.id)
+            if prior is None:
+                batch_keys[seed.id] = key
+                new_seeds.append(seed)
+            elif prior != key:
+                where = "is stored" if seed.id in stored else "was used earlier in this file"
+                self.reject(line, raw, RowError(
+                    file=str(self.path), line=line, field="id",
+                    message=f"id conflict: seed {seed.id!r} {where} with a different {_differs(prior, key)} "
+                            "(the first one is kept; give this row another id)"))
+                continue
+            conflict = next((c.id for c in cands if known_cand.get(c.id, c.text) != c.text), None)
+            if conflict is not None:
+                self.reject(line, raw, RowError(
+                    file=str(self.path), line=line, field="candidates",
+                    message=f"candidate {conflict!r} repeated with a different answer (first one kept)"))
+                continue
+            fresh = [c for c in cands if c.id not in known_cand]
+            if prior is not None and not fresh:
+                duplicates += 1
+            new_cands.extend(fresh)
+            known_cand.update((c.id, c.text) for c in fresh)
+            if self.seed_ids is not None:
+                self.seed_ids[seed.id] = None
+        try:
+            ns, nc = self.store.import_batch(new_seeds, new_cands)
+        except sqlite3.Error as e:
+            raise StoreWriteFailure(f"{self.store.path}: {e}; the import stopped at row {self.rows[0][0]} "
+                                    "(the batches before it are stored whole; re-run to finish)") from None
+        rep = self.report
+        rep.seeds_added += ns
+        rep.candidates_added += nc
+        rep.duplicates += duplicates + len(new_seeds) - ns  # seeds another process stored meanwhile
+        for line, raw, err in sorted(self.errors, key=lambda e: e[0]):
+            rep.rejected += 1
+            rep.add_error(err)
+            self.rejects.write(line, err.field, err.message, raw)
+        self.rows.clear()
+        self.errors.clear()
+        self.n_cands = 0
+
+
+class StoreWriteFailure(ImportFailure):
+    """The store refused a batch (disk full, read-only, locked for too long)."""
+
+
 def import_file(store: Store, path: str | Path, *, known_categories: set[str] | None = None,
                 rejects_path: str | Path | None = None, batch_size: int = 1000, source: str = "import",
-                record_run: bool = True) -> ImportReport:
-    """Import one file into the store; see the module docstring for the guarantees."""
+                record_run: bool = True, keep_seed_ids: bool = True) -> ImportReport:
+    """Import one file into the store; see the module docstring for the guarantees.
+
+    The input and the rejects path are checked before the first row is stored (ImportFailure). With
+    `keep_seed_ids` the report lists the seed id of every accepted row (memory grows with the file; the
+    `kcc import` command turns it off)."""
     path = Path(path)
-    if not path.is_file():
-        raise ImportFailure(f"{path}: no such file")
-    report = ImportReport(file=str(path))
+    check_input(path)
+    if path.suffix.lower() not in READERS:
+        raise ImportFailure(f"{path}: unknown format {path.suffix!r} (use .jsonl, .json, .csv or .parquet)")
     rejects = Path(rejects_path) if rejects_path else path.with_name(path.name + ".rejects.jsonl")
-    rejects_f: io.TextIOWrapper | None = None
-    run = store.create_run("import", {"file": str(path)}) if record_run else None
-    report.run_id = run.id if run else None
-    seen: dict[str, str] = {}  # seed id -> hash of the seed's own content (not its candidates), within this file
-    seeds: list[Seed] = []
-    cands: list[Candidate] = []
-    pending_cands: dict[str, str] = {}  # candidate id -> text, of the batch not yet flushed
-
-    def flush() -> None:
-        pending_cands.clear()
-        if not seeds and not cands:
-            return
-        existing = store.existing_ids("seeds", [s.id for s in seeds])
-        ns, nc = store.import_batch(seeds, cands)
-        report.seeds_added += ns
-        report.candidates_added += nc
-        report.duplicates += len(existing)
-        seeds.clear()
-        cands.clear()
-        if run:
-            store.progress(run.id, report.rows)
-
+    check_rejects(rejects, [path], store.path)
+    rejects_f = RejectsFile(rejects, path)
+    report = ImportReport(file=str(path))
+    seed_ids: dict[str, None] | None = {} if keep_seed_ids else None
+    run = None
     try:
-        for line, raw, row in iter_rows(path, report, known_categories):
-            if isinstance(row, ImportRow):
-                seed, cs = to_records(row, source=source)
-                digest = _h(seed.text, seed.category or "", seed.subcategory or "", seed.style or "")
-                prior = seen.get(seed.id)
-                if prior is None:
-                    seen[seed.id] = digest
-                    seeds.append(seed)
-                    cands.extend(cs)
-                    pending_cands.update((c.id, c.text) for c in cs)
-                    if len(seeds) >= batch_size or len(cands) >= 4 * batch_size:
-                        flush()
-                    continue
-                if prior == digest:
-                    # the same seed again (e.g. a long CSV sorted by model): its new candidates are added,
-                    # wherever the row is in the file; repeats of known candidates are duplicates
-                    new, conflict = _new_candidates(store, cs, pending_cands)
-                    if conflict is None:
-                        if not new:
-                            report.duplicates += 1
-                            continue
-                        cands.extend(new)
-                        pending_cands.update((c.id, c.text) for c in new)
-                        if len(cands) >= 4 * batch_size:
-                            flush()
-                        continue
-                    row = RowError(file=str(path), line=line, field="candidates",
-                                   message=f"candidate {conflict!r} repeated with a different answer "
-                                           "(first one kept)")
+        if record_run:
+            run = store.create_run("import", {"file": str(path), "host": socket.gethostname()}, pid=os.getpid())
+            report.run_id = run.id
+        batch = _Batch(store, path, report, rejects_f, seed_ids)
+        now = utcnow()
+        try:
+            for line, raw, row in iter_rows(path, report, known_categories):
+                if isinstance(row, RowError):
+                    batch.reject(line, raw, row)
                 else:
-                    row = RowError(file=str(path), line=line, field="id",
-                                   message=f"duplicate id {seed.id!r} with a different prompt, category or style "
-                                           "(first one kept)")
-            report.rejected += 1
-            report.add_error(row)
-            if rejects_f is None:
-                rejects_f = rejects.open("w", encoding="utf-8")
-                report.rejects_path = str(rejects)
-            rejects_f.write(json.dumps({"line": line, "field": row.field, "error": row.message,
-                                        "raw": raw.encode("utf-8", "replace").decode("utf-8")},
-                                       ensure_ascii=False) + "\n")
-        flush()
+                    seed, cs = to_records(row, source=source, now=now)
+                    batch.add(line, raw, seed, cs)
+                if len(batch) >= batch_size or batch.n_cands >= 4 * batch_size:
+                    batch.flush()
+                    now = utcnow()
+                    if run:
+                        store.progress(run.id, report.rows)
+        except ImportFailure:
+            if not isinstance(sys.exc_info()[1], StoreWriteFailure):
+                batch.flush()  # the file broke off: the complete rows read before are kept
+            raise
+        batch.flush()
     except BaseException as e:
         if run:
-            store.finish_run(run.id, "cancelled" if isinstance(e, KeyboardInterrupt) else "failed",
-                             error=str(e) or type(e).__name__)
+            try:
+                store.finish_run(run.id, "cancelled" if isinstance(e, KeyboardInterrupt) else "failed",
+                                 error=str(e) or type(e).__name__)
+            except sqlite3.Error:
+                pass  # the store cannot take even this (disk full): the run stays as it was
         raise
     finally:
-        if rejects_f is not None:
-            rejects_f.close()
-    report.seed_ids = list(seen)
+        report.rejects_path = rejects_f.close()
+    report.seed_ids = list(seed_ids or ())
     if run:
         store.finish_run(run.id, "done", summary=report.model_dump(exclude={"errors"}))
     return report
