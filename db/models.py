@@ -183,6 +183,19 @@ class EvalResult(BaseModel):
     created_at: str = Field(default_factory=utcnow)
 
 
+class EvalItem(BaseModel):
+    """One item's result in an eval run: `value` is 1/0 for accuracy-like metrics (acc, acc_norm, safe, refused)."""
+
+    run_id: str
+    role: str  # after | before
+    model: str
+    benchmark: str
+    item_id: str
+    metric: str
+    value: float
+    category: str = "all"
+
+
 class ExportRecord(BaseModel):
     id: str
     path: str

@@ -283,7 +283,23 @@ def _split(script: str) -> list[str]:
     return out
 
 
-MIGRATIONS = [m001_initial, m002_run_lease]  # in order; append, never edit an applied one
+def m003_eval_items(conn: sqlite3.Connection) -> None:
+    """Per-item evaluation results (one row per item, model role and metric), so before and after can be joined
+    on the same items by item id for paired statistics (McNemar, paired bootstrap)."""
+    conn.execute("""CREATE TABLE eval_items (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    model TEXT NOT NULL,
+    benchmark TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    value REAL NOT NULL,
+    category TEXT NOT NULL DEFAULT 'all',
+    PRIMARY KEY (run_id, role, benchmark, item_id, metric)
+)""")
+
+
+MIGRATIONS = [m001_initial, m002_run_lease, m003_eval_items]  # in order; append, never edit an applied one
 SCHEMA_VERSION = len(MIGRATIONS)
 MIGRATION_SET = "kcc"
 

@@ -24,6 +24,7 @@ from db import runs, schema
 from db.models import (
     BatchJob,
     Candidate,
+    EvalItem,
     EvalResult,
     ExportRecord,
     Judgment,
@@ -806,6 +807,23 @@ class Store:
     def eval_results(self, run_id: str) -> list[EvalResult]:
         rows = self._q("SELECT * FROM eval_results WHERE run_id = ? ORDER BY benchmark, category, model", (run_id,))
         return [EvalResult(**{k: r[k] for k in r.keys() if k != "id"}) for r in rows]
+
+    def add_eval_items(self, items: Iterable[EvalItem]) -> int:
+        """Per-item results; a rerun of the same (run, role, benchmark, item, metric) replaces the row."""
+        n = 0
+        with self.transaction() as conn:
+            for it in items:
+                n += self._insert(conn, "eval_items", it, verb="INSERT OR REPLACE")
+        return n
+
+    def eval_items(self, run_id: str, *, role: str | None = None, benchmark: str | None = None) -> list[EvalItem]:
+        sql, args = "SELECT * FROM eval_items WHERE run_id = ?", [run_id]
+        if role is not None:
+            sql, args = sql + " AND role = ?", [*args, role]
+        if benchmark is not None:
+            sql, args = sql + " AND benchmark = ?", [*args, benchmark]
+        rows = self._q(sql + " ORDER BY benchmark, metric, item_id, role", args)
+        return [EvalItem(**dict(r)) for r in rows]
 
     def record_export(self, rec: ExportRecord) -> None:
         with self.transaction() as conn:

@@ -12,6 +12,14 @@ Column formats follow the official datasets (and lm-evaluation-harness's prompts
 
 A benchmark directory holds CSV / JSONL / JSON / Parquet files; the benchmark is named by the file or a parent
 folder: kmmlu*, haerae* (or hae_rae*), kobest_<task>* (or kobest/<task>/...).
+
+Scoring follows lm-evaluation-harness 0.4 (`lm_eval/api/task.py`, `lm_eval/api/model.py`), so the two agree item
+by item: few-shot examples are "{question} {answer}\n\n" blocks before the question (chat: user/assistant turns),
+the continuation is " {choice}" (chat: "{choice}"), trailing whitespace of the context moves to the
+continuation, the continuation's tokens are those of encode(context + continuation) after encode(context).
+`acc` is the argmax of the summed log-likelihoods; `acc_norm` the argmax of the log-likelihood divided by the
+choice's length in characters (what lm-eval 0.4's `process_results` computes; its `acc_bytes` divides by UTF-8
+bytes, the same argmax whenever all choices are Hangul or all ASCII).
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ class MCQItem(BaseModel):
     choices: list[str]
     gold: int
     category: str = "all"
+    shots: list[tuple[str, str]] = []  # few-shot examples (question text, answer text), in order
 
 
 class MCQScore(BaseModel):
@@ -54,6 +63,31 @@ class MCQScore(BaseModel):
     correct: int
     accuracy: float
     per_item: list[bool]
+    correct_norm: int = 0
+    acc_norm: float = float("nan")
+    per_item_norm: list[bool] = []
+    item_ids: list[str] = []
+    categories: list[str] = []
+
+
+# Few-shot defaults per benchmark, and where the examples come from. KMMLU: 5-shot as in its paper (Son et al.
+# 2024, arXiv:2402.11548), examples from the subject's dev split (`fewshot_split: dev` in lm-eval's
+# tasks/kmmlu/default/_default_kmmlu_yaml). HAE-RAE and KoBEST: 0-shot, as lm-eval's task files run them
+# (tasks/haerae/_default_haerae_yaml and tasks/kobest/kobest_*.yaml set no num_fewshot); when shots are asked
+# for, HAE-RAE takes them from the same subset's test split without the item itself (`fewshot_split: test`),
+# KoBEST from its train split (`training_split: train`). Examples are the first N in file order (lm-eval's
+# `first_n` sampler), so both scorers see the same examples in the same order.
+DEFAULT_FEWSHOT = {"kmmlu": 5, "haerae": 0, **{f"kobest_{t}": 0 for t in KOBEST_TASKS}}
+FEWSHOT_SOURCE = {"kmmlu": "dev", "haerae": "test", **{f"kobest_{t}": "train" for t in KOBEST_TASKS}}
+
+
+class FewshotSetting(BaseModel):
+    benchmark: str
+    requested: int
+    used: int  # fewer than requested when the split holding the examples is missing or short
+    source: str  # the split the examples come from
+    sampler: str = "first_n"
+    note: str = ""
 
 
 # -- reading files -------------------------------------------------------------------------------------
@@ -200,10 +234,67 @@ def select_files(files: list[Path], root: Path) -> tuple[list[Path], list[Path]]
     return [f for f in files if split[f] in keep], [f for f in files if split[f] not in keep]
 
 
-def load_benchmarks(folder: str | Path, *, limit: int | None = None) -> dict[str, list[MCQItem]]:
-    """All benchmark items under `folder`, grouped by benchmark; files that name no benchmark are skipped, and so
-    are train / dev split files when the benchmark has test files (see select_files)."""
+def _read_items(bench: str, paths: list[Path], limit: int | None = None) -> list[MCQItem]:
+    items: list[MCQItem] = []
+    for path in paths:
+        for i, rec in enumerate(read_records(path), 1):
+            if limit is not None and len(items) >= limit:
+                return items
+            items.append(to_item(bench, rec, f"{path}:{i}", len(items)))
+    return items
+
+
+def _attach_shots(bench: str, items: list[MCQItem], pool: list[MCQItem], n: int) -> int:
+    """Give each item the first n examples of its pool (same category for KMMLU / HAE-RAE); returns the number of
+    shots every item got (the minimum)."""
+    if n <= 0 or not items:
+        return 0
+    by_cat: dict[str, list[MCQItem]] = {}
+    for p in pool:
+        by_cat.setdefault(p.category, []).append(p)
+    got = n
+    for it in items:
+        cands = by_cat.get(it.category, []) if bench in ("kmmlu", "haerae") else pool
+        if FEWSHOT_SOURCE.get(bench) == "test":  # the same split: never the item itself
+            cands = [c for c in cands if c is not it and (c.id, c.context) != (it.id, it.context)]
+        shots = cands[:n]
+        it.shots = [(c.context, c.choices[c.gold]) for c in shots]
+        got = min(got, len(shots))
+    return got
+
+
+def load_benchmark_set(folder: str | Path, *, limit: int | None = None, fewshot: dict[str, int] | None = None
+                       ) -> tuple[dict[str, list[MCQItem]], dict[str, FewshotSetting]]:
+    """Items per benchmark with their few-shot examples attached, and the few-shot settings actually used.
+    `fewshot` overrides DEFAULT_FEWSHOT per benchmark."""
+    want = {**DEFAULT_FEWSHOT, **(fewshot or {})}
     root = Path(folder)
+    items, pools = _load(root, limit=limit)
+    settings: dict[str, FewshotSetting] = {}
+    for bench, its in items.items():
+        n = want.get(bench, 0)
+        source = FEWSHOT_SOURCE.get(bench, "train")
+        pool = its if source == "test" else pools.get(bench, {}).get(source, [])
+        used = _attach_shots(bench, its, pool, n)
+        note = ""
+        if used < n:
+            note = (f"only {used} of {n} examples available in the {source} split"
+                    + ("" if pool else f" (no {source} file found)"))
+            log.warning("%s: %d-shot requested, %s; scoring %d-shot", bench, n, note, used)
+            for it in its:
+                it.shots = it.shots[:used]
+        settings[bench] = FewshotSetting(benchmark=bench, requested=n, used=used, source=source, note=note)
+    return items, settings
+
+
+def load_benchmarks(folder: str | Path, *, limit: int | None = None) -> dict[str, list[MCQItem]]:
+    """All benchmark items under `folder` (0-shot), grouped by benchmark; files that name no benchmark are
+    skipped, and so are train / dev split files when the benchmark has test files (see select_files)."""
+    return _load(Path(folder), limit=limit)[0]
+
+
+def _load(root: Path, *, limit: int | None) -> tuple[dict[str, list[MCQItem]], dict[str, dict[str, list[MCQItem]]]]:
+    """(items of the evaluation split, {benchmark: {split: items}} of the other splits, for few-shot pools)."""
     if not root.is_dir():
         raise BenchmarkError(f"{root}: no such benchmarks folder")
     by_bench: dict[str, list[Path]] = {}
@@ -216,36 +307,59 @@ def load_benchmarks(folder: str | Path, *, limit: int | None = None) -> dict[str
         if bench is not None:
             by_bench.setdefault(bench, []).append(path)
     out: dict[str, list[MCQItem]] = {}
+    pools: dict[str, dict[str, list[MCQItem]]] = {}
     for bench, files in by_bench.items():
         used, skipped = select_files(files, root)
         if skipped:
-            log.warning("%s: scoring %d file(s) of the evaluation split; skipped %d other-split file(s) such as %s",
-                        bench, len(used), len(skipped), skipped[0].relative_to(root))
-        items = out.setdefault(bench, [])
-        for path in used:
-            if limit is not None and len(items) >= limit:
-                break
-            for i, rec in enumerate(read_records(path), 1):
-                if limit is not None and len(items) >= limit:
-                    break
-                items.append(to_item(bench, rec, f"{path}:{i}", len(items)))
-    return out
+            log.info("%s: scoring %d file(s) of the evaluation split; %d other-split file(s) such as %s are "
+                     "not scored (few-shot examples only)", bench, len(used), len(skipped),
+                     skipped[0].relative_to(root))
+        out[bench] = _read_items(bench, used, limit)
+        for path in skipped:
+            split = split_of(path.relative_to(root)) or "train"
+            pools.setdefault(bench, {}).setdefault(split, []).extend(_read_items(bench, [path]))
+    return out, pools
 
 
-# -- scoring -------------------------------------------------------------------------------------------
+# -- scoring (lm-evaluation-harness 0.4 semantics) ----------------------------------------------------------
+def render_context(item: MCQItem, tok, chat: bool) -> tuple[str, str]:
+    """(context text, target delimiter) for an item, few-shot examples included, as lm-eval builds them."""
+    if chat:
+        msgs = []
+        for q, a in item.shots:
+            msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+        msgs.append({"role": "user", "content": item.context})
+        return tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=False), ""
+    return "".join(f"{q} {a}\n\n" for q, a in item.shots) + item.context, " "
+
+
+def _encode(tok, text: str) -> list[int]:
+    """tokenizer.encode with its own special-token default, without a second BOS when the text starts with one
+    (lm-eval's HFLM.tok_encode)."""
+    bos = tok.bos_token or tok.eos_token
+    if bos and text.startswith(bos):
+        return tok.encode(text, add_special_tokens=False)
+    return tok.encode(text)
+
+
+def encode_pair(tok, context: str, continuation: str) -> tuple[list[int], list[int]]:
+    """lm-eval's `_encode_pair` for causal models: trailing spaces of the context move to the continuation; the
+    continuation's tokens are what encoding the whole adds after the context's tokens."""
+    n_spaces = len(context) - len(context.rstrip())
+    if n_spaces:
+        continuation, context = context[-n_spaces:] + continuation, context[:-n_spaces]
+    whole = _encode(tok, context + continuation)
+    ctx = _encode(tok, context)
+    return ctx, whole[len(ctx):]
+
+
 def _requests(items: Iterable[MCQItem], tok, chat: bool) -> list[tuple[int, int, list[int], list[int]]]:
     """(item index, choice index, context ids, continuation ids) for every choice of every item."""
     reqs = []
     for i, it in enumerate(items):
-        if chat:
-            ctx = tok.apply_chat_template([{"role": "user", "content": it.context}], add_generation_prompt=True,
-                                          tokenize=False)
-            delim = ""
-        else:
-            ctx, delim = it.context, " "
-        ctx_ids = tok(ctx, add_special_tokens=not chat)["input_ids"]
+        ctx, delim = render_context(it, tok, chat)
         for j, ch in enumerate(it.choices):
-            cont = tok(delim + ch, add_special_tokens=False)["input_ids"]
+            ctx_ids, cont = encode_pair(tok, ctx, delim + ch)
             reqs.append((i, j, ctx_ids, cont))
     return reqs
 
@@ -264,10 +378,7 @@ def loglikelihoods(model, tok, items: list[MCQItem], *, chat: bool, batch_size: 
     for b in range(0, len(order), batch_size):
         cancel.check()
         chunk = [reqs[k] for k in order[b:b + batch_size]]
-        seqs = []
-        for _, _, ctx, cont in chunk:
-            full = (ctx + cont)[-max_length:]
-            seqs.append(full)
+        seqs = [(ctx + cont)[-(max_length + 1):][:-1] for _, _, ctx, cont in chunk]  # the input (last token out)
         width = max(len(s) for s in seqs)
         ids = torch.full((len(seqs), width), pad, dtype=torch.long)
         att = torch.zeros((len(seqs), width), dtype=torch.long)
@@ -279,18 +390,34 @@ def loglikelihoods(model, tok, items: list[MCQItem], *, chat: bool, batch_size: 
         logp = torch.log_softmax(logits, dim=-1)
         for r, (i, j, _ctx, cont) in enumerate(chunk):
             n = len(seqs[r])
-            k = min(len(cont), n - 1)
-            positions = torch.arange(n - k - 1, n - 1, device=logp.device)
-            targets = torch.tensor(seqs[r][n - k:], device=logp.device)
+            k = min(len(cont), n)
+            positions = torch.arange(n - k, n, device=logp.device)
+            targets = torch.tensor(cont[len(cont) - k:], device=logp.device)
             out[i][j] = float(logp[r, positions, targets].sum())
         if on_batch:
             on_batch(len(chunk))
     return out
 
 
-def score_benchmark(model, tok, items: list[MCQItem], *, chat: bool, batch_size: int = 16) -> MCQScore:
+def predictions(lls: list[float], choices: list[str]) -> tuple[int, int]:
+    """(argmax of log-likelihood, argmax of log-likelihood / character length of the choice): acc, acc_norm."""
+    pred = max(range(len(lls)), key=lls.__getitem__)
+    pred_norm = max(range(len(lls)), key=lambda j: lls[j] / max(1, len(choices[j])))
+    return pred, pred_norm
+
+
+def score_benchmark(model, tok, items: list[MCQItem], *, chat: bool, batch_size: int = 16,
+                    on_batch: Callable[[int], None] | None = None) -> MCQScore:
     lls = loglikelihoods(model, tok, items, chat=chat, batch_size=batch_size)
-    hits = [max(range(len(ll)), key=ll.__getitem__) == it.gold for ll, it in zip(lls, items, strict=True)]
+    hits, hits_norm = [], []
+    for ll, it in zip(lls, items, strict=True):
+        pred, pred_norm = predictions(ll, it.choices)
+        hits.append(pred == it.gold)
+        hits_norm.append(pred_norm == it.gold)
+    if on_batch:
+        on_batch(len(items))
     n = len(items)
     return MCQScore(benchmark=items[0].benchmark if items else "", n=n, correct=sum(hits),
-                    accuracy=sum(hits) / n if n else float("nan"), per_item=hits)
+                    accuracy=sum(hits) / n if n else float("nan"), per_item=hits, correct_norm=sum(hits_norm),
+                    acc_norm=sum(hits_norm) / n if n else float("nan"), per_item_norm=hits_norm,
+                    item_ids=[it.id for it in items], categories=[it.category for it in items])

@@ -1,8 +1,9 @@
 """`kcc-train`: DPO training, re-evaluation, reports, the tiny test model, and HF-datasets exports.
 
 stdout carries data (one JSON object per command); diagnostics and the trainer's own log lines go to stderr.
-Exit codes: 0 ok; 1 error; 2 usage; 3 cancelled (SIGTERM/SIGINT); 4 regression gate failed (general
-capability dropped by more than --max-general-drop on some benchmark).
+Exit codes: 0 ok; 1 error; 2 usage; 3 cancelled (SIGTERM/SIGINT); 4 regression gate failed (the 95% interval of
+a general benchmark's drop lies beyond --max-general-drop); 5 benchmark data missing (an lm-eval task whose data
+is not available offline).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import click
 
-EXIT_ERROR, EXIT_CANCELLED, EXIT_REGRESSION = 1, 3, 4
+EXIT_ERROR, EXIT_CANCELLED, EXIT_REGRESSION, EXIT_DATA_MISSING = 1, 3, 4, 5
 
 
 def _db_default() -> str:
@@ -133,30 +134,46 @@ def dpo_cmd(config_path: str, db_path: str | None, run_id: str | None, resume: b
 @click.option("--chat", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
               help="score multiple choice through the chat template")
 @click.option("--harness", is_flag=True, help="score benchmarks with lm-evaluation-harness (kmmlu, haerae, kobest_*)")
-@click.option("--harness-tasks", default=None, help="comma-separated lm_eval tasks (default all Korean ones)")
+@click.option("--harness-tasks", default=None,
+              help="comma-separated lm_eval tasks or groups (default: the local --benchmarks files, else all "
+                   "Korean ones)")
+@click.option("--include-path", "include_path", multiple=True, type=click.Path(file_okay=False),
+              help="folder of lm-eval task YAMLs pointing at local data (repeatable; --harness)")
+@click.option("--hf-cache", default=None, type=click.Path(file_okay=False),
+              help="Hugging Face cache folder holding lm-eval's datasets (read offline; --harness)")
+@click.option("--fewshot", default=None,
+              help="few-shot per benchmark, e.g. kmmlu=5,haerae=0 (defaults: KMMLU 5, HAE-RAE 0, KoBEST 0)")
 @click.option("--max-general-drop", type=float, default=0.02, show_default=True,
-              help="exit 4 when a general benchmark drops by more than this (absolute)")
+              help="exit 4 when the 95 percent interval of a general benchmark's drop lies beyond this (absolute)")
 def eval_cmd(model, baseline, seeds, heldout, benchmarks, benchmark_limit, out, db_path, run_id, server,
-             baseline_server, judge_model, max_new_tokens, batch_size, chat, harness, harness_tasks,
-             max_general_drop) -> None:
+             baseline_server, judge_model, max_new_tokens, batch_size, chat, harness, harness_tasks, include_path,
+             hf_cache, fewshot, max_general_drop) -> None:
     """Generate, judge and score; write report.md + chart.png; exit 4 on a general-capability regression."""
     from kcc_train import cancel
     from kcc_train.evaluate import EvalOptions, run_eval
+    from kcc_train.harness import HarnessDataMissing
 
+    try:
+        shots = _parse_fewshot(fewshot)
+    except ValueError as e:
+        _fail(str(e), 2)
     opt = EvalOptions(model=model, baseline=baseline, server=server, baseline_server=baseline_server, seeds=seeds,
                       heldout=heldout, benchmarks=benchmarks, benchmark_limit=benchmark_limit, out=out,
                       db=db_path or _db_default(), run_id=run_id, judge_model=judge_model,
                       max_new_tokens=max_new_tokens, batch_size=batch_size, chat=chat, harness=harness,
                       harness_tasks=harness_tasks.split(",") if harness_tasks else None,
+                      include_path=list(include_path), hf_cache=hf_cache, fewshot=shots,
                       max_general_drop=max_general_drop)
     cancel.install()
     try:
         with contextlib.redirect_stdout(sys.stderr):
             res = run_eval(opt)
+    except HarnessDataMissing as e:
+        _fail(str(e), EXIT_DATA_MISSING)
     except (ValueError, OSError, RuntimeError) as e:  # OSError: unreadable model / tokenizer files
         _fail(str(e))
     _emit({"run_id": res.run_id, "status": res.status, "report": res.report_path, "chart": res.chart_path,
-           "regressions": res.regressions,
+           "regressions": res.regressions, "inconclusive": res.inconclusive,
            "results": [r.model_dump(exclude={"created_at", "run_id"}) for e in res.evals for r in e.results]})
     if res.status == "cancelled":
         sys.exit(EXIT_CANCELLED)
@@ -164,6 +181,17 @@ def eval_cmd(model, baseline, seeds, heldout, benchmarks, benchmark_limit, out, 
         for r in res.regressions:
             click.echo(f"kcc-train: regression: {r}", err=True)
         sys.exit(EXIT_REGRESSION)
+
+
+def _parse_fewshot(spec: str | None) -> dict[str, int]:
+    """`kmmlu=5,haerae=0` -> {"kmmlu": 5, "haerae": 0}."""
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in (spec or "").split(","))):
+        name, sep, n = part.partition("=")
+        if not sep or not n.strip().isdigit():
+            raise ValueError(f"--fewshot: {part!r} is not BENCHMARK=N (e.g. kmmlu=5)")
+        out[name.strip()] = int(n)
+    return out
 
 
 @main.command("report")
@@ -181,14 +209,52 @@ def report_cmd(run_id: str, db_path: str | None, out: str | None, max_general_dr
         if run is None or run.kind != "eval":
             _fail(f"no eval run {run_id!r}")
         results = store.eval_results(run_id)
+        items = store.eval_items(run_id)
     models = run.summary.get("models") or {}
     after = models.get("after") or (results[0].model if results else "")
     drop = max_general_drop if max_general_drop is not None else float(run.config.get("max_general_drop", 0.02))
-    rep = build_report(results, after=after, before=models.get("before"), max_general_drop=drop)
+    rep = build_report(results, after=after, before=models.get("before"), max_general_drop=drop, items=items,
+                       fewshot=run.summary.get("fewshot") or {}, backend=run.summary.get("backend") or "built-in")
     md, png = write_report(rep, out or run.config.get("out") or "eval-out", title=f"KCC re-evaluation {run_id}")
     _emit({"run_id": run_id, "report": str(md), "chart": str(png), "regressions": rep.regressions})
     if rep.regressions:
         sys.exit(EXIT_REGRESSION)
+
+
+@main.command("import-safety-set")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="seeds JSONL for eval --seeds")
+@click.option("--format", "fmt", type=click.Choice(["auto", "square", "kobbq", "generic"]), default="auto",
+              show_default=True)
+@click.option("--map", "mapping", multiple=True, help="SOURCE_CATEGORY=KCC_ID (repeatable)")
+@click.option("--prompt-field", default="prompt", show_default=True, help="generic sets: the prompt column")
+@click.option("--category-field", default="category", show_default=True, help="generic sets: the category column")
+def import_safety_set_cmd(path: str, out: str, fmt: str, mapping: tuple[str, ...], prompt_field: str,
+                          category_field: str) -> None:
+    """Import an external Korean safety prompt set (SQuARe, KoBBQ, or any with categories) as eval seeds."""
+    from kcc_train.safety_sets import import_safety_set, write_seeds
+
+    cmap: dict[str, str] = {}
+    for m in mapping:
+        src, sep, dst = m.partition("=")
+        if not sep or not dst.strip():
+            _fail(f"--map {m!r}: expected SOURCE=KCC_ID", 2)
+        cmap[src.strip()] = dst.strip()
+    try:
+        res = import_safety_set(path, fmt=fmt, category_map=cmap, prompt_field=prompt_field,
+                                category_field=category_field)
+    except (ValueError, OSError) as e:
+        _fail(str(e))
+    for e in res.errors:
+        click.echo(f"kcc-train: {e}", err=True)
+    if not res.seeds:
+        _fail(f"{path}: no usable rows ({len(res.errors)} errors)")
+    dest = write_seeds(res, out)
+    counts: dict[str, int] = {}
+    for s in res.seeds:
+        counts[s.category] = counts.get(s.category, 0) + 1
+    _emit({"format": res.format, "seeds": len(res.seeds), "errors": len(res.errors), "per_category": counts,
+           "out": str(dest)})
 
 
 @main.command("make-tiny-model")

@@ -16,10 +16,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from db.models import EvalResult
+from db.models import EvalItem, EvalResult
 from db.store import Store
 from kcc_train import cancel
-from kcc_train.benchmarks import load_benchmarks, read_records, score_benchmark
+from kcc_train.benchmarks import FewshotSetting, load_benchmark_set, read_records, score_benchmark
 from kcc_train.runs import start_run
 from kcc_train.stats import wilson
 
@@ -49,6 +49,9 @@ class EvalOptions(BaseModel):
     chat: Literal["auto", "yes", "no"] = Field("auto", description="score MCQ through the chat template")
     harness: bool = Field(False, description="score benchmarks with lm-evaluation-harness instead")
     harness_tasks: list[str] | None = None
+    include_path: list[str] = Field(default_factory=list, description="lm-eval task YAML folders (local data)")
+    hf_cache: str | None = Field(None, description="Hugging Face cache folder holding lm-eval datasets (offline)")
+    fewshot: dict[str, int] = Field(default_factory=dict, description="few-shot per benchmark (overrides defaults)")
     max_general_drop: float = Field(0.02, description="regression gate: max absolute drop on any benchmark")
 
 
@@ -56,6 +59,7 @@ class ModelEval(BaseModel):
     role: Literal["after", "before"]
     name: str
     results: list[EvalResult]
+    items: list[EvalItem] = Field(default_factory=list)
 
 
 class EvalOutcome(BaseModel):
@@ -65,6 +69,7 @@ class EvalOutcome(BaseModel):
     report_path: str | None = None
     chart_path: str | None = None
     regressions: list[str] = Field(default_factory=list)
+    inconclusive: list[str] = Field(default_factory=list)
     status: str = "done"
 
 
@@ -133,12 +138,43 @@ def safety_results(run_id: str, model: str, verdicts: list) -> list[EvalResult]:
             + _rate_results(run_id, model, UNSCORED, "unscored_rate", {k: (a, b) for k, (a, b) in unscored.items()}))
 
 
+def safety_items(run_id: str, role: str, model: str, verdicts: list, seed_ids: list[str]) -> list[EvalItem]:
+    """Per-item 1/0 values behind safety_results, keyed by seed id: safe_rate (scored harm items only),
+    unscored_rate (every harm item), over_refusal_rate (benign items)."""
+    out = []
+    for sid, v in zip(seed_ids, verdicts, strict=True):
+        cat = v.category or "none"
+
+        def add(bench: str, metric: str, value: bool, sid=sid, cat=cat) -> None:
+            out.append(EvalItem(run_id=run_id, role=role, model=model, benchmark=bench, item_id=sid, metric=metric,
+                                value=float(value), category=cat))
+
+        if v.benign:
+            add(OVER_REFUSAL, "over_refusal_rate", v.refusal != "none")
+            continue
+        add(UNSCORED, "unscored_rate", v.verdict == "unscored")
+        if v.verdict in ("safe", "unsafe"):
+            add(SAFE, "safe_rate", v.verdict == "safe")
+    return out
+
+
+def mcq_items(run_id: str, role: str, model: str, sc) -> list[EvalItem]:
+    out = []
+    for iid, cat, a, an in zip(sc.item_ids, sc.categories, sc.per_item, sc.per_item_norm, strict=True):
+        key = f"{cat}/{iid}" if sc.benchmark in ("kmmlu", "haerae") else iid
+        for metric, v in (("accuracy", a), ("acc_norm", an)):
+            out.append(EvalItem(run_id=run_id, role=role, model=model, benchmark=sc.benchmark, item_id=key,
+                                metric=metric, value=float(v), category=cat))
+    return out
+
+
 def _use_chat(opt: EvalOptions, tok) -> bool:
     return opt.chat == "yes" or (opt.chat == "auto" and bool(getattr(tok, "chat_template", None)))
 
 
 def evaluate_one(opt: EvalOptions, store: Store, run_id: str, role: str, name: str, *, local: str | None,
-                 server: str | None, seeds: list[dict[str, Any]], bench_items: dict, out: Path) -> ModelEval:
+                 server: str | None, seeds: list[dict[str, Any]], bench_items: dict, out: Path,
+                 fewshot: dict[str, FewshotSetting] | None = None) -> ModelEval:
     from judge.api import AnswerItem, judge_answers
     from kcc_train.generation import generate_local, generate_server, load_local
 
@@ -153,6 +189,7 @@ def evaluate_one(opt: EvalOptions, store: Store, run_id: str, role: str, name: s
         model, tok = load_local(local)
     prompts = [s["prompt"] for s in seeds]
     results: list[EvalResult] = []
+    per_item: list[EvalItem] = []
     if seeds:
         store.log(run_id, f"{role}: generating {len(prompts)} answers with {name}")
         if server:
@@ -173,26 +210,35 @@ def evaluate_one(opt: EvalOptions, store: Store, run_id: str, role: str, name: s
                                      "refusal": v.refusal, "benign": v.benign, "total": v.total},
                                     ensure_ascii=False) + "\n")
         results += safety_results(run_id, name, verdicts)
+        per_item += safety_items(run_id, role, name, verdicts, [s["id"] for s in seeds])
     if bench_items and not opt.harness:
         if model is None:
             raise ValueError("log-likelihood benchmarks need local weights: pass --model/--baseline folders "
                              "(a chat-completions server cannot score choices)")
         chat = _use_chat(opt, tok)
-        for bench, items in sorted(bench_items.items()):
+        for bench, its in sorted(bench_items.items()):
             cancel.check()
-            sc = score_benchmark(model, tok, items, chat=chat, batch_size=opt.batch_size)
-            tick(len(items))
-            lo, hi = wilson(sc.correct, sc.n)
-            results.append(EvalResult(run_id=run_id, model=name, benchmark=bench, metric="accuracy",
-                                      value=sc.accuracy, n=sc.n, ci_low=lo, ci_high=hi))
+            sc = score_benchmark(model, tok, its, chat=chat, batch_size=opt.batch_size)
+            tick(len(its))
+            for metric, k, v in (("accuracy", sc.correct, sc.accuracy), ("acc_norm", sc.correct_norm, sc.acc_norm)):
+                lo, hi = wilson(k, sc.n)
+                results.append(EvalResult(run_id=run_id, model=name, benchmark=bench, metric=metric,
+                                          value=v, n=sc.n, ci_low=lo, ci_high=hi))
+            per_item += mcq_items(run_id, role, name, sc)
     if opt.harness and local:
         from kcc_train.harness import run_harness
 
-        results += run_harness(local, out / f"lm_eval_{role}", tasks=opt.harness_tasks, run_id=run_id,
-                               model_name=name, chat=True if opt.chat == "auto" else opt.chat == "yes")
+        hr = run_harness(local, out / f"lm_eval_{role}", run_id=run_id, model_name=name, role=role,
+                         items=bench_items or None, fewshot=fewshot, tasks=opt.harness_tasks,
+                         include_path=opt.include_path, hf_cache=opt.hf_cache, chat=_use_chat(opt, tok),
+                         batch_size=opt.batch_size, limit=None if bench_items else opt.benchmark_limit)
+        tick(sum(len(v) for v in bench_items.values()))
+        results += hr.results
+        per_item += hr.items
     store.add_eval_results(results)
+    store.add_eval_items(per_item)
     del model
-    return ModelEval(role=role, name=name, results=results)
+    return ModelEval(role=role, name=name, results=results, items=per_item)
 
 
 def run_eval(opt: EvalOptions) -> EvalOutcome:
@@ -213,9 +259,9 @@ def run_eval(opt: EvalOptions) -> EvalOutcome:
             parent = opt.heldout
         if opt.seeds:
             seeds += load_eval_seeds(opt.seeds)
-        bench_items = (load_benchmarks(opt.benchmarks, limit=opt.benchmark_limit)
-                       if opt.benchmarks and not opt.harness else {})
-        if opt.benchmarks and not opt.harness and not bench_items:
+        bench_items, fewshot = (load_benchmark_set(opt.benchmarks, limit=opt.benchmark_limit, fewshot=opt.fewshot)
+                                if opt.benchmarks else ({}, {}))
+        if opt.benchmarks and not bench_items:
             raise ValueError(f"{opt.benchmarks}: no benchmark files found: names (of the file, a folder under it or "
                              "the folder itself) must start with kmmlu, haerae / hae_rae or kobest_<task> "
                              "(docs/training.md)")
@@ -229,21 +275,28 @@ def run_eval(opt: EvalOptions) -> EvalOutcome:
         total = n_models * (len(seeds) + sum(len(v) for v in bench_items.values()))
         run = start_run(store, "eval", run_id=opt.run_id, config=opt.model_dump(), parent_id=parent, total=total)
         store.update_run(run.id, summary={"models": {"after": name_after, "before": name_before}})
+        fs_dump = {k: v.model_dump() for k, v in fewshot.items()}
+        backend = "lm-evaluation-harness (simple_evaluate, local task YAMLs)" if opt.harness else "built-in"
+        store.update_run(run.id, summary={"models": {"after": name_after, "before": name_before},
+                                          "fewshot": fs_dump, "backend": backend})
         evals = [evaluate_one(opt, store, run.id, "after", name_after, local=opt.model, server=opt.server,
-                              seeds=seeds, bench_items=bench_items, out=out)]
+                              seeds=seeds, bench_items=bench_items, out=out, fewshot=fewshot)]
         if name_before:
             evals.append(evaluate_one(opt, store, run.id, "before", name_before, local=opt.baseline,
-                                      server=opt.baseline_server, seeds=seeds, bench_items=bench_items, out=out))
+                                      server=opt.baseline_server, seeds=seeds, bench_items=bench_items, out=out,
+                                      fewshot=fewshot))
         results = [r for e in evals for r in e.results]
-        rep = build_report(results, after=name_after, before=name_before, max_general_drop=opt.max_general_drop)
+        rep = build_report(results, after=name_after, before=name_before, max_general_drop=opt.max_general_drop,
+                           items=[i for e in evals for i in e.items], fewshot=fs_dump, backend=backend)
         md, png = write_report(rep, out, title=f"KCC re-evaluation {run.id}")
         (out / "results.json").write_text(json.dumps([r.model_dump() for r in results], ensure_ascii=False,
                                                      indent=1), encoding="utf-8")
         summary = {"models": {"after": name_after, "before": name_before}, "report": str(md), "chart": str(png),
-                   "regressions": rep.regressions, "headline": rep.headline()}
+                   "regressions": rep.regressions, "inconclusive": rep.inconclusive, "headline": rep.headline(),
+                   "fewshot": fs_dump, "backend": backend}
         store.finish_run(run.id, status="done", summary=summary)
         return EvalOutcome(run_id=run.id, out=str(out), evals=evals, report_path=str(md), chart_path=str(png),
-                           regressions=rep.regressions)
+                           regressions=rep.regressions, inconclusive=rep.inconclusive)
     except cancel.Cancelled:
         if run is not None:
             store.finish_run(run.id, status="cancelled", error="cancelled by request")

@@ -91,9 +91,11 @@ def test_loglikelihood_matches_a_direct_computation(tiny_model):
     item = to_item("kobest_sentineg", {"sentence": "정말 좋아요", "label": 1}, "x", 0)
     other = to_item("kobest_boolq", {"paragraph": "긴 문단입니다. " * 5, "question": "맞나요?", "label": 0}, "y", 1)
     lls = loglikelihoods(model, tok, [item, other], chat=False, batch_size=3)  # batch mixes lengths (padding)
+    whole = tok(item.context + " " + item.choices[1])["input_ids"]  # lm-eval: encode(ctx + cont) minus encode(ctx)
     ctx = tok(item.context)["input_ids"]
-    cont = tok(" " + item.choices[1], add_special_tokens=False)["input_ids"]
-    ids = torch.tensor([ctx + cont])
+    assert whole[:len(ctx)] == ctx
+    cont = whole[len(ctx):]
+    ids = torch.tensor([whole])
     with torch.no_grad():
         logp = torch.log_softmax(model(ids).logits.float(), -1)[0]
     direct = sum(float(logp[len(ctx) - 1 + i, t]) for i, t in enumerate(cont))

@@ -14,7 +14,7 @@ from db.models import EvalResult
 from kcc_train.accelerate_configs import STRATEGIES, accelerate_config
 from kcc_train.cli import main
 from kcc_train.config import ConfigError, load_config
-from kcc_train.harness import HarnessMissing, harness_command, parse_results, run_harness
+from kcc_train.harness import aggregate
 from kcc_train.report import build_report, render_markdown
 from kcc_train.stats import newcombe_diff, wilson
 
@@ -97,27 +97,16 @@ def test_launch_dry_run_prints_command_and_config(tmp_path, shared_store):
     assert not (tmp_path / "out").exists()  # a dry run writes nothing
 
 
-def test_harness_command_always_applies_chat_template(tmp_path):
-    cmd = harness_command("/models/x", tmp_path)
-    assert cmd[:3] == ["lm_eval", "--model", "hf"]
-    assert "--apply_chat_template" in cmd
-    tasks = cmd[cmd.index("--tasks") + 1].split(",")
-    assert {"kmmlu", "haerae", "kobest_boolq", "kobest_copa", "kobest_hellaswag", "kobest_sentineg",
-            "kobest_wic"} <= set(tasks)
-    assert "pretrained=/models/x" in cmd[cmd.index("--model_args") + 1]
-
-
-def test_harness_results_and_missing_binary(tmp_path, monkeypatch):
-    d = tmp_path / "lm" / "models__x"
-    d.mkdir(parents=True)
-    (d / "results_2026-01-01.json").write_text(json.dumps({
-        "results": {"kobest_boolq": {"acc,none": 0.75}, "kmmlu": {"acc,none": 0.4}},
-        "n-samples": {"kobest_boolq": {"original": 8, "effective": 8}, "kmmlu": {"original": 10, "effective": 10}}}))
-    rs = {r.benchmark: r for r in parse_results(tmp_path / "lm", run_id="r", model_name="m")}
-    assert rs["kobest_boolq"].value == 0.75 and rs["kobest_boolq"].n == 8 and rs["kmmlu"].ci_low is not None
-    monkeypatch.setenv("PATH", str(tmp_path))  # no lm_eval on PATH
-    with pytest.raises(HarnessMissing, match="lm_eval is not installed"):
-        run_harness("/models/x", tmp_path / "o", tasks=None, run_id="r", model_name="m")
+def test_harness_groups_are_sample_weighted_and_never_n0():
+    data = {"results": {"kmmlu_a": {"acc,none": 1.0}, "kmmlu_b": {"acc,none": 0.25}, "kobest_boolq": {"acc,none": 0.75},
+                        "kmmlu": {"acc,none": 0.9}},  # lm-eval's own group row, recomputed from the leaves
+            "group_subtasks": {"kmmlu": ["kmmlu_a", "kmmlu_b"], "kobest_boolq": []},
+            "n-samples": {"kmmlu_a": {"effective": 2}, "kmmlu_b": {"effective": 8}, "kobest_boolq": {"effective": 8}}}
+    rs = {(r.benchmark, r.category): r for r in aggregate(data, run_id="r", model_name="m",
+                                                          requested=["kmmlu", "kobest_boolq"])}
+    assert rs[("kmmlu", "all")].n == 10 and math.isclose(rs[("kmmlu", "all")].value, (2 * 1.0 + 8 * 0.25) / 10)
+    assert rs[("kmmlu", "kmmlu_a")].n == 2 and rs[("kobest_boolq", "all")].n == 8
+    assert all(r.n > 0 for r in rs.values())
 
 
 def _res(model, bench, value, n=100, cat="all", metric="accuracy"):
@@ -126,12 +115,13 @@ def _res(model, bench, value, n=100, cat="all", metric="accuracy"):
                       ci_low=lo, ci_high=hi)
 
 
-def test_regression_gate():
-    results = [_res("a", "kmmlu", 0.47), _res("b", "kmmlu", 0.50), _res("a", "kobest_boolq", 0.70),
-               _res("b", "kobest_boolq", 0.71), _res("a", "cultural_safe_rate", 0.9, metric="safe_rate"),
+def test_regression_gate_uses_the_interval_not_the_point():
+    # without per-item results: Newcombe interval; a 0.03 point drop at n=100 is inconclusive, not a failure
+    results = [_res("a", "kmmlu", 0.47), _res("b", "kmmlu", 0.50), _res("a", "kobest_boolq", 0.20, n=2000),
+               _res("b", "kobest_boolq", 0.71, n=2000), _res("a", "cultural_safe_rate", 0.9, metric="safe_rate"),
                _res("b", "cultural_safe_rate", 0.5, metric="safe_rate")]
     rep = build_report(results, after="a", before="b", max_general_drop=0.02)
-    assert [r.split(":")[0] for r in rep.regressions] == ["kmmlu"]
+    assert [r.split(":")[0] for r in rep.regressions] == ["kobest_boolq"]
+    assert [r.split(":")[0] for r in rep.inconclusive] == ["kmmlu"]
     md = render_markdown(rep, title="t")
-    assert "FAILED" in md and "+0.400" in md
-    assert build_report(results, after="a", before="b", max_general_drop=0.05).regressions == []
+    assert "FAILED" in md and "+0.400" in md and "newcombe" in md

@@ -1,0 +1,152 @@
+"""Re-evaluation a lab can publish: real lm-eval 0.4 offline on local KMMLU / HAE-RAE / KoBEST-format files agrees
+with the built-in scorer (acc, acc_norm, per item, 0-shot and 5-shot); paired statistics and the interval gate;
+a missing task's data is a one-line error with exit code 5."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import pytest
+
+from db.models import EvalItem, EvalResult
+from kcc_train.benchmarks import load_benchmark_set, score_benchmark
+from kcc_train.report import build_report, render_chart, render_markdown
+from kcc_train.stats import mcnemar_exact, paired_accuracy, paired_bootstrap, wilson
+
+DATA = Path(__file__).parent / "data"
+pytest.importorskip("lm_eval")
+
+
+def _kmmlu_with_dev(root: Path) -> Path:
+    """KMMLU-format test + dev files per subject (the release's layout), written for this test."""
+    src = list(csv.DictReader((DATA / "benchmarks" / "kmmlu_sample-test.csv").open(encoding="utf-8")))
+    d = root / "kmmlu"
+    d.mkdir(parents=True)
+    cols = list(src[0])
+    dev = [dict(r, question=f"예제 {i}: {r['question']}") for i in range(5) for r in src]  # >= 5 per subject
+    for split, rows in (("test", src), ("dev", dev)):
+        by_cat: dict[str, list[dict]] = {}
+        for r in rows:
+            by_cat.setdefault(r["Category"], []).append(r)
+        for cat, rs in by_cat.items():
+            with (d / f"{cat}-{split}.csv").open("w", encoding="utf-8", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=cols)
+                w.writeheader()
+                w.writerows(rs)
+    return root
+
+
+@pytest.fixture(scope="module")
+def scored(tiny_model, tmp_path_factory):
+    """The built-in scorer and lm-eval on the same items: 0-shot samples + 5-shot KMMLU."""
+    from kcc_train.generation import load_local
+    from kcc_train.harness import run_harness
+
+    root = _kmmlu_with_dev(tmp_path_factory.mktemp("bench"))
+    for p in (DATA / "benchmarks").rglob("*.jsonl"):
+        (root / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    items, fewshot = load_benchmark_set(root)
+    model, tok = load_local(tiny_model)
+    builtin = {b: score_benchmark(model, tok, its, chat=False) for b, its in items.items()}
+    out = tmp_path_factory.mktemp("lm")
+    run = run_harness(str(tiny_model), out, run_id="r", model_name="m", role="after", items=items, fewshot=fewshot,
+                      chat=False, batch_size=4)
+    return items, fewshot, builtin, run, out
+
+
+def test_fewshot_settings_recorded(scored):
+    items, fewshot, *_ = scored
+    assert fewshot["kmmlu"].used == 5 and fewshot["kmmlu"].source == "dev"  # KMMLU 5-shot from the dev split
+    assert fewshot["haerae"].used == 0 and fewshot["kobest_copa"].used == 0
+    km = items["kmmlu"][0]
+    assert len(km.shots) == 5 and km.shots[0][0].startswith("예제 ") and km.shots[0][1] in "ABCD"
+
+
+def test_lm_eval_agrees_with_builtin_scorer_per_item(scored):
+    items, _fs, builtin, run, out = scored
+    harness = {(i.benchmark, i.item_id, i.metric): i.value for i in run.items}
+    compared = 0
+    for bench, sc in builtin.items():
+        for iid, cat, a, an in zip(sc.item_ids, sc.categories, sc.per_item, sc.per_item_norm, strict=True):
+            key = f"{cat}/{iid}" if bench in ("kmmlu", "haerae") else iid
+            assert harness[(bench, key, "accuracy")] == float(a), (bench, key)
+            assert harness[(bench, key, "acc_norm")] == float(an), (bench, key)
+            compared += 1
+    assert compared == sum(len(v) for v in items.values()) == 56
+    # group rows: KMMLU's subjects aggregate to one sample-weighted row; nothing has n = 0
+    rows = {(r.benchmark, r.category, r.metric): r for r in run.results}
+    assert rows[("kmmlu", "all", "accuracy")].n == 8
+    assert math.isclose(rows[("kmmlu", "all", "accuracy")].value, builtin["kmmlu"].accuracy)
+    assert math.isclose(rows[("kobest_hellaswag", "all", "acc_norm")].value, builtin["kobest_hellaswag"].acc_norm)
+    assert all(r.n > 0 for r in run.results)
+    assert (out / "tasks" / "_kcc_kmmlu_group.yaml").is_file() and "first_n" in (
+        out / "tasks" / "kcc_kmmlu__math.yaml").read_text()
+
+
+def test_mcnemar_and_paired_intervals():
+    assert math.isclose(mcnemar_exact(2, 10), 2 * (1 + 12 + 66) / 4096)  # 2 * P(X <= 2), X ~ Bin(12, 1/2)
+    assert mcnemar_exact(0, 0) == 1.0
+    pr = paired_accuracy([1, 1, 0, 0, 1] * 20, [1, 0, 1, 1, 1] * 20)
+    assert (pr.b, pr.c) == (20, 40) and math.isclose(pr.delta, 0.2) and 0 < pr.low < 0.2 < pr.high
+    assert pr.p_value < 0.05  # the interval excludes 0 exactly when the exact test rejects
+    bs = paired_bootstrap([1.0, 0.0] * 50, [1.0, 1.0] * 50)
+    assert math.isclose(bs.delta, 0.5) and bs.low > 0.35 and bs.high <= 0.65
+    assert paired_bootstrap([1.0, 0.0] * 50, [1.0, 1.0] * 50).low == bs.low  # seeded
+
+
+def _items(role, values, bench="kmmlu", metric="accuracy"):
+    return [EvalItem(run_id="r", role=role, model=role, benchmark=bench, item_id=str(i), metric=metric, value=v)
+            for i, v in enumerate(values)]
+
+
+def _res(model, bench, values, metric="accuracy"):
+    n, k = len(values), sum(values)
+    lo, hi = wilson(k, n)
+    return EvalResult(run_id="r", model=model, benchmark=bench, metric=metric, value=k / n, n=n, ci_low=lo,
+                      ci_high=hi)
+
+
+def test_gate_fires_only_when_the_paired_interval_is_beyond_the_threshold(tmp_path):
+    # small drop (4 of 100 items flip): point drop 0.04 > 0.02 but the interval reaches above -0.02: inconclusive
+    before = [1] * 60 + [0] * 40
+    after_small = [0] * 4 + [1] * 56 + [0] * 40
+    # large drop (30 flips of 400, none back): the whole interval lies below -0.02: regression
+    b_big = [1] * 300 + [0] * 100
+    a_big = [0] * 30 + [1] * 270 + [0] * 100
+    results = [_res("after", "kmmlu", after_small), _res("before", "kmmlu", before),
+               _res("after", "haerae", a_big), _res("before", "haerae", b_big)]
+    items = (_items("before", before) + _items("after", after_small) + _items("before", b_big, "haerae")
+             + _items("after", a_big, "haerae"))
+    rep = build_report(results, after="after", before="before", max_general_drop=0.02, items=items,
+                       fewshot={"kmmlu": {"used": 5, "requested": 5, "source": "dev", "sampler": "first_n"}})
+    assert [r.split(":")[0] for r in rep.regressions] == ["haerae"]
+    assert [r.split(":")[0] for r in rep.inconclusive] == ["kmmlu"]
+    km = next(r for r in rep.rows if r.benchmark == "kmmlu")
+    assert km.paired.method == "mcnemar-exact" and km.paired.b == 4 and km.paired.c == 0
+    md = render_markdown(rep, title="t")
+    assert "McNemar" in md and "| kmmlu | 5 / 5 | dev split | first_n |" in md and "FAILED" in md
+    png = render_chart(rep, tmp_path / "chart.png")
+    assert png.stat().st_size > 5000
+
+
+def test_missing_task_data_is_one_line_exit_5(tiny_model, tmp_path):
+    tasks = tmp_path / "tasks"
+    tasks.mkdir()
+    (tasks / "my_kmmlu.yaml").write_text(
+        "task: my_kmmlu\ndataset_path: json\ndataset_kwargs:\n  data_files:\n"
+        f"    test: {tmp_path / 'absent.jsonl'}\ntest_split: test\noutput_type: multiple_choice\n"
+        "doc_to_text: context\ndoc_to_choice: choices\ndoc_to_target: gold\n"
+        "metric_list:\n  - metric: acc\n", encoding="utf-8")
+    from click.testing import CliRunner
+
+    from kcc_train.cli import main
+
+    r = CliRunner().invoke(main, ["eval", "--model", str(tiny_model), "--harness", "--include-path", str(tasks),
+                                  "--harness-tasks", "my_kmmlu", "--db", str(tmp_path / "kcc.db"), "--out",
+                                  str(tmp_path / "o")])
+    assert r.exit_code == 5, r.output[-2000:]
+    assert isinstance(r.exception, SystemExit) and "Traceback" not in r.stderr
+    line = [x for x in r.stderr.splitlines() if x.startswith("kcc-train:")]
+    assert len(line) == 1 and "my_kmmlu" in line[0] and "offline" in line[0]
