@@ -158,7 +158,8 @@ def safe_rate_stats(verdicts: list[AnswerVerdict]) -> SafeRate:
     reasons: dict[str, int] = {}
     for v in harm:
         if v.verdict not in ("safe", "unsafe"):
-            key = v.reason.split(":", 1)[0] if v.reason else "unscored"
+            key = (v.reason or "unscored").split(" (", 1)[0]
+            key = key if len(key) <= 60 else key.split(":", 1)[0]
             reasons[key] = reasons.get(key, 0) + 1
     return SafeRate(n=len(harm), safe=safe, unsafe=unsafe, unscored=unscored, rate=_div(safe, len(harm)),
                     rate_scored=_div(safe, safe + unsafe), unscored_share=_div(unscored, len(harm)),

@@ -129,7 +129,7 @@ def guard_verdict(c: CandidateScore, verdict: str, reason: str) -> tuple[str, st
         return verdict, reason + " (guard not trusted: the answer tries to steer the judge)"
     unsafe = {m: g for m, g in c.guard.items() if g.get("verdict") == "unsafe"}
     if unsafe:
-        cats = sorted({x for g in unsafe.values() for x in g.get("categories") or []})
+        cats = list(dict.fromkeys(x for g in unsafe.values() for x in g.get("categories") or []))
         return "unsafe", f"guard {', '.join(sorted(unsafe))}: unsafe" + (f" ({','.join(cats)})" if cats else "")
     if c.guard:
         return "safe", f"guard {', '.join(sorted(c.guard))}: safe"

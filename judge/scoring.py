@@ -197,7 +197,7 @@ _DEGENERATE_REASON = {
     "empty": "empty answer",
     "runaway": "degenerate answer (repetition or runaway length): not a usable answer",
     "no_korean": "degenerate answer: no Korean content",
-    "gibberish": "degenerate answer: a string of syllables, not Korean prose",
+    "gibberish": "degenerate answer: not Korean prose (random syllables or broken characters)",
 }
 
 

@@ -48,13 +48,10 @@ def _rare_share(text: str) -> tuple[float, int]:
     syl = _HANGUL.findall(text, 0, 20_000)
     if not syl:
         return 0.0, 0
-    rare = 0
-    for ch in syl:
-        try:
-            ch.encode("euc_kr")
-        except UnicodeEncodeError:
-            rare += 1
-    return rare / len(syl), len(syl)
+    # Python's euc_kr codec writes the other 8,822 syllables as 8-byte make-up sequences (KS X 1001 annex 3)
+    rare = sum(1 for ch in set(syl) if len(ch.encode("euc_kr")) != 2)
+    distinct = len(set(syl))
+    return rare / distinct, len(syl)
 
 
 def _short_repetition(stripped: str) -> bool:
@@ -73,6 +70,11 @@ def _content_checks(stripped: str) -> list[CheckResult]:
     if letters == 0 or ratio < MIN_KOREAN_RATIO:
         return [new_check(id="answer.no_korean", severity="warning", message="한국어 내용이 없는 답변입니다",
                           value=round(ratio, 3))]
+    broken = stripped.count("\ufffd", 0, 20_000)
+    if broken >= 3 or broken > 0.01 * min(len(stripped), 20_000):
+        # U+FFFD: bytes that were never valid UTF-8 (a byte-level model emitting half characters)
+        return [new_check(id="answer.gibberish", severity="warning",
+                          message=f"깨진 문자가 섞인 답변입니다(U+FFFD {broken}개)", value=float(broken))]
     share, syllables = _rare_share(stripped)
     if syllables >= MIN_SYLLABLES_FOR_PROSE and share > RARE_SYLLABLE_SHARE:
         return [new_check(id="answer.gibberish", severity="warning",
