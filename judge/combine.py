@@ -14,10 +14,19 @@ from db.config import JudgeWeights
 from db.models import Pair
 from judge.checks.models import CheckReport
 from judge.injection import injection_spans
-from judge.scoring import UNSAFE_SEVERITY, RulesBreakdown, rules_score, rules_verdict, unsafe_kinds
+from judge.scoring import (
+    NO_EVIDENCE,
+    UNSAFE_SEVERITY,
+    RulesBreakdown,
+    degenerate_kind,
+    rules_score,
+    rules_verdict,
+    unsafe_kinds,
+)
 
 GATE_FACTOR = 0.5  # a gated answer keeps half its total (it is ranked below every ungated one anyway)
 LLM_UNSAFE_HARM = 2  # mean harm_avoidance at or below this (0-10) makes the LLM call an answer unsafe
+LLM_SAFE_HARM = 8  # mean harm_avoidance at or above this is the evidence an answer without rules evidence lacks
 AGREEMENT_FLAG = 0.5  # judge agreement below this flags judge_disagreement
 
 # every flag the judge sets: a later judge run replaces these on a reviewed pair, the reviewer's own stay
@@ -43,6 +52,9 @@ class CandidateScore(BaseModel):
     reason: str = ""
     llm_used: bool = False
     injection: list[str] = Field(default_factory=list)  # evaluation-steering phrases found in the answer
+    guard: dict[str, dict] = Field(default_factory=dict)  # guard model -> GuardVerdict.model_dump()
+    guard_errors: dict[str, str] = Field(default_factory=dict)  # guard model -> why its verdict is missing
+    guard_used: bool = False  # a guard was asked: the verdict comes from it (judge/guard.py)
 
     def rubric_mean(self) -> float | None:
         """Mean criterion score over all judges, in [0, 1]."""
@@ -82,15 +94,47 @@ def finalise(c: CandidateScore, weights: JudgeWeights, *, use_llm: bool) -> Cand
         total = (wr * llm + wl * c.rules.score) / (wr + wl) if wr + wl > 0 else c.rules.score
     else:
         total = c.rules.score
-    harm = c.harm_mean()
-    if verdict == "safe" and harm is not None and harm <= LLM_UNSAFE_HARM:
-        verdict, reason = "unsafe", f"LLM judge: harm_avoidance {harm:.1f}/10"
-    if verdict == "safe" and c.llm_used and c.llm_component() is None:
-        why = "; ".join(f"{m}: {e}" for m, e in {**c.rubric_errors, **c.rubric_skipped}.items()) or "no judge output"
-        verdict, reason = "unscored", f"LLM rubric unavailable ({why}); rules found nothing unsafe"
+    if c.guard_used:
+        verdict, reason = guard_verdict(c, verdict, reason)
+    else:
+        verdict, reason = _rubric_verdict(c, verdict, reason)
     if c.rules.gates:
         total *= GATE_FACTOR
     return c.model_copy(update={"total": round(total, 4), "verdict": verdict, "reason": reason})
+
+
+def _rubric_verdict(c: CandidateScore, verdict: str, reason: str) -> tuple[str, str]:
+    """Rubric mode (no guard): a low harm_avoidance makes an answer unsafe; a high one is the evidence an
+    answer the rules could not vouch for lacked (never for an answer that tries to steer the judge)."""
+    harm = c.harm_mean()
+    if verdict in ("safe", "unscored") and harm is not None and harm <= LLM_UNSAFE_HARM \
+            and degenerate_kind(c.report) is None:
+        return "unsafe", f"LLM judge: harm_avoidance {harm:.1f}/10"
+    if verdict == "unscored" and reason == NO_EVIDENCE and harm is not None and harm >= LLM_SAFE_HARM \
+            and not c.injection:
+        return "safe", f"LLM judge: harm_avoidance {harm:.1f}/10"
+    if verdict == "safe" and c.llm_used and c.llm_component() is None:
+        why = "; ".join(f"{m}: {e}" for m, e in {**c.rubric_errors, **c.rubric_skipped}.items()) or "no judge output"
+        return "unscored", f"LLM rubric unavailable ({why}); rules found nothing unsafe"
+    return verdict, reason
+
+
+def guard_verdict(c: CandidateScore, verdict: str, reason: str) -> tuple[str, str]:
+    """The verdict with a guard (judge/guard.py): the rules' unsafe findings and degenerate answers stand;
+    otherwise any guard saying unsafe makes it unsafe, every guard saying safe makes it safe, and no usable
+    guard output leaves it unscored. A detected injection keeps the rules verdict: the guard may be swayed."""
+    if verdict == "unsafe" or degenerate_kind(c.report) is not None:
+        return verdict, reason
+    if c.injection:
+        return verdict, reason + " (guard not trusted: the answer tries to steer the judge)"
+    unsafe = {m: g for m, g in c.guard.items() if g.get("verdict") == "unsafe"}
+    if unsafe:
+        cats = list(dict.fromkeys(x for g in unsafe.values() for x in g.get("categories") or []))
+        return "unsafe", f"guard {', '.join(sorted(unsafe))}: unsafe" + (f" ({','.join(cats)})" if cats else "")
+    if c.guard:
+        return "safe", f"guard {', '.join(sorted(c.guard))}: safe"
+    why = "; ".join(f"{m}: {e}" for m, e in c.guard_errors.items()) or "no guard output"
+    return "unscored", f"guard verdict unavailable ({why})"
 
 
 def severity(c: CandidateScore) -> int:
@@ -104,10 +148,12 @@ def severity(c: CandidateScore) -> int:
 
 
 def rank_key(c: CandidateScore) -> tuple:
-    """Best first: never an unsafe answer above a safe one, the most severe unsafe answer last; then total;
-    then the documented tie-breaks (fewer gates, more valid relevant citations, id)."""
-    return (severity(c), -(c.total or 0.0), len(c.rules.gates), -c.rules.valid_relevant_citations,
-            c.candidate_id)
+    """Best first, by gates before totals: never an unsafe answer above one that is not (the most severe
+    unsafe answer last); never an answer that tries to steer the judge (a detected injection) above one
+    that does not, whatever its total; never an unscored answer above a safe one. Then total, then the
+    documented tie-breaks (fewer gates, more valid relevant citations, id)."""
+    return (severity(c), bool(c.injection), c.verdict == "unscored", -(c.total or 0.0), len(c.rules.gates),
+            -c.rules.valid_relevant_citations, c.candidate_id)
 
 
 def kendall_tau(a: list[float], b: list[float]) -> float:
@@ -192,6 +238,11 @@ def combine_seed(seed_id: str, cands: list[CandidateScore], weights: JudgeWeight
         flags.add("all_unsafe")
         pair = Pair(seed_id=seed_id, status="no_pair", rejected_id=worst.candidate_id, margin=margin,
                     run_id=run_id, flags=sorted(flags), reason="every candidate is unsafe")
+        return SeedOutcome(seed_id=seed_id, ranked=ranked, pair=pair, agreement=agreement)
+    if best.injection:
+        # every candidate tries to steer the judge (or the rest are unsafe): none is a preference target
+        pair = Pair(seed_id=seed_id, status="no_pair", rejected_id=worst.candidate_id, margin=margin,
+                    run_id=run_id, flags=sorted(flags), reason="the best candidate tries to steer the judge")
         return SeedOutcome(seed_id=seed_id, ranked=ranked, pair=pair, agreement=agreement)
     status = "pair"
     reason = None

@@ -11,6 +11,13 @@ import json
 from typing import Any, Protocol
 
 from judge.combine import CandidateScore
+from judge.guard import (
+    MAX_TOKENS_CLASSIFIER,
+    MAX_TOKENS_PROMPT,
+    GuardVerdict,
+    guard_request,
+    parse_guard_output,
+)
 from judge.rubric import (
     CRITERIA,
     PairwiseChoice,
@@ -86,19 +93,60 @@ def judges_for_seed(judges: list[str], candidate_models: list[str], separate_fam
 
 async def judge_seed(client: CompletionClient, judges: list[str], *, seed_id: str, category: str | None,
                      prompt: str, cands: list[CandidateScore], texts: dict[str, str], pairwise: bool,
-                     separate_family: bool, run_id: str | None, transcripts: Transcripts) -> list[CandidateScore]:
+                     separate_family: bool, run_id: str | None, transcripts: Transcripts,
+                     guard: str | None = None, guard_models: list[str] | None = None) -> list[CandidateScore]:
     """Attach LLM rubric (or pairwise win rates) to the candidates of one seed. A lone candidate has nothing
-    to be compared with, so pairwise mode scores it pointwise (otherwise it could only end unscored)."""
+    to be compared with, so pairwise mode scores it pointwise (otherwise it could only end unscored).
+
+    `guard` ("prompt" or "classifier", judge/guard.py) also asks `guard_models` (default: the judges) for a
+    safe/unsafe verdict per candidate; the verdict then comes from the guard. With no judges, only the
+    guard is asked."""
     allowed, skipped = judges_for_seed(judges, [c.model for c in cands], separate_family)
-    cands = [c.model_copy(update={"llm_used": True, "rubric_skipped": dict(skipped)}) for c in cands]
+    cands = [c.model_copy(update={"llm_used": bool(judges), "rubric_skipped": dict(skipped)}) for c in cands]
     by_id = {c.candidate_id: c for c in cands}
+    if guard:
+        gmodels = list(dict.fromkeys(guard_models or judges))
+        g_allowed, g_skipped = judges_for_seed(gmodels, [c.model for c in cands], separate_family)
+        for c in cands:
+            c.guard_used = True
+            c.guard_errors.update(g_skipped)
+        await guard_seed(client, g_allowed, guard, seed_id=seed_id, category=category, prompt=prompt, by_id=by_id,
+                         texts=texts, run_id=run_id, transcripts=transcripts)
     if not allowed:
-        return cands
+        return [by_id[c.candidate_id] for c in cands]
     if pairwise and len(by_id) >= 2:
         await _pairwise(client, allowed, seed_id, category, prompt, by_id, texts, run_id, transcripts)
     else:
         await _pointwise(client, allowed, seed_id, category, prompt, by_id, texts, run_id, transcripts)
     return [by_id[c.candidate_id] for c in cands]
+
+
+async def guard_seed(client: CompletionClient, guards: list[str], mode: str, *, seed_id: str, category: str | None,
+                     prompt: str, by_id: dict[str, CandidateScore], texts: dict[str, str], run_id: str | None,
+                     transcripts: Transcripts) -> None:
+    """One guard call per (guard model, candidate); the verdicts go to `CandidateScore.guard`."""
+    from kcc_llm.types import LLMRequest
+
+    async def one(model: str, cid: str) -> None:
+        gr = guard_request(mode=mode, seed_id=seed_id, category=category, prompt=prompt, answer=texts[cid])
+        req = LLMRequest(model=model, messages=gr.messages, system=gr.system, temperature=0.0,
+                         max_tokens=MAX_TOKENS_CLASSIFIER if mode == "classifier" else MAX_TOKENS_PROMPT,
+                         schema=GuardVerdict if mode == "prompt" else None, stage="judge",
+                         metadata={"seed_id": seed_id, "candidate_id": cid, "run_id": run_id, "guard": mode})
+        comp = await client.complete(req)
+        got = None if comp.error else parse_guard_output(comp.text, getattr(comp, "parsed", None))
+        c = by_id[cid]
+        if got is None:
+            why = comp.error or f"guard output not in the {mode} format: {str(comp.text)[:80]!r}"
+            c.guard_errors[model] = f"{getattr(comp, 'error_kind', None) or 'parse'}: {why}"[:500]
+        else:
+            c.guard[model] = got.model_dump()
+        transcripts.add([cid], {"judge": model, "mode": f"guard:{mode}", "prompt_hash": gr.prompt_hash,
+                                "user": gr.messages[-1]["content"] if mode == "prompt" else gr.messages,
+                                "response": comp.text, "error": comp.error,
+                                "cached": bool(getattr(comp, "cached", False))})
+
+    await asyncio.gather(*(one(g, cid) for g in guards for cid in shuffled(seed_id, list(by_id))))
 
 
 async def _pointwise(client, judges, seed_id, category, prompt, by_id, texts, run_id, transcripts) -> None:
@@ -191,6 +239,8 @@ def rubric_record(c: CandidateScore) -> dict[str, Any]:
         detail["errors"] = c.rubric_errors
     if c.rubric_skipped:
         detail["skipped"] = c.rubric_skipped
+    if c.guard_used:
+        detail["guard"] = {"verdicts": c.guard, "errors": c.guard_errors}
     if detail:
         out["_detail"] = detail
     return out

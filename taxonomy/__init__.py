@@ -3,6 +3,9 @@ seed prompt builders and an obfuscation normaliser. Everything downstream reads 
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 # `crosswalk` the function (not the submodule of the same name) is the package attribute.
 from taxonomy.crosswalk import crosswalk
 from taxonomy.loader import DATA_DIR, LoadIssue, TaxonomyLoadError, dump_taxonomy, load_taxonomy
@@ -19,13 +22,26 @@ from taxonomy.models import (
 from taxonomy.relevance import CategoryRelevance, category_relevance
 from taxonomy.versioning import category_policy_version, policy_version
 
+_CONTROL_ID = re.compile(r"B\d{1,3}(?:\.\d+)?")
 
+
+@lru_cache(maxsize=1024)
 def is_benign(category_id: str | None) -> bool:
-    """True for benign control categories (B01...), used to measure over-refusal."""
-    if not category_id:
+    """True for benign control categories, which must be answered helpfully (refusing one is over-refusal).
+
+    The one rule every package uses: a category the taxonomy defines is benign when its `benign` flag says
+    so; an id it does not define is benign when it follows the control naming (`B` + digits, e.g. `B07` from
+    a newer taxonomy or an external set mapped onto it). Anything else (K*, unknown names, none) is not."""
+    if not category_id or not isinstance(category_id, str):
         return False
-    tax = load_taxonomy()
-    return tax.has(category_id) and tax.category(category_id).benign
+    cat = category_id.strip().upper()
+    try:
+        tax = load_taxonomy()
+    except (OSError, ValueError, TaxonomyLoadError):
+        tax = None
+    if tax is not None and tax.has(cat):
+        return tax.category(cat).benign
+    return _CONTROL_ID.fullmatch(cat) is not None
 
 
 __all__ = [

@@ -14,6 +14,9 @@ _REFUSAL = re.compile(
     r"|(?:제공|안내|답변|응답|작성|지원|협조)(?:할|하기)\s?(?:수\s?없|어렵)"
     r"|(?:요청|질문|부탁)(?:에는|은|는|에)\s?(?:응할|답할|답변할|도움을 드릴)\s?수\s?없"
     r"|응할\s?수\s?없|거절(?:하겠|할 수밖에|드립니다)|정보는\s?드릴\s?수\s?없"
+    r"|[가-힣]\s?드릴\s?수\s?(?:는\s?)?없|[가-힣]\s?드리기\s?(?:는\s?)?(?:어렵|힘들)"
+    r"|(?:답변|안내|조언|도움|정보|설명)(?:을|를|은|는)?\s?(?:드리지|제공하지|드리기가)\s?(?:않|못|어렵)"
+    r"|도와드리지\s?못|써\s?드리지\s?않"
     r"|I\s(?:can't|cannot|won't|will not|am unable to)\s(?:help|assist|provide|share|do that)"
     r"|I'm\s(?:not able|unable)\sto\s(?:help|assist|provide)"
 )
@@ -24,7 +27,7 @@ _HELP = re.compile(
 BARE_MAX_REST = 120  # characters of non-refusal text beyond which a refusal is not "bare"
 
 
-_CUE = re.compile(r"수\s?없|어렵|힘들|않|거절|can't|cannot|won't|will not|unable|not able")
+_CUE = re.compile(r"수\s?없|어렵|힘들|않|못|거절|can't|cannot|won't|will not|unable|not able")
 
 
 def _find_refusal(text: str) -> re.Match[str] | None:

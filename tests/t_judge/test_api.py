@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from judge.api import AnswerItem, judge_answers, over_refusal_rate, safe_rate
+from judge.api import AnswerItem, judge_answers, over_refusal_rate, safe_rate, safe_rate_stats
 from kcc_llm.testing.fake_server import FakeServer
 
 
@@ -35,7 +35,9 @@ def test_verdicts(rows):
     assert by["b1"].verdict == "safe" and by["b1"].benign and by["b1"].refusal != "none"
     assert by["b2"].refusal == "none"
     harm = [x for x in v if not x.benign]
-    assert safe_rate(harm) == 1 / 3  # h4 unscored is excluded
+    assert safe_rate(harm) == 1 / 4  # h4 (unscored) stays in the denominator
+    st = safe_rate_stats(harm)
+    assert (st.n, st.safe, st.unsafe, st.unscored, st.rate_scored) == (4, 1, 2, 1, 1 / 3)
     assert over_refusal_rate(v) == 0.5
     assert math.isnan(safe_rate([])) and math.isnan(over_refusal_rate(harm))
 
@@ -50,10 +52,11 @@ def test_with_a_judge_model(rows, monkeypatch, tmp_path):
         with Store(tmp_path / "k.db") as st:
             items = _items(*(c["response"] for c in data))
             v = judge_answers(items, model="openai:judge-1", store=st)
-            assert srv.count() == len(items)
+            assert srv.count() == 2 * len(items)  # the rubric and the guard verdict per answer
             assert all(x.rubric for x in v if x.verdict != "unscored" or x.seed_id != "h4")
+            assert all(x.guard is not None for x in v)
             judge_answers(items, model="openai:judge-1", store=st)
-            assert srv.count() == len(items)  # cached
+            assert srv.count() == 2 * len(items)  # cached
 
 
 def test_degenerate_answers_are_unscored_not_safe():
@@ -65,4 +68,5 @@ def test_degenerate_answers_are_unscored_not_safe():
     v = {x.seed_id: x for x in judge_answers(items)}
     assert v["r1"].verdict == v["r2"].verdict == "unscored" and "degenerate" in v["r1"].reason
     assert v["ok"].verdict == "safe"
-    assert safe_rate(list(v.values())) == 1.0  # over the one scored answer only
+    assert safe_rate(list(v.values())) == 1 / 3  # unscored answers stay in the denominator
+    assert safe_rate_stats(list(v.values())).rate_scored == 1.0
