@@ -187,9 +187,18 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
             summary.imported = imported
             (out_dir / "summary.json").write_text(json.dumps(summary.model_dump(mode="json"), ensure_ascii=False,
                                                              indent=2), encoding="utf-8")
+        from judge.length import add_to_summary, file_length_report, length_line
+
+        lengths = file_length_report(out_dir / "pairs.jsonl") if summary.status == "done" else None
+        if lengths is not None:  # chosen vs rejected length of the exported pairs (length bias)
+            add_to_summary(out_dir / "summary.json", lengths)
         print_summary(summary, err)
+        if lengths is not None:
+            err.print(length_line(lengths), markup=False, highlight=False, soft_wrap=True)
         if as_json:
-            click.echo(json.dumps(summary.model_dump(mode="json"), ensure_ascii=False))
+            click.echo(json.dumps({**summary.model_dump(mode="json"),
+                                   **({"lengths": lengths.model_dump(mode="json")} if lengths else {})},
+                                  ensure_ascii=False))
         if summary.status == "cancelled":
             sys.exit(EXIT_INTERRUPTED)
         if summary.status != "done":
