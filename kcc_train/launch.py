@@ -56,8 +56,8 @@ def accelerate_bin() -> str:
 def plan_launch(*, config: str | Path, db: str | Path, run_id: str, output_dir: str | Path, num_processes: int,
                 strategy: Strategy | None, resume: bool = False, mixed_precision: str = "bf16",
                 cpu: bool = False, machines: Machines | None = None, accelerate: str | None = None) -> LaunchPlan:
-    """Build the launch; the config file goes to <output_dir>/accelerate_<strategy>_<N>[_<M>nodes].yaml (not yet
-    written)."""
+    """Build the launch; the config file goes to <output_dir>/accelerate_<strategy>_<N>.yaml, or with several
+    machines ..._<M>nodes_rank<R>.yaml (one per machine: output_dir is shared), not yet written."""
     m = machines or Machines()
     if num_processes < 1:
         raise ValueError("num_processes must be >= 1")
@@ -69,7 +69,7 @@ def plan_launch(*, config: str | Path, db: str | Path, run_id: str, output_dir: 
     argv = [accelerate or accelerate_bin(), "launch"]
     cfg_path = cfg_text = None
     if strategy and not cpu:
-        suffix = f"_{m.num_machines}nodes" if m.num_machines > 1 else ""
+        suffix = f"_{m.num_machines}nodes_rank{m.machine_rank}" if m.num_machines > 1 else ""
         cfg_path = str(Path(output_dir) / f"accelerate_{strategy}_{num_processes}{suffix}.yaml")
         cfg_text = config_yaml(strategy, num_processes, mixed_precision=mixed_precision,
                                num_machines=m.num_machines, machine_rank=m.machine_rank,

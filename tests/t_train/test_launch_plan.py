@@ -47,7 +47,7 @@ def test_dry_run_two_nodes(tmp_path, write_config):
     db = tmp_path / "kcc.db"
     out = _dry(cfg, db, "--num-processes", "16", "--strategy", "ddp", "--num-machines", "2", "--machine-rank", "1",
                "--main-process-ip", "10.0.0.1", "--main-process-port", "29500")
-    conf = str(tmp_path / "dpo" / "accelerate_ddp_16_2nodes.yaml")
+    conf = str(tmp_path / "dpo" / "accelerate_ddp_16_2nodes_rank1.yaml")
     assert out["argv"] == [accelerate_bin(), "launch", "--config_file", conf, "--num_processes", "16",
                            "--num_machines", "2", "--machine_rank", "1", "--main_process_ip", "10.0.0.1",
                            "--main_process_port", "29500", "-m", "kcc_train.cli", "dpo", "--config",

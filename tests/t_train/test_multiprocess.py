@@ -76,6 +76,13 @@ def test_two_cpu_processes_train_one_model(launcher, tmp_path, tiny_model, store
         assert "--multi_gpu" in proc.stderr  # N processes, not accelerate's one-process CPU launcher
     out = _check_one_model(proc, store_path, "train-acc2" if launcher == "accelerate" else None)
     assert Path(out["final_model"], "config.json").is_file()
+    from transformers import AutoModelForCausalLM
+
+    from kcc_train.dpo import param_digest
+
+    before = param_digest(AutoModelForCausalLM.from_pretrained(str(tiny_model)))
+    after = param_digest(AutoModelForCausalLM.from_pretrained(out["final_model"]))
+    assert out["param_digests"][0] == after != before  # the digest is of the trained weights that were saved
 
 
 def test_rank0_failure_stops_every_rank(tmp_path, tiny_model, write_config):
