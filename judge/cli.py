@@ -197,6 +197,11 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
         finally:
             restore()
         print_summary(summary, err)
+        if summary.lengths is not None:
+            from judge.length import PairLengthReport, length_line
+
+            err.print(length_line(PairLengthReport.model_validate(summary.lengths)), markup=False,
+                      highlight=False, soft_wrap=True)
         if as_json:
             click.echo(json.dumps(summary.model_dump(mode="json"), ensure_ascii=False))
         if summary.status == "cancelled":

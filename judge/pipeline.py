@@ -83,6 +83,7 @@ class JudgeSummary(BaseModel):
     elapsed_s: float = 0.0
     imported: dict[str, Any] | None = None
     resumed_from: int = 0
+    lengths: dict[str, Any] | None = None  # chosen vs rejected length of the exported pairs (judge.length)
 
 
 def policy_version() -> str | None:
@@ -281,6 +282,10 @@ class JudgeRunner:
                 summary.pairs["path"] = rec.path
                 if rec.filters.get("skipped_unscored"):
                     summary.pairs["skipped_unscored"] = rec.filters["skipped_unscored"]
+                from judge.length import file_length_report
+
+                lengths = file_length_report(out / "pairs.jsonl")
+                summary.lengths = lengths.model_dump(mode="json") if lengths is not None else None
 
     # -- judging ----------------------------------------------------------------------------------------
     def _score_rules(self, seed: Seed, cands: list[Candidate]) -> list[CandidateScore]:

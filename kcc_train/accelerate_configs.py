@@ -16,19 +16,27 @@ STRATEGIES: tuple[str, ...] = ("ddp", "zero2", "zero3", "fsdp")
 
 
 def accelerate_config(strategy: Strategy, num_processes: int, *, mixed_precision: str = "bf16",
-                      num_machines: int = 1) -> dict[str, Any]:
+                      num_machines: int = 1, machine_rank: int = 0, main_process_ip: str | None = None,
+                      main_process_port: int | None = None) -> dict[str, Any]:
+    """`num_processes` is the total over all machines (accelerate's meaning)."""
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}")
     if num_processes < 1:
         raise ValueError("num_processes must be >= 1")
     base: dict[str, Any] = {
-        "compute_environment": "LOCAL_MACHINE", "debug": False, "machine_rank": 0, "main_training_function": "main",
+        "compute_environment": "LOCAL_MACHINE", "debug": False, "machine_rank": machine_rank,
+        "main_training_function": "main",
         "mixed_precision": mixed_precision, "num_machines": num_machines, "num_processes": num_processes,
         "rdzv_backend": "static", "same_network": True, "tpu_env": [], "tpu_use_cluster": False,
         "tpu_use_sudo": False, "use_cpu": False, "downcast_bf16": "no",
     }
+    if main_process_ip:
+        base["main_process_ip"] = main_process_ip
+    if main_process_port is not None:
+        base["main_process_port"] = main_process_port
     if strategy == "ddp":
-        base.update({"distributed_type": "MULTI_GPU" if num_processes > 1 else "NO", "gpu_ids": "all"})
+        base.update({"distributed_type": "MULTI_GPU" if num_processes > 1 or num_machines > 1 else "NO",
+                     "gpu_ids": "all"})
     elif strategy in ("zero2", "zero3"):
         stage = 2 if strategy == "zero2" else 3
         ds: dict[str, Any] = {"deepspeed_multinode_launcher": "standard", "offload_optimizer_device": "none",

@@ -62,10 +62,18 @@ def main(verbose: bool) -> None:
 @click.option("--num-processes", type=int, default=1, show_default=True, help="processes for --launch")
 @click.option("--strategy", type=click.Choice(["ddp", "zero2", "zero3", "fsdp"]), default=None,
               help="generate an accelerate config for this strategy (--launch)")
-@click.option("--cpu", is_flag=True, help="--launch on CPU (tests, smoke runs)")
+@click.option("--cpu", is_flag=True, help="train on CPU (several processes: gloo); with --launch, every process")
+@click.option("--num-machines", type=int, default=1, show_default=True,
+              help="--launch on several machines (run the same command on each, with its --machine-rank)")
+@click.option("--machine-rank", type=int, default=0, show_default=True, help="this machine's rank (0 = main)")
+@click.option("--main-process-ip", default=None, help="address of machine rank 0 (several machines)")
+@click.option("--main-process-port", type=int, default=None, help="port of the main process (default 29500)")
 def dpo_cmd(config_path: str, db_path: str | None, run_id: str | None, resume: bool, dry_run: bool,
-            launch: str | None, num_processes: int, strategy: str | None, cpu: bool) -> None:
-    """Train a local model folder with DPO on the store's pairs."""
+            launch: str | None, num_processes: int, strategy: str | None, cpu: bool, num_machines: int,
+            machine_rank: int, main_process_ip: str | None, main_process_port: int | None) -> None:
+    """Train a local model folder with DPO on the store's pairs.
+
+    Also runs as is under `torchrun --nproc_per_node N -m kcc_train.cli dpo ...` or `accelerate launch`."""
     from kcc_train import cancel
     from kcc_train.config import ConfigError, load_config
     from kcc_train.dpo import ModelPathError
@@ -76,21 +84,31 @@ def dpo_cmd(config_path: str, db_path: str | None, run_id: str | None, resume: b
     except ConfigError as e:
         _fail(str(e))
     if launch:
-        from db.store import new_id
-        from kcc_train.accelerate_configs import write_config
-        from kcc_train.launch import plan_launch
+        from pydantic import ValidationError
 
-        rid = run_id or new_id("train")
+        from db.store import new_id
+        from kcc_train.dpo import resumed_run_id
+        from kcc_train.launch import Machines, plan_launch
+
+        rid = run_id or (resumed_run_id(Path(cfg.output_dir)) if resume else None) or new_id("train")
         mp = "no" if cfg.bf16 is False or cpu else "bf16"
-        plan = plan_launch(config=config_path, db=db_path, run_id=rid, output_dir=cfg.output_dir,
-                           num_processes=num_processes, strategy=strategy, resume=resume, mixed_precision=mp,
-                           cpu=cpu)
+        try:
+            machines = Machines(num_machines=num_machines, machine_rank=machine_rank,
+                                main_process_ip=main_process_ip, main_process_port=main_process_port)
+            plan = plan_launch(config=config_path, db=db_path, run_id=rid, output_dir=cfg.output_dir,
+                               num_processes=num_processes, strategy=strategy, resume=resume, mixed_precision=mp,
+                               cpu=cpu, machines=machines)
+        except ValidationError as e:
+            _fail("; ".join(err["msg"] for err in e.errors()), 2)
+        except ValueError as e:
+            _fail(str(e), 2)
         if dry_run:
             _emit({"command": plan.command, "argv": plan.argv, "config_file": plan.config_path,
                    "config": plan.config_yaml, "run_id": rid})
             return
         if plan.config_path:
-            write_config(plan.config_path, strategy, num_processes, mixed_precision=mp)
+            Path(plan.config_path).parent.mkdir(parents=True, exist_ok=True)
+            Path(plan.config_path).write_text(plan.config_yaml or "", encoding="utf-8")
         click.echo(f"kcc-train: {plan.command}", err=True)
         proc = subprocess.run(plan.argv, stdout=sys.stdout, stderr=sys.stderr)
         sys.exit(proc.returncode)
@@ -104,7 +122,7 @@ def dpo_cmd(config_path: str, db_path: str | None, run_id: str | None, resume: b
         else:
             cancel.install()
             with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints its logs; stdout is for data
-                res = run_dpo(cfg, db_path, run_id=run_id, resume=resume)
+                res = run_dpo(cfg, db_path, run_id=run_id, resume=resume, cpu=cpu)
     except (ModelPathError, ValueError, OSError) as e:  # OSError: unreadable model / tokenizer files
         _fail(str(e))
     from kcc_train.runs import is_main_process
@@ -279,26 +297,39 @@ def make_tiny_model_cmd(out_dir: str, hidden_size: int, layers: int, vocab_size:
 @click.option("--min-margin", type=float, default=None)
 @click.option("--reviewed-only", is_flag=True)
 @click.option("--source", type=click.Choice(["judge", "human"]), default=None)
+@click.option("--max-length-ratio", type=float, default=None,
+              help="drop pairs whose longer answer has more than R times the characters of the shorter")
+@click.option("--length-balanced", is_flag=True,
+              help="as many pairs with the chosen answer shorter as with it longer (length-bias control)")
 def export_cmd(out: str, db_path: str | None, categories: tuple[str, ...], min_margin: float | None,
-               reviewed_only: bool, source: str | None) -> None:
+               reviewed_only: bool, source: str | None, max_length_ratio: float | None,
+               length_balanced: bool) -> None:
     """Export pairs as JSONL plus a Hugging Face `datasets` folder (load_from_disk) in TRL's format."""
     from datasets import Dataset
+    from pydantic import ValidationError
 
-    from db.exporter import ExportFilters, export_pairs
     from db.store import Store
-    from kcc_train.pairs import read_rows
+    from judge.length import pair_length_report
+    from kcc_train.config import DataConfig
+    from kcc_train.pairs import export_selected, read_rows
 
-    f = ExportFilters(categories=list(categories) or None, min_margin=min_margin, reviewed_only=reviewed_only,
-                      source=source)
+    try:
+        data = DataConfig(categories=list(categories) or None, min_margin=min_margin, reviewed_only=reviewed_only,
+                          source=source, max_length_ratio=max_length_ratio, length_balanced=length_balanced)
+    except ValidationError as e:
+        _fail("; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()), 2)
     with Store(db_path or _db_default(), create=False) as store:
-        rec = export_pairs(store, Path(out) / "pairs.jsonl", fmt="jsonl", filters=f)
+        rec, selection = export_selected(store, data, Path(out) / "pairs.jsonl")
     rows = read_rows(rec.path)
     hf_dir = Path(out) / "hf"
     if rows:
         Dataset.from_list(rows).save_to_disk(str(hf_dir))
     else:
         hf_dir.mkdir(parents=True, exist_ok=True)
-    _emit({"export_id": rec.id, "jsonl": rec.path, "hf": str(hf_dir), "n_pairs": rec.n_pairs})
+    lengths = pair_length_report(rows)
+    _emit({"export_id": rec.id, "jsonl": rec.path, "hf": str(hf_dir), "n_pairs": rec.n_pairs,
+           "length_selection": selection.model_dump() if selection else None,
+           "lengths": lengths.model_dump(exclude={"per_category"})})
 
 
 if __name__ == "__main__":

@@ -7,9 +7,11 @@ off on CPU", because TRL's defaults (both on) fail or crawl on CPU.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -34,6 +36,22 @@ class DataConfig(BaseModel):
     min_eval_per_category: int = Field(
         1, ge=0, description="categories with at least 2 seeds hold out at least this many seeds"
     )
+    max_length_ratio: float | None = Field(
+        None, ge=1.0, description="drop pairs whose longer answer has more than this many times the characters of "
+        "the shorter one (length-bias control); none = keep all"
+    )
+    length_balanced: bool = Field(
+        False, description="keep as many pairs whose chosen answer is shorter as pairs whose chosen is longer "
+        "(drops the most unequal pairs of the majority side)"
+    )
+
+    @model_validator(mode="after")
+    def _length_selection_needs_export(self) -> DataConfig:
+        if self.export_id and (self.max_length_ratio is not None or self.length_balanced):
+            raise ValueError("max_length_ratio / length_balanced select pairs when exporting; with export_id the "
+                             "existing export is trained as it is (export again with kcc-train export "
+                             "--max-length-ratio, or drop export_id)")
+        return self
 
 
 class LoraConfig(BaseModel):
@@ -90,6 +108,14 @@ class TrainConfig(BaseModel):
     attn_implementation: str | None = Field(None, description="e.g. 'sdpa' or 'flash_attention_2'; none = default")
     report_to: list[str] = Field(default_factory=list, description="extra trackers (wandb, tensorboard); [] = none")
     dataloader_num_workers: int = Field(0, ge=0)
+    param_digest: bool = Field(
+        False, description="after training, every rank hashes its weights (sha256) and rank 0 records all digests "
+        "in the result: equal digests show the ranks trained one synchronised model"
+    )
+    trl: dict[str, Any] = Field(
+        default_factory=dict, description="any other TRL DPOConfig field, handed to TRL as is (table [trl] or "
+        "[train.trl]); names are checked against DPOConfig"
+    )
 
     @field_validator("loss_type", mode="before")
     @classmethod
@@ -125,9 +151,50 @@ def load_config(path: str | Path) -> TrainConfig:
             raw = tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{p}: not valid TOML: {e}") from e
-    data = raw.get("train", raw)
+    data = dict(raw.get("train", raw))
+    if "train" in raw and "trl" in raw:
+        if "trl" in data:
+            raise ConfigError(f"{p}: TRL options are in both [trl] and [train.trl]; keep one table")
+        data["trl"] = raw["trl"]
     try:
         cfg = TrainConfig.model_validate(data)
     except ValueError as e:
         raise ConfigError(f"{p}: {e}") from e
+    try:
+        check_trl_fields(cfg)
+    except ValueError as e:
+        raise ConfigError(f"{p}: {e}") from e
     return cfg.resolve_paths(p.resolve().parent)
+
+
+# [trl] keys KCC cannot hand over: its checkpoint / export / resume layout lives in output_dir, and models are
+# loaded from local files only (model_init_kwargs is built from [train] dtype / attn_implementation).
+RESERVED_TRL = {"output_dir": "set [train] output_dir", "model_init_kwargs": "set [train] dtype / "
+                "attn_implementation (KCC always loads with local_files_only=True)"}
+
+# [train] fields that KCC hands to DPOConfig under another name (same-named ones map to themselves)
+TRAIN_TO_TRL = {"epochs": "num_train_epochs", "gradient_checkpointing": "gradient_checkpointing"}
+
+
+def dpo_config_fields() -> set[str]:
+    """The field names of the installed TRL's DPOConfig (a dataclass)."""
+    from trl import DPOConfig
+
+    return {f.name for f in dataclasses.fields(DPOConfig) if f.init}
+
+
+def check_trl_fields(cfg: TrainConfig, fields: set[str] | None = None) -> None:
+    """Every [trl] key must be a DPOConfig field, not reserved, and not also set in [train]."""
+    if not cfg.trl:
+        return
+    fields = fields if fields is not None else dpo_config_fields()
+    set_in_train = {TRAIN_TO_TRL.get(name, name): name for name in cfg.model_fields_set}
+    for key in cfg.trl:
+        if key in RESERVED_TRL:
+            raise ValueError(f"[trl] {key}: KCC sets this itself; {RESERVED_TRL[key]}")
+        if key not in fields:
+            close = difflib.get_close_matches(key, sorted(fields), n=3, cutoff=0.6)
+            hint = f"; closest DPOConfig fields: {', '.join(close)}" if close else ""
+            raise ValueError(f"[trl] {key}: not a field of TRL's DPOConfig{hint}")
+        if key in set_in_train:
+            raise ValueError(f"[trl] {key}: also set as [train] {set_in_train[key]}; set it in one place")

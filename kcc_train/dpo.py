@@ -1,16 +1,22 @@
 """DPO training with TRL on a local model folder, recorded in the store.
 
-The same code runs as one process or under `accelerate launch` (DDP, DeepSpeed ZeRO-2/3, FSDP): the model is
-passed to DPOTrainer as its folder path, so TRL/accelerate load the policy and the reference where the strategy
-wants them. Only rank 0 touches the store and writes the export; the other ranks wait for it
-(`main_process_first`) and then read the same JSONL.
+The same code runs as one process or under `torchrun` / `accelerate launch` (DDP, DeepSpeed ZeRO-2/3, FSDP): the
+model is passed to DPOTrainer as its folder path, so TRL/accelerate load the policy and the reference where the
+strategy wants them. The process group is joined first (gloo on CPU); then rank 0 alone opens the store, creates
+the run row and writes the export, and broadcasts the rows to the other ranks, which wait in that broadcast (a
+torch.distributed barrier): no rank reads a file another rank may still be writing, and nodes need not share a
+file system for the data. A failure on rank 0 is broadcast too, so the other ranks stop with its message instead
+of waiting. Only rank 0 writes the store, the held-out seeds and the final model.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
+import os
+import sys
 import time
 import traceback
 from pathlib import Path
@@ -21,23 +27,27 @@ from pydantic import BaseModel
 from db.models import ExportRecord
 from db.store import Store
 from kcc_train import cancel
-from kcc_train.config import TrainConfig
+from kcc_train.config import RESERVED_TRL, TrainConfig, check_trl_fields
 from kcc_train.pairs import (
+    DataError,
     LengthReport,
+    LengthSelection,
     SplitInfo,
     export_for_run,
     heldout_seeds,
     length_report,
     read_rows,
+    select_rows,
     split_rows,
     to_dataset,
     write_jsonl,
 )
-from kcc_train.runs import is_main_process, start_run
+from kcc_train.runs import start_run
 
 log = logging.getLogger("kcc_train")
 
 EXPORT_MARKER = "export.json"
+RUN_MARKER = "run.json"
 HELDOUT_FILE = "heldout_seeds.jsonl"
 FINAL_DIR = "final"
 
@@ -60,6 +70,10 @@ class DPOResult(BaseModel):
     train_runtime_s: float | None = None
     tokens_per_second: float | None = None
     peak_gpu_memory_bytes: int | None = None
+    world_size: int = 1
+    param_digests: list[str | None] | None = None
+    length_selection: LengthSelection | None = None
+    resumed_from: str | None = None
     dry_run: bool = False
 
 
@@ -101,12 +115,36 @@ def _dtype(name: str):
     return {"auto": "auto", "float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
 
 
-def build_dpo_config(cfg: TrainConfig, *, has_eval: bool):
-    """TRL DPOConfig from our config; CPU-safe defaults (bf16 / gradient checkpointing off without CUDA)."""
+def want_cpu(flag: bool = False) -> bool:
+    """Train on CPU: asked for (--cpu, ACCELERATE_USE_CPU), or several processes without CUDA. accelerate only
+    forms a CPU process group (gloo) when told it runs on CPU; otherwise each torchrun rank trains alone."""
+    import torch
+
+    if flag or os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true", "yes"):
+        return True
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available()
+
+
+def show_progress(stream=None) -> bool:
+    """A tqdm bar (with ETA) only on a terminal: not when stderr is piped (the TUI, logs, CI)."""
+    stream = sys.stderr if stream is None else stream
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+class TRLOptionError(ValueError):
+    """A [trl] value that TRL's DPOConfig refuses."""
+
+
+def build_dpo_config(cfg: TrainConfig, *, has_eval: bool, use_cpu: bool = False, progress: bool = False):
+    """TRL DPOConfig from our config; CPU-safe defaults (bf16 / gradient checkpointing off without CUDA); the
+    [trl] table is applied last, as given."""
     import torch
     from trl import DPOConfig
 
-    cuda = torch.cuda.is_available()
+    cuda = torch.cuda.is_available() and not use_cpu
     bf16 = _auto(cfg.bf16, cuda and torch.cuda.is_bf16_supported())
     gc = _auto(cfg.gradient_checkpointing, cuda)
     init_kwargs: dict[str, Any] = {"dtype": _dtype(cfg.dtype), "local_files_only": True}  # never the hub
@@ -121,7 +159,7 @@ def build_dpo_config(cfg: TrainConfig, *, has_eval: bool):
         "activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing": gc,
         "warmup_ratio" if "warmup_ratio" in fields else "warmup_steps": cfg.warmup_ratio,
     }
-    return DPOConfig(
+    kwargs: dict[str, Any] = dict(
         output_dir=cfg.output_dir,
         model_init_kwargs=init_kwargs,
         per_device_train_batch_size=cfg.per_device_train_batch_size,
@@ -150,8 +188,19 @@ def build_dpo_config(cfg: TrainConfig, *, has_eval: bool):
         report_to=list(cfg.report_to) or "none",
         dataloader_num_workers=cfg.dataloader_num_workers,
         dataloader_pin_memory=cuda,
-        disable_tqdm=True,
+        disable_tqdm=not progress,
+        use_cpu=use_cpu,
     )
+    check_trl_fields(cfg, fields)
+    extra = {k: v for k, v in cfg.trl.items() if k not in RESERVED_TRL}
+    if "gradient_checkpointing" in extra and "activation_checkpointing" in fields:
+        extra["activation_checkpointing"] = extra.pop("gradient_checkpointing")
+    kwargs.update(extra)
+    try:
+        return DPOConfig(**kwargs)
+    except (TypeError, ValueError) as e:
+        named = ", ".join(sorted(extra)) or "none"
+        raise TRLOptionError(f"TRL's DPOConfig refused the options ([trl] keys: {named}): {e}") from e
 
 
 def build_peft_config(cfg: TrainConfig):
@@ -174,36 +223,31 @@ def _load_tokenizer(model_dir: Path):
     return tok
 
 
-def _rows_without_writing(store: Store, cfg: TrainConfig) -> list[dict[str, Any]]:
+def _rows_without_writing(store: Store, cfg: TrainConfig) -> tuple[list[dict[str, Any]], LengthSelection | None]:
     """The rows an export would hold, for --dry-run (nothing written)."""
-    from db.exporter import ExportFilters, iter_pair_rows
-
     if cfg.data.export_id:
         rec = store.get_export(cfg.data.export_id)
         if rec is None:
             raise ValueError(f"no export {cfg.data.export_id!r} in the store")
-        return read_rows(rec.path)
-    f = ExportFilters(categories=cfg.data.categories, source=cfg.data.source, min_margin=cfg.data.min_margin,
-                      reviewed_only=cfg.data.reviewed_only)
-    return list(iter_pair_rows(store, f))
+        return read_rows(rec.path), None
+    return select_rows(store, cfg.data)
 
 
-def _export_once(store: Store | None, cfg: TrainConfig, out: Path, run_id: str | None,
-                 resume: bool) -> ExportRecord:
+def _export_once(store: Store, cfg: TrainConfig, out: Path, run_id: str | None,
+                 resume: bool) -> tuple[ExportRecord, LengthSelection | None]:
     """Rank 0 exports (or, on resume, reuses the export the run started with) and leaves a marker file."""
     marker = out / EXPORT_MARKER
-    if store is not None:
-        rec = None
-        if resume and marker.is_file():
-            rec = ExportRecord.model_validate_json(marker.read_text(encoding="utf-8"))
-            if not Path(rec.path).is_file():
-                rec = None
-        if rec is None:
-            rec = export_for_run(store, cfg.data, out, run_id=run_id)
-        out.mkdir(parents=True, exist_ok=True)
-        marker.write_text(rec.model_dump_json(indent=2), encoding="utf-8")
-        return rec
-    return ExportRecord.model_validate_json(marker.read_text(encoding="utf-8"))
+    rec = None
+    selection = None
+    if resume and marker.is_file():
+        rec = ExportRecord.model_validate_json(marker.read_text(encoding="utf-8"))
+        if not Path(rec.path).is_file():
+            rec = None
+    if rec is None:
+        rec, selection = export_for_run(store, cfg.data, out, run_id=run_id)
+    out.mkdir(parents=True, exist_ok=True)
+    marker.write_text(rec.model_dump_json(indent=2), encoding="utf-8")
+    return rec, selection
 
 
 def dry_run(cfg: TrainConfig, db_path: str | Path) -> DPOResult:
@@ -211,36 +255,79 @@ def dry_run(cfg: TrainConfig, db_path: str | Path) -> DPOResult:
     model_dir = check_model_dir(cfg.model)
     tok = _load_tokenizer(model_dir)
     with Store(db_path, create=False) as store:
-        rows = _rows_without_writing(store, cfg)
+        rows, selection = _rows_without_writing(store, cfg)
     if not rows:
         raise ValueError("no usable pairs match the filters")
     train, held, split = split_rows(rows, cfg.data.eval_fraction, seed=cfg.seed,
                                     min_eval_per_category=cfg.data.min_eval_per_category)
     lengths = length_report(rows, tok, cfg.max_length)
+    build_dpo_config(cfg, has_eval=bool(held), use_cpu=want_cpu())  # [trl] values are checked by TRL itself
     return DPOResult(run_id=None, status="dry-run", output_dir=cfg.output_dir, split=split, lengths=lengths,
-                     dry_run=True)
+                     length_selection=selection, dry_run=True)
 
 
-def run_dpo(cfg: TrainConfig, db_path: str | Path, *, run_id: str | None = None, resume: bool = False) -> DPOResult:
-    """Train; every outcome (done, failed, cancelled) is recorded on the run row by rank 0."""
+def resumed_run_id(out: Path) -> str | None:
+    """The run row a previous start in this output_dir recorded (so --resume continues the same row)."""
+    marker = out / RUN_MARKER
+    if not marker.is_file():
+        return None
+    try:
+        return json.loads(marker.read_text(encoding="utf-8")).get("run_id") or None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def run_dpo(cfg: TrainConfig, db_path: str | Path, *, run_id: str | None = None, resume: bool = False,
+            cpu: bool = False, progress: bool | None = None) -> DPOResult:
+    """Train; every outcome (done, failed, cancelled) is recorded on the run row by rank 0.
+
+    `--resume` without a run id continues the run row recorded in output_dir (run.json): one row per run."""
     from accelerate import PartialState
+    from accelerate.utils import broadcast_object_list
 
     model_dir = check_model_dir(cfg.model)
     out = Path(cfg.output_dir)
-    main = is_main_process()
-    store = Store(db_path, create=False) if main else None
-    run = None
+    use_cpu = want_cpu(cpu)
+    state = PartialState(cpu=use_cpu)  # joins the process group under torchrun / accelerate (gloo on CPU)
+    main = state.is_main_process
+    many = state.num_processes > 1
+    if resume and run_id is None:
+        run_id = resumed_run_id(out)
+    store: Store | None = None
+    payload: list[Any] = [None]
     try:
-        if store is not None:
-            run = start_run(store, "train", run_id=run_id, config={**cfg.model_dump(), "db": str(db_path)})
-            run_id = run.id
-            store.log(run_id, f"DPO on {model_dir} -> {out}")
-        state = PartialState()
-        with state.main_process_first():
-            export = _export_once(store, cfg, out, run_id, resume)
-        if store is not None:
-            store.update_run(run_id, parent_id=export.id)
-        result = _train(cfg, model_dir, out, export, store, run_id, resume)
+        if main:
+            try:
+                store = Store(db_path, create=False)
+                run = start_run(store, "train", run_id=run_id, config={**cfg.model_dump(), "db": str(db_path),
+                                                                        "world_size": state.num_processes})
+                run_id = run.id
+                out.mkdir(parents=True, exist_ok=True)
+                (out / RUN_MARKER).write_text(json.dumps({"run_id": run_id}), encoding="utf-8")
+                store.log(run_id, f"DPO on {model_dir} -> {out} ({state.num_processes} process"
+                                  f"{'es' if many else ''}, {state.distributed_type.value})")
+                export, selection = _export_once(store, cfg, out, run_id, resume)
+                store.update_run(run_id, parent_id=export.id)
+                rows = read_rows(export.path)
+                payload = [{"run_id": run_id, "export": export.model_dump_json(), "rows": rows,
+                            "selection": selection.model_dump() if selection else None}]
+            except BaseException as e:
+                payload = [{"error": f"{type(e).__name__}: {e}"}]
+                raise
+            finally:
+                if many:
+                    broadcast_object_list(payload)  # rank 0's rows, or its failure, reach every rank
+        else:
+            broadcast_object_list(payload)  # the barrier: wait until rank 0 has the export
+        got = payload[0] or {"error": "no data from rank 0"}
+        if "error" in got:
+            raise DataError(f"rank 0 could not prepare the training data: {got['error']}")
+        export = ExportRecord.model_validate_json(got["export"])
+        selection = LengthSelection.model_validate(got["selection"]) if got.get("selection") else None
+        show = show_progress() if progress is None else progress
+        result = _train(cfg, model_dir, out, export, got["rows"], store, run_id, resume, use_cpu=use_cpu,
+                        progress=show and main)
+        result.length_selection = selection
         if store is not None:
             summary = result.model_dump(exclude={"dry_run"})
             store.finish_run(run_id, status=result.status, summary=summary,
@@ -260,15 +347,31 @@ def run_dpo(cfg: TrainConfig, db_path: str | Path, *, run_id: str | None = None,
             store.close()
 
 
-def _train(cfg: TrainConfig, model_dir: Path, out: Path, export: ExportRecord, store: Store | None,
-           run_id: str | None, resume: bool) -> DPOResult:
+def param_digest(model) -> str:
+    """sha256 over every tensor of the state dict (names sorted): equal on ranks that hold the same weights."""
+    import torch
+
+    h = hashlib.sha256()
+    for name, t in sorted(model.state_dict().items()):
+        h.update(name.encode("utf-8"))
+        h.update(t.detach().to("cpu").contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def _sharded(trainer) -> bool:
+    return bool(trainer.is_fsdp_enabled or (trainer.is_deepspeed_enabled and
+                                            trainer.accelerator.state.deepspeed_plugin.zero_stage == 3))
+
+
+def _train(cfg: TrainConfig, model_dir: Path, out: Path, export: ExportRecord, rows: list[dict[str, Any]],
+           store: Store | None, run_id: str | None, resume: bool, *, use_cpu: bool = False,
+           progress: bool = False) -> DPOResult:
     import torch
     from transformers.trainer_utils import get_last_checkpoint
     from trl import DPOTrainer
 
     from kcc_train.callbacks import StoreCallback
 
-    rows = read_rows(export.path)
     if not rows:
         raise ValueError(f"export {export.id} holds no pairs (check the filters)")
     train_rows, held_rows, split = split_rows(rows, cfg.data.eval_fraction, seed=cfg.seed,
@@ -288,7 +391,7 @@ def _train(cfg: TrainConfig, model_dir: Path, out: Path, export: ExportRecord, s
                                           "lengths": lengths.model_dump(),
                                           "heldout": str((out / HELDOUT_FILE).resolve())})
 
-    args = build_dpo_config(cfg, has_eval=bool(held_rows))
+    args = build_dpo_config(cfg, has_eval=bool(held_rows), use_cpu=use_cpu, progress=progress)
     callback = StoreCallback(store, run_id or "")
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
@@ -318,11 +421,20 @@ def _train(cfg: TrainConfig, model_dir: Path, out: Path, export: ExportRecord, s
     losses = [h["loss"] for h in callback.history if "loss" in h]
     peak = torch.cuda.max_memory_allocated() if torch.cuda.is_available() else None
 
+    digests = None
+    if cfg.param_digest:
+        from accelerate.utils import gather_object
+
+        mine = None if _sharded(trainer) else param_digest(trainer.accelerator.unwrap_model(trainer.model))
+        digests = gather_object([mine]) if args.world_size > 1 else [mine]
+        if store is not None:
+            store.log(run_id, f"parameter digests per rank: {', '.join(str(d)[:16] for d in digests)}")
     final = None
     if not cancelled:
         final = out / FINAL_DIR
         _save_final(trainer, tok, final, lora=cfg.lora.enabled)
     return DPOResult(
+        world_size=args.world_size, param_digests=digests, resumed_from=last,
         run_id=run_id, status="cancelled" if cancelled else "done", output_dir=str(out),
         final_model=str(final) if final else None, export_id=export.id, split=split, lengths=lengths,
         global_step=state.global_step, first_loss=losses[0] if losses else None,
@@ -332,8 +444,7 @@ def _train(cfg: TrainConfig, model_dir: Path, out: Path, export: ExportRecord, s
 
 def _save_final(trainer, tok, final: Path, *, lora: bool) -> None:
     """Save a loadable model folder: merged weights for LoRA when the model is not sharded, else the adapter."""
-    sharded = trainer.is_fsdp_enabled or (trainer.is_deepspeed_enabled and
-                                           trainer.accelerator.state.deepspeed_plugin.zero_stage == 3)
+    sharded = _sharded(trainer)
     if lora and not sharded:
         trainer.save_model(str(final / "adapter"))
         if trainer.accelerator.is_main_process:

@@ -15,9 +15,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from db.exporter import ExportFilters, export_pairs
+from db.exporter import ExportFilters, export_pairs, iter_pair_rows
 from db.models import ExportRecord
 from db.store import Store
+from judge.length import length_ratio, pair_lengths
 from kcc_train.config import DataConfig
 
 TRL_COLUMNS = ("prompt", "chosen", "rejected")
@@ -46,8 +47,87 @@ class LengthReport(BaseModel):
     p95: int
 
 
-def export_for_run(store: Store, cfg: DataConfig, out_dir: Path, *, run_id: str | None = None) -> ExportRecord:
-    """Export the filtered pairs to out_dir/pairs.jsonl (or reuse cfg.export_id) and return the record."""
+class LengthSelection(BaseModel):
+    """What the length-balanced selection kept and dropped (chars of chosen vs rejected, judge.length)."""
+
+    max_length_ratio: float | None
+    length_balanced: bool
+    before: int
+    kept: int
+    dropped_ratio: int
+    dropped_balance: int
+    chosen_longer_before: int
+    chosen_longer_after: int
+
+
+def select_by_length(rows: list[dict[str, Any]], *, max_length_ratio: float | None = None,
+                     length_balanced: bool = False) -> tuple[list[dict[str, Any]], LengthSelection]:
+    """Keep pairs whose longer answer is at most `max_length_ratio` times the shorter one; with `length_balanced`,
+    then drop pairs from the majority side (chosen longer vs chosen shorter) until both sides are equal, most
+    unequal pairs first, so "longer" alone no longer predicts "chosen". Pairs of equal length are always kept.
+    Order is preserved and the result is deterministic."""
+    lens = [pair_lengths(r) for r in rows]
+    keep = [i for i, (c, r) in enumerate(lens)
+            if max_length_ratio is None or length_ratio(c, r) <= max_length_ratio]
+    dropped_ratio = len(rows) - len(keep)
+    dropped_balance = 0
+    if length_balanced:
+        longer = [i for i in keep if lens[i][0] > lens[i][1]]
+        shorter = [i for i in keep if lens[i][0] < lens[i][1]]
+        major, minor = (longer, shorter) if len(longer) >= len(shorter) else (shorter, longer)
+        excess = len(major) - len(minor)
+        if excess:
+            # the most unequal pairs go first; ties broken by position for a stable result
+            worst = sorted(major, key=lambda i: (-length_ratio(*lens[i]), i))[:excess]
+            gone = set(worst)
+            keep = [i for i in keep if i not in gone]
+            dropped_balance = excess
+    out = [rows[i] for i in keep]
+    info = LengthSelection(
+        max_length_ratio=max_length_ratio, length_balanced=length_balanced, before=len(rows), kept=len(out),
+        dropped_ratio=dropped_ratio, dropped_balance=dropped_balance,
+        chosen_longer_before=sum(1 for c, r in lens if c > r),
+        chosen_longer_after=sum(1 for i in keep if lens[i][0] > lens[i][1]))
+    return out, info
+
+
+def length_selection_active(cfg: DataConfig) -> bool:
+    return cfg.max_length_ratio is not None or cfg.length_balanced
+
+
+def filters_of(cfg: DataConfig) -> ExportFilters:
+    return ExportFilters(categories=cfg.categories, source=cfg.source, min_margin=cfg.min_margin,
+                         reviewed_only=cfg.reviewed_only)
+
+
+def select_rows(store: Store, cfg: DataConfig) -> tuple[list[dict[str, Any]], LengthSelection | None]:
+    """The rows an export with this data config holds: the store's filters, then the length selection."""
+    rows = list(iter_pair_rows(store, filters_of(cfg)))
+    if not length_selection_active(cfg):
+        return rows, None
+    return select_by_length(rows, max_length_ratio=cfg.max_length_ratio, length_balanced=cfg.length_balanced)
+
+
+def export_selected(store: Store, cfg: DataConfig, path: Path, *, run_id: str | None = None
+                    ) -> tuple[ExportRecord, LengthSelection | None]:
+    """Export the filtered pairs to `path`; with a length selection only the selected pairs (one pair per seed,
+    so the selection is passed as seed ids), and the selection is recorded in the export's filters."""
+    filters = filters_of(cfg)
+    if not length_selection_active(cfg):
+        return export_pairs(store, path, fmt="jsonl", filters=filters, run_id=run_id), None
+    rows, info = select_rows(store, cfg)
+    rec = export_pairs(store, path, fmt="jsonl", filters=filters, run_id=run_id,
+                       seed_ids={str(r["seed_id"]) for r in rows})
+    rec = rec.model_copy(update={"filters": {**rec.filters, "max_length_ratio": cfg.max_length_ratio,
+                                             "length_balanced": cfg.length_balanced}})
+    store.record_export(rec)
+    return rec, info
+
+
+def export_for_run(store: Store, cfg: DataConfig, out_dir: Path, *, run_id: str | None = None
+                   ) -> tuple[ExportRecord, LengthSelection | None]:
+    """Export the selected pairs to out_dir/pairs.jsonl (or reuse cfg.export_id); the record and the length
+    selection (None without one)."""
     if cfg.export_id:
         rec = store.get_export(cfg.export_id)
         if rec is None:
@@ -56,11 +136,9 @@ def export_for_run(store: Store, cfg: DataConfig, out_dir: Path, *, run_id: str 
             raise DataError(f"export {rec.id} is {rec.format}; training reads JSONL exports")
         if not Path(rec.path).is_file():
             raise DataError(f"export {rec.id}: file {rec.path} is gone")
-        return rec
-    filters = ExportFilters(categories=cfg.categories, source=cfg.source, min_margin=cfg.min_margin,
-                            reviewed_only=cfg.reviewed_only)
+        return rec, None
     out_dir.mkdir(parents=True, exist_ok=True)
-    return export_pairs(store, out_dir / "pairs.jsonl", fmt="jsonl", filters=filters, run_id=run_id)
+    return export_selected(store, cfg, out_dir / "pairs.jsonl", run_id=run_id)
 
 
 def read_rows(path: str | Path) -> list[dict[str, Any]]:

@@ -7,6 +7,8 @@
 #   4. runs `kcc-train dpo` with bf16 on CUDA for ~100 steps, then a short re-evaluation,
 #   5. prints tokens/s and peak GPU memory (torch.cuda.max_memory_allocated) as the final JSON line.
 # Outputs go under $OUT when set (else ./gpu-check-out). Tunables: STEPS, HIDDEN, LAYERS, BATCH, MAXLEN, VENV, PYTHON.
+# NPROC=N (N > 1, one GPU each) trains through `kcc-train dpo --launch accelerate --num-processes N` (DDP) with
+# param_digest on, and the final JSON line reports world_size and whether every rank ended with the same weights.
 # Torch: when $PYTHON already imports a CUDA build of torch (GPU images usually ship one), the venv is made with
 # --system-site-packages and that torch is reused (no multi-GB download, and it matches the driver); SYSTEM_TORCH=0
 # installs torch into the venv instead. Machines without an index: pip honours PIP_NO_INDEX=1 and
@@ -16,6 +18,7 @@ cd "$(dirname "$0")/.."
 OUT="${OUT:-$PWD/gpu-check-out}"
 STEPS="${STEPS:-100}"; HIDDEN="${HIDDEN:-1024}"; LAYERS="${LAYERS:-8}"; BATCH="${BATCH:-8}"; MAXLEN="${MAXLEN:-1024}"
 VENV="${VENV:-/tmp/kcc-gpu-venv}"; BF16="${BF16:-true}"; PYTHON="${PYTHON:-python3}"; SYSTEM_TORCH="${SYSTEM_TORCH:-auto}"
+NPROC="${NPROC:-1}"
 LOGSTEPS=$(( STEPS < 5 ? 1 : 5 ))  # log at least once, so first/last loss are reported on short runs
 # ALLOW_CPU=1 lets a CPU machine run the same steps as a smoke test of this script (use small sizes, BF16=false).
 ALLOW_CPU="${ALLOW_CPU:-0}"
@@ -83,12 +86,18 @@ save_steps = $STEPS
 logging_steps = $LOGSTEPS
 bf16 = $BF16
 gradient_checkpointing = "auto"
+param_digest = $([ "$NPROC" -gt 1 ] && echo true || echo false)
 [train.data]
 eval_fraction = 0.1
 TOML
 
-log "DPO: $STEPS steps, bf16 on CUDA"
-"$VENV/bin/kcc-train" dpo --config "$OUT/run.toml" --db "$DB" --run-id train-gpu > "$OUT/dpo.json"
+log "DPO: $STEPS steps, bf16 on CUDA, $NPROC process(es)"
+if [ "$NPROC" -gt 1 ]; then
+  "$VENV/bin/kcc-train" dpo --config "$OUT/run.toml" --db "$DB" --run-id train-gpu --launch accelerate \
+    --num-processes "$NPROC" --strategy ddp > "$OUT/dpo.json"
+else
+  "$VENV/bin/kcc-train" dpo --config "$OUT/run.toml" --db "$DB" --run-id train-gpu > "$OUT/dpo.json"
+fi
 
 log "re-evaluation (held-out seeds + tiny benchmark samples)"
 set +e
@@ -101,7 +110,8 @@ set -e
 "$PY" - "$OUT" "$EVAL_RC" <<'PY'
 import json, sys, torch
 out, eval_rc = sys.argv[1], int(sys.argv[2])
-d = json.load(open(f"{out}/dpo.json"))
+d = json.loads(open(f"{out}/dpo.json").read().strip().splitlines()[-1])
+digests = d.get("param_digests")
 m = json.load(open(f"{out}/model.json"))
 print(json.dumps({
     "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu", "parameters": m["parameters"], "hidden_size": m["hidden_size"],
@@ -109,6 +119,7 @@ print(json.dumps({
     "tokens_per_second": round(d["tokens_per_second"] or 0, 1),
     "peak_gpu_memory_gib": round((d["peak_gpu_memory_bytes"] or 0) / 2**30, 3),
     "peak_gpu_memory_bytes": d["peak_gpu_memory_bytes"], "first_loss": d["first_loss"], "last_loss": d["last_loss"],
-    "eval_rc": eval_rc,
+    "eval_rc": eval_rc, "world_size": d.get("world_size"),
+    "ranks_identical": (len(set(digests)) == 1 and None not in digests) if digests else None,
 }))
 PY
