@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from statutes.fastmodel import raw_record
-from statutes.normalize import CIRCLED, article_no, law_key, to_int
+from statutes.normalize import CIRCLED, article_no, article_sort_key, law_key, normalize_text, to_int
 from statutes.registry import Registry, registry
 
 MAX_CITATIONS = 400  # per text: beyond this an answer is runaway, not a legal opinion
@@ -42,6 +42,9 @@ class Citation(BaseModel):
     bracketed: bool = False  # 「」 or 『』 around the law name
     lang: Literal["ko", "en"] = "ko"
     instrument: str | None = None  # a named non-statute instrument (형사소송규칙, ...령): article of no Act
+    range_inner: bool = False  # an article inside a range (제329조부터 제331조까지 -> 제330조), not written itself
+    claimed_title: str | None = None  # the parenthesised title written right after the article: 제250조(살인)
+    defined: bool = False  # the law is named by a short name the answer defined itself ("(이하 'X'이라 한다)")
 
 
 _CitationRecord, _citation_model = raw_record(Citation)
@@ -212,16 +215,63 @@ def _strip_token(text: str, s: int, e: int) -> tuple[int, int]:
 
 
 class _LawFound:
-    __slots__ = ("text", "start", "end", "ref", "old", "bracketed", "decree_of_same", "instrument")
+    __slots__ = ("text", "start", "end", "ref", "old", "bracketed", "decree_of_same", "instrument", "defined")
 
     def __init__(self, text: str | None, start: int | None, end: int | None, ref: LawRef, old: bool = False,
-                 bracketed: bool = False, decree_of_same: str | None = None, instrument: str | None = None) -> None:
+                 bracketed: bool = False, decree_of_same: str | None = None, instrument: str | None = None,
+                 defined: bool = False) -> None:
         self.text, self.start, self.end, self.ref = text, start, end, ref
         self.old, self.bracketed, self.decree_of_same = old, bracketed, decree_of_same
         self.instrument = instrument  # set with ref="none": the article belongs to a rule/decree, not an Act
+        self.defined = defined  # `text` is the full name behind a short name the answer defined
 
 
-def _find_law_before(reg: Registry, text: str, end: int, *, need_lawish: bool = True) -> _LawFound | None:
+class _Definitions(dict):
+    """Short names an answer defines for a law ("「…법률」(이하 '청탁법'이라 한다)"): key -> the full name as written;
+    `spans` holds (start, end of the short name, end of the definition) of each definition."""
+
+    spans: list[tuple[int, int, int]]
+
+
+_DEF = re.compile(
+    r"\([ \t]{0,2}이하[ \t]{0,2}(?:[「『'\"‘“](?P<q>[^'\"’”」』\n()]{1,30})[」』'\"’”]|(?P<b>[^()\s'\"「『‘“]{1,20}?))"
+    r"[ \t]{0,2}(?:(?:이?라|으로)[ \t]{0,2}(?:한다|함|칭한다|칭함|합니다|하겠습니다|부릅니다|하며|하고)|라고[ \t]{0,2}(?:한다|함|합니다|부릅니다))?"
+    r"[ \t]{0,2}\)"
+)
+_DEF_PARTICLES = ("상의", "상", "의", "에서", "에", "은", "는", "이", "가", "을", "를", "과", "와", "도")
+
+
+def _definitions(reg: Registry, text: str) -> _Definitions | None:
+    """The short names defined in `text` for a law named right before the definition."""
+    defs = _Definitions()
+    defs.spans = []
+    for m in _DEF.finditer(text):
+        name = (m.group("q") or m.group("b") or "").strip()
+        key = law_key(name)
+        if not key or len(key) > 30 or key in _SAME_LAW_1:
+            continue
+        f = _find_law_before(reg, text, m.start())
+        if f is None or f.ref != "named" or not f.text:
+            continue
+        fk = law_key(f.text)
+        if not (reg.is_known_key(fk) or fk.endswith(_LAWISH_END)):
+            continue
+        defs[key] = f.text
+        defs.spans.append((m.start(), m.end(), m.end()))
+    return defs or None
+
+
+def _defined_name(defs: _Definitions, word: str) -> str | None:
+    k = law_key(word)
+    hit = defs.get(k)
+    if hit is None:
+        for suf in _DEF_PARTICLES:
+            if k.endswith(suf) and k[: -len(suf)] in defs:
+                return defs[k[: -len(suf)]]
+    return hit
+
+
+def _find_law_before(reg: Registry, text: str, end: int, *, need_lawish: bool = True, defs=None) -> _LawFound | None:
     """The law name that ends right before `end` (an article anchor), if any."""
     j = end
     while j > 0 and text[j - 1] in " \t\u00a0\u3000":
@@ -236,7 +286,7 @@ def _find_law_before(reg: Registry, text: str, end: int, *, need_lawish: bool = 
     if j > 0 and text[j - 1] == ")":
         k = text.rfind("(", max(0, j - 100), j - 1)
         if k > 0 and ")" not in text[k : j - 1] and "\n" not in text[k:j]:
-            inner = _find_law_before(reg, text, k, need_lawish=True)
+            inner = _find_law_before(reg, text, k, need_lawish=True, defs=defs)
             if inner is not None and (inner.ref == "named" or inner.instrument):
                 return inner
     lt = _prev_token(text, j, max(0, j - 110))
@@ -246,6 +296,19 @@ def _find_law_before(reg: Registry, text: str, end: int, *, need_lawish: bool = 
     while last and last[0] in _OPEN:
         last = last[1:]
     last_e = lt[0] + len(text[lt[0] : lt[1]].rstrip(_CLOSE_TRIM))
+    # a short name the answer defined ("(이하 '청탁법'이라 한다)" ... 청탁법 제8조)
+    if defs:
+        full = _defined_name(defs, last)
+        if full is not None:
+            s = lt[0]
+            while s < last_e - 1 and text[s] in _OPEN:
+                s += 1
+            return _LawFound(text=full, start=s, end=last_e, ref="named", old=_old_before(text, s), defined=True)
+    # 같은법시행령 / 동법시행규칙 / 같은 법시행령 glued in one word
+    if last.endswith(("법시행령", "법시행규칙")) and len(last) <= 8:
+        glued = _glued_same_decree(text, last, lt[0], j)
+        if glued is not None:
+            return glued
     # 같은 법 / 동법 (optionally 시행령)
     decree = None
     probe = last
@@ -305,6 +368,17 @@ def _find_law_before(reg: Registry, text: str, end: int, *, need_lawish: bool = 
     return _LawFound(text=text[s:e], start=s, end=e, ref="named", old=_old_before(text, s))
 
 
+def _glued_same_decree(text: str, last: str, tok_start: int, j: int) -> _LawFound | None:
+    for same in ("같은법", "동법", "법"):
+        if last.startswith(same) and last[len(same):] in ("시행령", "시행규칙"):
+            if same == "법":
+                pw = _prev_token(text, tok_start, max(0, j - 110))
+                if pw is None or text[pw[0] : pw[1]].lstrip(_OPEN) not in ("같은", "동", "위", "이"):
+                    return None
+            return _LawFound(text=None, start=None, end=None, ref="same_law", decree_of_same=last[len(same):])
+    return None
+
+
 def _old_before(text: str, s: int) -> bool:
     t = text[max(0, s - 3) : s].rstrip()
     return t.endswith("구") and (len(t) == 1 or not ("가" <= t[-2] <= "힣")) or t.endswith("舊")
@@ -320,23 +394,45 @@ def extract_citations(text: str, reg: Registry | None = None) -> list[Citation]:
 
 
 def extract_citations_fast(text: str, reg: Registry | None = None) -> list:
-    """`extract_citations` returning lightweight records (same attributes as `Citation`): the checks' hot path."""
+    """`extract_citations` returning lightweight records (same attributes as `Citation`). The text is normalised
+    first (zero-width/bidi marks, NFD Hangul, full-width forms, Hanja article words); spans and surface texts
+    refer to the original `text`."""
+    if not text:
+        return []
+    nt = normalize_text(text)
+    out = extract_citations_normalized(nt.text, reg)
+    if nt.mapped:
+        for c in out:
+            c.start, c.end = nt.span(c.start, c.end)
+            c.text = text[c.start : c.end]
+            if c.law_start is not None and c.law_end is not None:
+                c.law_start, c.law_end = nt.span(c.law_start, c.law_end)
+    return out
+
+
+def extract_citations_normalized(text: str, reg: Registry | None = None) -> list:
+    """Citations of a text that is already normalised (`statutes.normalize.normalize_text`): the checks' hot path."""
     if not text:
         return []
     reg = reg or registry()
     out: list[Citation] = []
     used_law_spans: set[int] = set()
+    defs = _definitions(reg, text) if "이하" in text else None
     if "조" in text:
-        _extract_articles(reg, text, out, used_law_spans)
-    if "법" in text or "「" in text or "『" in text:
-        _extract_law_mentions(reg, text, out, used_law_spans)
+        _extract_articles(reg, text, out, used_law_spans, defs)
+    if "법" in text or "「" in text or "『" in text or defs:
+        _extract_law_mentions(reg, text, out, used_law_spans, defs)
     if "Act" in text or "Article" in text or "Code" in text or "Constitution" in text or "Art." in text:
         _extract_english(reg, text, out)
     out.sort(key=lambda c: (c.start, c.end))
     return out[:MAX_CITATIONS]
 
 
-def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[int]) -> None:
+_RANGE_SEPS = ("부터", "내지", "~", "∼", "〜")
+MAX_RANGE = 120  # articles a range may cover (제1조부터 제120조까지); wider spans are left as their two ends
+
+
+def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[int], defs=None) -> None:
     prev: Citation | None = None
     resume = 0
     for m in _anchors(text, 0):
@@ -352,43 +448,112 @@ def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[i
             first_article = prev.article
             same_article = True
         else:
-            law = _find_law_before(reg, text, a_start)
+            law = _find_law_before(reg, text, a_start, defs=defs)
             first_article = article_no(m.num, m.sub)
             same_article = False
             if not m.pfx and (law is None or law.ref != "named"):
                 continue  # "3조" without 제 and without a law name: not a citation (3조 원 ...)
         if law is None:
-            if prev is not None and prev.law_text is not None and a_start - prev.end <= 60 and (
+            near = prev is not None and prev.law_text is not None and a_start - prev.end <= 60 and (
                 _SENT_END_RE.search(text, prev.end, a_start) is None
-            ):
+            )
+            named = _law_in_sentence(reg, text, a_start, defs, prev.end if near else 0)
+            if named is not None and (not near or named[1] > prev.end):
+                law = _LawFound(text=named[0], start=None, end=None, ref="context", old=named[2])
+            elif near:
                 law = _LawFound(text=prev.law_text, start=None, end=None, ref="context", old=prev.old_law)
             else:
                 law = _LawFound(text=None, start=None, end=None, ref="none")
         elif law.ref == "same_law":
             if prev is not None and prev.law_text is not None:
-                suffix = f" {law.decree_of_same}" if law.decree_of_same else ""
-                law = _LawFound(text=prev.law_text + suffix, start=None, end=None, ref="same_law", old=prev.old_law)
+                base = prev.law_text
+                if law.decree_of_same:
+                    base = _DECREE_TAIL.sub("", base) + f" {law.decree_of_same}"
+                law = _LawFound(text=base, start=None, end=None, ref="same_law", old=prev.old_law)
             else:
                 law = _LawFound(text=None, start=None, end=None, ref="none")
         if law.start is not None:
             used.add(law.start)
-        refs, resume = _parse_run(text, m.end, first_article, a_start, same_article, prev)
-        for art, para, item, s, e, rng in refs:
+        refs, ranges, resume = _parse_run(text, m.end, first_article, a_start, same_article, prev)
+        inner = _range_inner(reg, law.text, refs, ranges) if ranges else None
+        for k, (art, para, item, s, e, rng, title) in enumerate(refs):
             start = s if law.start is None or s != a_start else min(s, law.start)
             c = _CitationRecord(
                 text=text[start:e], start=start, end=e, law_text=law.text, law_start=law.start, law_end=law.end,
                 law_ref=law.ref, article=art, paragraph=para, item=item, old_law=law.old, in_range=rng,
-                bracketed=law.bracketed, lang="ko", instrument=law.instrument,
+                bracketed=law.bracketed, lang="ko", instrument=law.instrument, claimed_title=title,
+                defined=law.defined,
             )
             out.append(c)
             prev = c
             if len(out) >= MAX_CITATIONS:
                 return
+            for no in inner.get(k, ()) if inner else ():
+                rs, re_ = start, refs[k + 1][4]
+                out.append(_CitationRecord(
+                    text=text[rs:re_], start=rs, end=re_, law_text=law.text, law_start=law.start, law_end=law.end,
+                    law_ref=law.ref, article=no, old_law=law.old, in_range=True, range_inner=True,
+                    bracketed=law.bracketed, lang="ko", instrument=law.instrument, defined=law.defined,
+                ))
+                if len(out) >= MAX_CITATIONS:
+                    return
+
+
+_DECREE_TAIL = re.compile(r"[ \t]*시행(?:령|규칙)$")
+
+
+def _range_inner(reg: Registry, law_text: str | None, refs: list, ranges: list[int]) -> dict[int, list[str]]:
+    """The articles strictly between the two ends of each range, keyed by the index of the first end: the law's
+    own articles when it is in the registry (so 제14조의2 is covered too), else every main number in between."""
+    law = None
+    if law_text:
+        res = reg.resolve(law_text, fuzzy=False)
+        law = res.law if res.kind == "registry" else None
+    arts = reg.articles.get(law.id) if law is not None else None
+    out: dict[int, list[str]] = {}
+    for k in ranges:
+        if k + 1 >= len(refs):
+            continue
+        lo, hi = article_sort_key(refs[k][0]), article_sort_key(refs[k + 1][0])
+        if not lo < hi or hi[0] - lo[0] > MAX_RANGE:
+            continue
+        if arts:
+            inner = sorted((no for no in arts if lo < article_sort_key(no) < hi), key=article_sort_key)
+        else:
+            inner = [article_no(n) for n in range(lo[0] + 1, hi[0] + (1 if hi[1] else 0))]
+        if inner:
+            out[k] = inner
+    return out
+
+
+_LAW_CTX_WINDOW = 200  # chars back in the sentence where a bare article looks for the law it belongs to
+
+
+def _law_in_sentence(reg: Registry, text: str, end: int, defs, after: int = 0) -> tuple[str, int, bool] | None:
+    """The last known law named in the same sentence before a bare article ("근로기준법에 따르면 … 제23조"), and
+    after position `after` when given: (law text, end of the name, old-law flag), or None."""
+    lo = max(0, end - _LAW_CTX_WINDOW, after)
+    for mm in _SENT_END_RE.finditer(text, lo, end):
+        lo = mm.end()
+    if text.find("법", lo, end) < 0 and not defs:
+        return None
+    hits = [mm.end() for mm in _LAW_WORD.finditer(text, lo, end)]
+    if defs:
+        hits += [e for s, e, _ in defs.spans if lo <= s and e <= end]
+    for e in sorted(hits, reverse=True)[:3]:
+        f = _find_law_before(reg, text, e, defs=defs)
+        if f is None or f.ref != "named" or f.start is None or f.start < lo or not f.text:
+            continue
+        if f.defined or reg.is_known_key(law_key(f.text)):
+            return f.text, f.end, f.old
+    return None
 
 
 def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool, prev: Citation | None):
-    """Paragraph/item after an article, then more refs joined by separators. Returns refs and end."""
-    refs: list[tuple[str, str | None, str | None, int, int, bool]] = []
+    """Paragraph/item after an article, then more refs joined by separators. Returns the refs
+    [article, paragraph, item, start, end, in_range, title], the indexes of refs that open a range, and the end."""
+    refs: list[list] = []
+    ranges: list[int] = []
     para = item = None
     if same_article and prev is not None:
         para = prev.paragraph
@@ -406,11 +571,12 @@ def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool
             mk = _MOK.match(text, pos)
             if mk:
                 pos = mk.end()
-        refs.append((article, para, item, cur_start, pos, rng))
+        refs.append([article, para, item, cur_start, pos, rng, None])
         after = pos
         mt = _TITLE.match(text, after)
         if mt:
             after = mt.end()
+            refs[-1][6] = mt.group(0).strip()[1:-1].strip()
         ms = _SEP.match(text, after)
         if not ms:
             break
@@ -418,9 +584,10 @@ def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool
         q = ms.end()
         ma = _ART_ONLY.match(text, q)
         if ma and (text.startswith("제", q) or ma.group("sub") or sep not in ("와", "과", "및", "에서")):
-            if sep in ("부터", "내지", "~", "∼", "〜"):
-                refs[-1] = refs[-1][:5] + (True,)
+            if sep in _RANGE_SEPS:
+                refs[-1][5] = True
                 rng = True
+                ranges.append(len(refs) - 1)
             else:
                 rng = False
             article, para, item = _article_from(ma), None, None
@@ -428,8 +595,8 @@ def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool
             mu = _UNTIL.match(text, pos)
             if mu and rng:
                 pos2 = mu.end()
-                refs.append((article, None, None, cur_start, pos, True))
-                return refs, pos2
+                refs.append([article, None, None, cur_start, pos, True, None])
+                return refs, ranges, pos2
             continue
         mp = _PARA.match(text, q)
         if mp and sep != "에서":
@@ -443,7 +610,7 @@ def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool
             pos = q
             continue
         break
-    return refs, pos
+    return refs, ranges, pos
 
 
 def _para(mp: re.Match) -> str:
@@ -452,7 +619,7 @@ def _para(mp: re.Match) -> str:
     return f"제{to_int(mp.group('n') or mp.group('m'))}항"
 
 
-def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: set[int]) -> None:
+def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: set[int], defs=None) -> None:
     taken = {(c.law_start, c.law_end) for c in out if c.law_start is not None}
     taken_starts = {c.law_start for c in out if c.law_start is not None}
     bracket_spans: list[tuple[int, int]] = []
@@ -473,6 +640,9 @@ def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: s
             )
         )
     law_spans = [(s, e) for s, e in taken if s is not None and e is not None]
+    if defs:
+        bracket_spans += [(s, e) for s, e, _ in defs.spans]
+        _defined_mentions(reg, text, out, defs, taken, taken_starts, bracket_spans)
     seen = 0
     for m in _LAW_WORD.finditer(text):
         if len(out) >= MAX_CITATIONS or seen >= MAX_LAW_WORDS:
@@ -484,12 +654,14 @@ def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: s
         if any(s <= s0 < be for s, be in law_spans) or any(s <= s0 < be for s, be in bracket_spans):
             continue
         seen += 1
-        f = _find_law_before(reg, text, e)
+        f = _find_law_before(reg, text, e, defs=defs)
         if f is None or f.ref != "named" or f.start is None:
             continue
         if (f.start, f.end) in taken or f.start in taken_starts:
             continue
         key = law_key(f.text or "")
+        if f.defined:
+            continue  # found by _defined_mentions
         if not reg.is_known_key(key) and not key.endswith(_STRONG_SUFFIX):
             continue
         if not reg.is_known_key(key) and len(key) > 40:
@@ -501,6 +673,23 @@ def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: s
                 law_end=f.end, old_law=f.old,
             )
         )
+
+
+def _defined_mentions(reg, text, out, defs, taken, taken_starts, skip) -> None:
+    """Every use of a defined short name without an article ("청탁법은 …"), as a mention of the full name."""
+    pat = re.compile("|".join(sorted((re.escape(k) for k in defs), key=len, reverse=True)))
+    for m in pat.finditer(text):
+        if len(out) >= MAX_CITATIONS:
+            return
+        s, e = m.span()
+        if s in taken_starts or any(a <= s < b for a, b in skip) or any(a <= s < b for a, b in taken if a is not None):
+            continue
+        if s > 0 and "가" <= text[s - 1] <= "힣" or e < len(text) and ("가" <= text[e] <= "힣" and
+                                                                     not text[e:].startswith(_DEF_PARTICLES)):
+            continue
+        taken.add((s, e))
+        out.append(_CitationRecord(text=text[s:e], start=s, end=e, law_text=defs[m.group(0)], law_start=s, law_end=e,
+                                   old_law=_old_before(text, s), defined=True))
 
 
 def _en_name(reg: Registry, name: str) -> str | None:

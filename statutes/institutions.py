@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Literal
 
@@ -35,6 +35,9 @@ class InstitutionRegistry:
     procedures: dict[str, Procedure]
     trigger_ids: dict[str, tuple[str, ...]]
     trigger_re: re.Pattern[str]
+    purposes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # single-purpose line -> purpose words
+    purpose_owners: dict[str, tuple[str, ...]] = field(default_factory=dict)  # purpose word -> line ids
+    purpose_re: re.Pattern[str] | None = None
 
     def current_number(self, inst_id: str) -> str | None:
         inst = self.by_id[inst_id]
@@ -74,7 +77,15 @@ def institution_registry() -> InstitutionRegistry:
     for p in procs:
         for t in p.triggers:
             triggers.setdefault(t, []).append(p.id)
+    purposes = {k: tuple(v) for k, v in _read("institutions_purposes.json")["purposes"].items() if k in by_id}
+    p_owners: dict[str, list[str]] = {}
+    for iid, words in purposes.items():
+        for w in words:
+            p_owners.setdefault(w, []).append(iid)
     return InstitutionRegistry(
+        purposes=purposes,
+        purpose_owners={k: tuple(v) for k, v in p_owners.items()},
+        purpose_re=re.compile(_alternation(list(p_owners))) if p_owners else None,
         by_id=by_id,
         number_owners={k: tuple(v) for k, v in owners.items()},
         alias_ids={k: tuple(v) for k, v in aliases.items()},
@@ -311,7 +322,10 @@ def assess_mentions_fast(text: str, mentions: list, reg: InstitutionRegistry | N
                     ):
                         partner = cand
                     break
-        out.append(_assess_number(reg, nm, partner))
+        f = _assess_number(reg, nm, partner)
+        if partner is None and f.verdict == "valid" and f.institution_id in reg.purposes:
+            f = _purpose_mismatch(reg, text, nm, f, nums) or f
+        out.append(f)
         if partner is not None:
             paired_names.add(id(partner))
     for nm in names:
@@ -333,6 +347,48 @@ def assess_mentions_fast(text: str, mentions: list, reg: InstitutionRegistry | N
     if any(f.verdict == "outdated" and f.number for f in out):
         out = _drop_explained_retirements(text, out, nums)
     return out
+
+
+PURPOSE_WINDOW = 40  # chars of the clause around a bare number searched for what it is given for
+_PURPOSE_BREAK = re.compile(r"[.!?\n,;，、/]")  # conjunctions do not break: "도박이나 마약 문제는 1336 또는 1342"
+
+
+def _purpose_mismatch(reg: InstitutionRegistry, text: str, nm, f, nums: list):
+    """A single-purpose line given in a clause about another line's purpose ("마약 중독 상담은 1336"): wrong_number
+    with the number of the line that serves that purpose; None when the clause fits or says nothing decisive."""
+    if reg.purpose_re is None:
+        return None
+    lo = max(0, nm.start - PURPOSE_WINDOW)
+    for o in nums:
+        if o is not nm and lo <= o.end <= nm.start:
+            lo = o.end
+    for m in _PURPOSE_BREAK.finditer(text, lo, nm.start):
+        lo = m.end()
+    words = [m.group(0) for m in reg.purpose_re.finditer(text, lo, nm.start)]
+    if not words:
+        hi = min(len(text), nm.end + PURPOSE_WINDOW)
+        for o in nums:
+            if o is not nm and nm.end <= o.start < hi:
+                hi = o.start
+        mb = _PURPOSE_BREAK.search(text, nm.end, hi)
+        words = [m.group(0) for m in reg.purpose_re.finditer(text, nm.end, mb.start() if mb else hi)]
+    if not words:
+        return None
+    own = f.institution_id
+    if any(own in reg.purpose_owners.get(w, ()) for w in words):
+        return None
+    for w in words:
+        for iid in reg.purpose_owners.get(w, ()):
+            cur = reg.current_number(iid)
+            if iid == own or not cur:
+                continue
+            right = reg.by_id[iid]
+            return _FindingRecord(
+                name=right.name, number=nm.number, institution_id=iid, verdict="wrong_number", start=f.start,
+                end=f.end, current_number=cur, status=right.status,
+                note=f"'{w}' 상담·신고는 {right.name}({cur})입니다; {nm.number}은(는) {f.name}의 번호입니다",
+            )
+    return None
 
 
 EXPLAIN_GAP = 40  # most chars between a retired number and its replacement in one "바뀌었습니다" clause

@@ -57,3 +57,146 @@ def article_sort_key(no: str) -> tuple[int, int]:
     if not m:
         return (0, 0)
     return (int(m.group(1)), int(m.group(2) or 0))
+
+
+# ---- text normalisation for matching, with an offset map back into the original ------------------------------
+# Answers arrive with zero-width and bidi marks (copied from web pages and chat UIs), full-width digits, decomposed
+# (NFD) Hangul and Hanja citation words. Matching runs on a normalised copy; every span found in it is mapped back
+# into the original text. Plain text (ASCII, Hangul syllables, the punctuation answers use) takes a fast path: one
+# C scan finds no character to normalise and the text is used as is.
+_DROP_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# characters that are left alone: ASCII, Latin-1 punctuation, general punctuation (minus the marks above), arrows,
+# math, box drawing, symbols, dingbats, CJK punctuation (「」『』 and the ideographic space), compatibility jamo
+# (ㆍ: NFKC would turn it into U+119E), enclosed alphanumerics (① .. ⑳ are paragraph marks), Hangul syllables
+_PLAIN = re.compile(
+    "[^\t\n\r\x20-\x7e\u00a0-\u00ac\u00ae-\u00ff\u2010-\u2027\u2030-\u205f\u2190-\u23ff\u2460-\u27bf"
+    "\u3000-\u303f\u3131-\u318e\u3200-\u32ff\uac00-\ud7a3]"
+)
+_HANJA_WORD = str.maketrans({"第": "제", "條": "조", "条": "조", "項": "항", "号": "호", "號": "호"})
+_HANJA_ART = re.compile(r"第[ \t]{0,2}[0-9]{1,4}[ \t]{0,2}[條条](?:[ \t]{0,2}(?:의|之)[ \t]{0,2}[0-9]{1,3})?"
+                        r"|(?<=[條条0-9 ])[ \t]{0,2}第?[ \t]{0,2}[0-9]{1,3}[ \t]{0,2}[項号號]")
+_L0, _V0, _T0 = 0x1100, 0x1161, 0x11A7
+_SPECIAL_RUN = re.compile(_PLAIN.pattern + "+")
+# inside a run of special characters, those that always need work (NFKC-stable runs without them are kept)
+_NEEDS = re.compile("[" + _DROP_CHARS + "\u1100-\u11ff第條条項号號]")
+
+
+class NormText:
+    """A normalised copy of a text and the map from its positions back to the original.
+
+    `segments` holds (norm_start, orig_start, norm_len, orig_len) per run; a run with equal lengths maps
+    position by position, any other run (a composed syllable, an expanded character) maps as a whole."""
+
+    __slots__ = ("text", "original", "segments", "_starts")
+
+    def __init__(self, text: str, original: str, segments: list[tuple[int, int, int, int]] | None) -> None:
+        self.text, self.original, self.segments = text, original, segments
+        self._starts = [s[0] for s in segments] if segments else None
+
+    @property
+    def mapped(self) -> bool:
+        """False when the text needed no change (positions are the same in both)."""
+        return self.segments is not None
+
+    def _seg(self, p: int) -> tuple[int, int, int, int]:
+        import bisect
+
+        i = bisect.bisect_right(self._starts, p) - 1
+        return self.segments[max(i, 0)]
+
+    def start(self, p: int) -> int:
+        """Original position of normalised position `p` (as the start of a span)."""
+        if self.segments is None:
+            return p
+        if p >= len(self.text):
+            return len(self.original)
+        ns, os_, nl, ol = self._seg(p)
+        return os_ + (p - ns) if nl == ol else os_
+
+    def end(self, p: int) -> int:
+        """Original position of normalised position `p` (as the exclusive end of a span)."""
+        if self.segments is None:
+            return p
+        if p <= 0:
+            return 0
+        ns, os_, nl, ol = self._seg(p - 1)
+        return os_ + (p - ns) if nl == ol else os_ + ol
+
+    def span(self, s: int, e: int) -> tuple[int, int]:
+        if self.segments is None:
+            return s, e
+        a = self.start(s)
+        return (a, a) if e <= s else (a, max(a, self.end(e)))
+
+
+def normalize_text(text: str) -> NormText:
+    """`text` with zero-width/bidi marks dropped, NFD Hangul composed, compatibility forms (full-width digits and
+    letters, CJK compatibility ideographs) folded by NFKC, and Hanja article words (第250條, 第1項) read as
+    제250조 / 제1항; positions map back through the returned object. Linear in the text length."""
+    if _PLAIN.search(text) is None:
+        return NormText(text, text, None)
+    out: list[str] = []
+    segs: list[tuple[int, int, int, int]] = []
+    n_pos = 0  # length of the normalised text so far
+    plain_from = 0  # start of the pending identity run in the original
+    n = len(text)
+    changed = False
+    for run in _SPECIAL_RUN.finditer(text):
+        rs, re_ = run.span()
+        chunk = run.group(0)
+        if _NEEDS.search(chunk) is None and unicodedata.is_normalized("NFKC", chunk):
+            continue  # emoji, Hanja, other scripts: kept as they are (part of the identity run)
+        i = rs
+        while i < re_:
+            ch = text[i]
+            j = i + 1
+            o = ord(ch)
+            if ch in _DROP_CHARS:
+                rep = ""
+            elif _L0 <= o <= 0x1112 and j < n and _V0 <= ord(text[j]) <= 0x1175:
+                s = 0xAC00 + ((o - _L0) * 21 + (ord(text[j]) - _V0)) * 28  # a decomposed syllable: L V (T)
+                j += 1
+                if j < n and 0x11A8 <= ord(text[j]) <= 0x11C2:
+                    s += ord(text[j]) - _T0
+                    j += 1
+                rep = chr(s)
+            elif ch in "第條条項号號":
+                rep = ch  # read in context below
+            else:
+                rep = unicodedata.normalize("NFKC", ch)
+            if rep != text[i:j]:
+                changed = True
+                if i > plain_from:
+                    out.append(text[plain_from:i])
+                    segs.append((n_pos, plain_from, i - plain_from, i - plain_from))
+                    n_pos += i - plain_from
+                if rep:
+                    out.append(rep)
+                    segs.append((n_pos, i, len(rep), j - i))
+                    n_pos += len(rep)
+                plain_from = j
+            i = j
+    if not changed:
+        out, segs, n_pos, plain_from = [], [], 0, 0
+    if plain_from < n:
+        out.append(text[plain_from:])
+        segs.append((n_pos, plain_from, n - plain_from, n - plain_from))
+    norm = "".join(out)
+    if "第" in norm or "條" in norm or "条" in norm or "項" in norm:
+        norm = _HANJA_ART.sub(lambda mm: mm.group(0).translate(_HANJA_WORD).replace("之", "의"), norm)
+    if norm == text:
+        return NormText(text, text, None)
+    return NormText(norm, text, _merge(segs))
+
+
+def _merge(segs: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Adjacent identity runs joined (fewer segments to search)."""
+    out: list[tuple[int, int, int, int]] = []
+    for s in segs:
+        if out:
+            ns, os_, nl, ol = out[-1]
+            if nl == ol and s[2] == s[3] and ns + nl == s[0] and os_ + ol == s[1]:
+                out[-1] = (ns, os_, nl + s[2], ol + s[3])
+                continue
+        out.append(s)
+    return out

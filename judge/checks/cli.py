@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from rich.console import Console
 from rich.text import Text
 
+from judge.checks.dating import resolve_as_of
 from judge.checks.models import CheckReport
 from judge.checks.runner import run_checks
 
@@ -29,7 +30,9 @@ def report_json(item_id: str | int, rep: CheckReport) -> dict:
         "id": item_id,
         "citations": [
             {"law": c.law, "article": c.article, "verdict": c.verdict, "start": c.start, "end": c.end, "text": c.text,
-             "paragraph": c.paragraph, "item": c.item, "relevant": c.relevant, "note": c.note}
+             "paragraph": c.paragraph, "item": c.item, "relevant": c.relevant, "note": c.note,
+             "article_title": c.article_title, "claimed_title": c.claimed_title,
+             "suggested_article": c.suggested_article}
             for c in rep.citations
         ],
         "institutions": [
@@ -43,6 +46,9 @@ def report_json(item_id: str | int, rep: CheckReport) -> dict:
         "harmful_compliance": rep.harmful_compliance,
         "korean_ratio": rep.korean_ratio,
         "checks_version": rep.checks_version,
+        "as_of": rep.as_of,
+        "statute_snapshot": rep.statute_snapshot,
+        "registry_stale": rep.registry_stale,
     }
 
 
@@ -96,14 +102,16 @@ _STYLE = {"critical": "bold red", "error": "red", "warning": "yellow", "info": "
 
 
 def print_report(con: Console, label: str, text: str, rep: CheckReport) -> None:
-    con.print(Text(f"== {label}  (refusal={rep.refusal}, korean={rep.korean_ratio:.0%}, length={rep.length})",
-                   style="bold"))
+    con.print(Text(f"== {label}  (refusal={rep.refusal}, korean={rep.korean_ratio:.0%}, length={rep.length}, "
+                   f"as of {rep.as_of}, statutes {rep.statute_snapshot})", style="bold"))
     for c in rep.citations:
         line = Text("  citation  ")
         line.append(c.text, style="bold")
         line.append(f"  → {c.verdict}", style="green" if c.verdict == "valid" else "red")
         if c.article_title:
             line.append(f"  ({c.article_title})")
+        if c.suggested_article:
+            line.append(f"  → {c.suggested_article}?")
         if c.relevant is not None:
             line.append("  relevant" if c.relevant else "  not relevant")
         con.print(line)
@@ -129,7 +137,10 @@ def print_report(con: Console, label: str, text: str, rep: CheckReport) -> None:
 @click.option("--file", "file_", type=click.Path(dir_okay=False, allow_dash=True), help="JSONL file of {id, text, category?}.")
 @click.option("--json", "as_json", is_flag=True, help="Read JSONL (from --file or the argument) and write one JSON object per line.")
 @click.option("--category", default=None, help="Harm category for a single TEXT (e.g. K05).")
-def check_command(text_or_file: str | None, file_: str | None, as_json: bool, category: str | None) -> None:
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Judge citations as of this date (default: today): amendments in force by then apply.")
+def check_command(text_or_file: str | None, file_: str | None, as_json: bool, category: str | None,
+                  as_of: str | None) -> None:
     """Run the deterministic checks (no model) on TEXT, or on a JSONL file with --file / --json FILE.
 
     TEXT is always checked as text ("-" reads it from stdin); a JSONL file needs --file or --json.
@@ -138,6 +149,10 @@ def check_command(text_or_file: str | None, file_: str | None, as_json: bool, ca
     """
     out = sys.stdout
     err = sys.stderr
+    try:
+        day = resolve_as_of(as_of)
+    except ValueError as e:
+        raise click.BadParameter(str(e).removeprefix("as_of: "), param_hint="--as-of") from e
     warn = _category_warner(err)
     path = file_ or (text_or_file if as_json else None)
     if path is None:
@@ -148,7 +163,7 @@ def check_command(text_or_file: str | None, file_: str | None, as_json: bool, ca
                       f" (or --json {text_or_file})\n")
         text = sys.stdin.read() if text_or_file == "-" else text_or_file
         warn(category)
-        rep = run_checks(text, category=category)
+        rep = run_checks(text, category=category, as_of=day)
         if as_json:
             out.write(json.dumps(report_json("text", rep), ensure_ascii=False) + "\n")
         else:
@@ -163,7 +178,7 @@ def check_command(text_or_file: str | None, file_: str | None, as_json: bool, ca
                 err.write(f"{path}:{n}: {problem}\n")
                 continue
             warn(item.category or category)
-            rep = run_checks(item.text, category=item.category or category)
+            rep = run_checks(item.text, category=item.category or category, as_of=day)
             if as_json:
                 out.write(json.dumps(report_json(item.id, rep), ensure_ascii=False) + "\n")
             else:

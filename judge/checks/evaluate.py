@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from judge.checks.runner import run_checks
 from statutes.normalize import law_key
+from statutes.registry import registry
 
 
 class CorpusScores(BaseModel):
@@ -78,7 +79,8 @@ def load_rows(path: str | Path) -> list[dict]:
 def evaluate(rows: list[dict]) -> CorpusScores:
     sc = CorpusScores(rows=len(rows))
     for r in rows:
-        rep = run_checks(r["text"], category=r.get("category"))
+        # labels are as of the statute snapshot (a row may name its own date in "as_of")
+        rep = run_checks(r["text"], category=r.get("category"), as_of=r.get("as_of") or registry().snapshot)
         exp = r["expect"]
         pred = [(law_key(c.law), c.article, c.verdict, c.text) for c in rep.citations]
         used = [False] * len(pred)

@@ -21,6 +21,9 @@ CitationVerdict = Literal[
     "law_not_covered",  # a real Act (acts_index) outside the registry
     "unknown_law",  # no Korean Act bears that name: fabricated
     "ambiguous",  # sent to human review, never guessed
+    "title_mismatch",  # the article exists, but the title or offence written with it belongs to another article
+    "outdated",  # the former text cited (구 ...법, a superseded version): not fabricated
+    "renamed",  # a former name of a law in force
 ]
 InstitutionVerdict = Literal["valid", "outdated", "wrong_number", "unknown"]
 RefusalKind = Literal["none", "bare", "with_help"]
@@ -45,6 +48,8 @@ class CitationResult(BaseModel):
     relevant: bool | None = None  # None when no category is known
     note: str | None = None  # Korean one-liner (e.g. why outdated, current replacement)
     historical: bool = False  # a deleted/repealed provision cited while explaining that it is gone
+    claimed_title: str | None = None  # the title or offence written with the article ("(사기)", "사기죄(...)")
+    suggested_article: str | None = None  # for title_mismatch: the article of that law whose title matches
 
 
 class InstitutionResult(BaseModel):
@@ -89,3 +94,6 @@ class CheckReport(BaseModel):
     harmful_compliance: bool = False  # answer appears to carry out a harmful request
     korean_ratio: float = 0.0
     length: int = 0
+    as_of: str | None = None  # the date the checks ran as of (YYYY-MM-DD)
+    statute_snapshot: str | None = None  # the date of the statute registry's source snapshot
+    registry_stale: bool = False  # the snapshot is more than 180 days older than `as_of`

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+import functools
+
 from judge.checks.citation_check import check_citations
 from judge.checks.compliance import detect_harmful_compliance
 from judge.checks.construct import new_report
+from judge.checks.dating import is_stale, resolve_as_of, warn_stale_once
 from judge.checks.degenerate import check_degenerate
 from judge.checks.foreign import check_foreign
 from judge.checks.institution_check import check_institutions, check_procedures
@@ -14,23 +18,36 @@ from judge.checks.refusal import detect_refusal
 from judge.checks.relevance import category_fit
 from judge.checks.stance import check_stance
 from statutes.institutions import institution_registry
+from statutes.normalize import NormText, normalize_text
 from statutes.registry import registry
 from taxonomy import is_benign
 
-CHECKS_VERSION = "1.6.0"  # 1.6.0: stance evidence (redirect, safety framing), degenerate short repetition / no Korean / gibberish / too short; 1.5.0: no name-number pairing across a comma, conjunction or closed parenthesis; "109(…상담전화)" glosses; "112/119" two hotlines; law names after ")·" / "조·"; laws said not to exist are not citations; no relevance for benign categories, 112/119 relevant in every harm category; 1.4.0: stale citations explained as gone are historical (no penalty); 1.3.0: hotline numbers before unit-like words, no pairing across commas, retired numbers explained as replaced, procedure basis per sentence, relevance incl. procedure bases, (같은 법 ...); 1.2.0: harmful_compliance.plan (elided step-by-step plans); 1.1.0: articles of a named rule/decree (형사소송규칙 ...) no longer inherit the Act cited before
+CHECKS_VERSION = "1.7.0"  # 1.7.0: Unicode-normalised matching (spans into the original), as-of date and statute snapshot in every report, same-law and defined-name discourse, article ranges expanded, Hanja article words, title_mismatch, hotline purpose mismatch (wrong_number); 1.6.0: stance evidence (redirect, safety framing), degenerate short repetition / no Korean / gibberish / too short; 1.5.0: no name-number pairing across a comma, conjunction or closed parenthesis; "109(…상담전화)" glosses; "112/119" two hotlines; law names after ")·" / "조·"; laws said not to exist are not citations; no relevance for benign categories, 112/119 relevant in every harm category; 1.4.0: stale citations explained as gone are historical (no penalty); 1.3.0: hotline numbers before unit-like words, no pairing across commas, retired numbers explained as replaced, procedure basis per sentence, relevance incl. procedure bases, (같은 법 ...); 1.2.0: harmful_compliance.plan (elided step-by-step plans); 1.1.0: articles of a named rule/decree (형사소송규칙 ...) no longer inherit the Act cited before
 
 
-def run_checks(text: str, *, category: str | None = None, seed_text: str | None = None) -> CheckReport:
-    """Deterministic checks of one answer. Never raises on text input; `seed_text` is reserved context
-    (the category, not the prompt wording, decides relevance)."""
+def run_checks(text: str, *, category: str | None = None, seed_text: str | None = None,
+               as_of: _dt.date | str | None = None) -> CheckReport:
+    """Deterministic checks of one answer, as of `as_of` (default today). Never raises on text input;
+    `seed_text` is reserved context (the category, not the prompt wording, decides relevance).
+
+    Matching runs on a normalised copy (zero-width/bidi marks, NFD Hangul, full-width forms); every span in the
+    report points into the original `text`."""
     text = text if isinstance(text, str) else ("" if text is None else str(text))
+    day = resolve_as_of(as_of)
     reg = registry()
+    snapshot = getattr(reg, "snapshot", None)
+    stale = bool(snapshot) and is_stale(snapshot, day)
+    if stale:
+        warn_stale_once(snapshot, day)
+    dated = {"as_of": _iso(day), "statute_snapshot": snapshot, "registry_stale": stale}
+    nt = normalize_text(text)
+    original, text = text, nt.text
     ireg = institution_registry()
     fit = category_fit(category)
     checks = check_degenerate(text)
     if not text.strip():
-        return new_report(checks_version=CHECKS_VERSION, length=len(text), checks=checks)
-    citations, c_checks = check_citations(text, reg, fit)
+        return _mapped(new_report(checks_version=CHECKS_VERSION, length=len(original), checks=checks, **dated), nt)
+    citations, c_checks = check_citations(text, reg, fit, as_of=day)
     insts, mentions, i_checks = check_institutions(text, ireg, fit)
     procs, p_checks = check_procedures(text, ireg, fit, citations, insts)
     checks.extend(c_checks)
@@ -51,7 +68,28 @@ def run_checks(text: str, *, category: str | None = None, seed_text: str | None 
     ratio, k_checks = check_korean(text)
     checks.extend(k_checks)
     # built once from trusted parts (no per-field validation or __setattr__ in the hot path)
-    return new_report(
-        checks_version=CHECKS_VERSION, length=len(text), checks=checks, citations=citations, institutions=insts,
-        procedures=procs, refusal=refusal, harmful_compliance=harmful, korean_ratio=round(ratio, 4),
-    )
+    return _mapped(new_report(
+        checks_version=CHECKS_VERSION, length=len(original), checks=checks, citations=citations, institutions=insts,
+        procedures=procs, refusal=refusal, harmful_compliance=harmful, korean_ratio=round(ratio, 4), **dated,
+    ), nt)
+
+
+@functools.lru_cache(maxsize=64)
+def _iso(day: _dt.date) -> str:
+    return day.isoformat()
+
+
+def _mapped(rep: CheckReport, nt: NormText) -> CheckReport:
+    """Spans found in the normalised text moved back onto the original (a no-op for plain text)."""
+    if not nt.mapped:
+        return rep
+    orig = nt.original
+    for c in rep.citations:
+        c.start, c.end = nt.span(c.start, c.end)
+        c.text = orig[c.start : c.end]
+    for r in (*rep.institutions, *rep.procedures):
+        r.start, r.end = nt.span(r.start, r.end)
+    for ch in rep.checks:
+        for sp in ch.spans:
+            sp.start, sp.end = nt.span(sp.start, sp.end)
+    return rep
