@@ -1,7 +1,10 @@
 """A TrainerCallback that streams per-step metrics and progress into the store (the TUI charts them).
 
 Only the main process (accelerate rank 0) writes; the other ranks carry the callback but do nothing. The
-callback also turns a cancellation request into "save a checkpoint and stop" at the next step boundary.
+callback also turns a cancellation request into "save a checkpoint and stop" at the next step boundary; with
+several processes the request is shared (an all-reduce of one flag per step), so every rank stops at the same
+step even when the signal reached them between different steps (a rank that stopped alone would leave the
+others waiting in the next gradient all-reduce).
 """
 
 from __future__ import annotations
@@ -14,6 +17,20 @@ from transformers import TrainerCallback
 from db.models import Metric
 from db.store import Store
 from kcc_train import cancel
+
+
+def _any_rank(flag: bool, args) -> bool:
+    """True when `flag` is set on any rank (one tiny all-reduce when several processes train)."""
+    if getattr(args, "world_size", 1) <= 1:
+        return flag
+    import torch
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return flag
+    t = torch.tensor([1 if flag else 0], device=args.device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return bool(t.item())
 
 
 class StoreCallback(TrainerCallback):
@@ -36,7 +53,7 @@ class StoreCallback(TrainerCallback):
         if self._main(state) and time.monotonic() - self._last_progress >= self.progress_every_s:
             self._last_progress = time.monotonic()
             self.store.progress(self.run_id, state.global_step, state.max_steps)
-        if cancel.requested():
+        if _any_rank(cancel.requested(), args):
             control.should_save = True
             control.should_training_stop = True
         return control

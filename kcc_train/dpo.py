@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from db.models import ExportRecord
 from db.store import Store
+from judge.length import LengthStats, pair_length_report
 from kcc_train import cancel
 from kcc_train.config import RESERVED_TRL, TrainConfig, check_trl_fields
 from kcc_train.pairs import (
@@ -73,6 +74,7 @@ class DPOResult(BaseModel):
     world_size: int = 1
     param_digests: list[str | None] | None = None
     length_selection: LengthSelection | None = None
+    pair_lengths: LengthStats | None = None  # chosen vs rejected characters of the pairs trained on
     resumed_from: str | None = None
     dry_run: bool = False
 
@@ -263,7 +265,11 @@ def dry_run(cfg: TrainConfig, db_path: str | Path) -> DPOResult:
     lengths = length_report(rows, tok, cfg.max_length)
     build_dpo_config(cfg, has_eval=bool(held), use_cpu=want_cpu())  # [trl] values are checked by TRL itself
     return DPOResult(run_id=None, status="dry-run", output_dir=cfg.output_dir, split=split, lengths=lengths,
-                     length_selection=selection, dry_run=True)
+                     length_selection=selection, pair_lengths=_char_lengths(rows), dry_run=True)
+
+
+def _char_lengths(rows: list[dict[str, Any]]) -> LengthStats:
+    return LengthStats(**pair_length_report(rows).model_dump(exclude={"per_category"}))
 
 
 def resumed_run_id(out: Path) -> str | None:
@@ -434,7 +440,7 @@ def _train(cfg: TrainConfig, model_dir: Path, out: Path, export: ExportRecord, r
         final = out / FINAL_DIR
         _save_final(trainer, tok, final, lora=cfg.lora.enabled)
     return DPOResult(
-        world_size=args.world_size, param_digests=digests, resumed_from=last,
+        world_size=args.world_size, param_digests=digests, resumed_from=last, pair_lengths=_char_lengths(rows),
         run_id=run_id, status="cancelled" if cancelled else "done", output_dir=str(out),
         final_model=str(final) if final else None, export_id=export.id, split=split, lengths=lengths,
         global_step=state.global_step, first_loss=losses[0] if losses else None,

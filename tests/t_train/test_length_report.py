@@ -95,5 +95,6 @@ def test_export_and_training_data_with_a_length_selection(tmp_path, store_path, 
     assert dry.exit_code == 0, dry.output
     plan = json.loads(dry.stdout)
     assert plan["lengths"]["pairs"] == len(picked) and plan["length_selection"]["kept"] == len(picked)
+    assert plan["pair_lengths"] == pair_length_report(picked).model_dump(exclude={"per_category"})
     with pytest.raises(ValueError, match="export_id"):
         DataConfig(export_id="export-1", max_length_ratio=2.0)
