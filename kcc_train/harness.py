@@ -307,8 +307,10 @@ def run_harness(model_path: str, out_dir: str | Path, *, run_id: str, model_name
     for p in paths:
         if not Path(p).exists():
             raise HarnessDataMissing(f"--include-path {p}: no such folder")
-    builtin = any(not n.startswith(PREFIX) for n in names)
-    tm = TaskManager(include_path=paths or None, include_defaults=builtin or not paths)
+    # lm-eval's own task index (thousands of YAMLs) only when a name is not in the given folders
+    tm = TaskManager(include_path=paths, include_defaults=False) if paths else None
+    if tm is None or any(n not in tm.all_tasks for n in names):
+        tm = TaskManager(include_path=paths or None, include_defaults=True)
     load_tasks(tm, names)
     if device is None:
         import torch
