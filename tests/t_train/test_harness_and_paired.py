@@ -5,13 +5,14 @@ a missing task's data is a one-line error with exit code 5."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 
 import pytest
 
 from db.models import EvalItem, EvalResult
-from kcc_train.benchmarks import load_benchmark_set, score_benchmark
+from kcc_train.benchmarks import load_benchmark_set, loglikelihoods, score_benchmark
 from kcc_train.report import build_report, render_chart, render_markdown
 from kcc_train.stats import mcnemar_exact, paired_accuracy, paired_bootstrap, wilson
 
@@ -55,6 +56,8 @@ def scored(tiny_model, tmp_path_factory):
     items, fewshot = load_benchmark_set(root)
     model, tok = load_local(tiny_model)
     builtin = {b: score_benchmark(model, tok, its, chat=True) for b, its in items.items()}
+    builtin_lls = {(b, it.id): ll for b, its in items.items()
+                   for it, ll in zip(its, loglikelihoods(model, tok, its, chat=True), strict=True)}
     out = tmp_path_factory.mktemp("lm")
     db = out / "kcc.db"
     r = CliRunner().invoke(main, ["eval", "--model", str(tiny_model), "--baseline", str(tiny_model), "--harness",
@@ -67,7 +70,7 @@ def scored(tiny_model, tmp_path_factory):
     with Store(db) as store:
         stored = store.eval_items(res["run_id"])
         results = store.eval_results(res["run_id"])
-    return items, fewshot, builtin, stored, results, out
+    return items, fewshot, builtin, stored, results, out, builtin_lls
 
 
 def test_fewshot_settings_recorded(scored):
@@ -79,10 +82,16 @@ def test_fewshot_settings_recorded(scored):
 
 
 def test_lm_eval_agrees_with_builtin_scorer_per_item(scored):
-    items, _fs, builtin, stored, results, out = scored
+    items, _fs, builtin, stored, results, out, builtin_lls = scored
     harness = {(i.benchmark, i.item_id, i.metric): i.value for i in stored if i.role == "after"}
     before = {(i.benchmark, i.item_id, i.metric): i.value for i in stored if i.role == "before"}
     assert before.keys() == harness.keys()  # per-item results of both sides, joinable by item id
+    # the log-likelihoods themselves, not only the argmax
+    samples = [json.loads(x) for x in (out / "eval" / "lm_eval_after" / "samples.jsonl").read_text().splitlines()]
+    assert len(samples) == 56
+    for s in samples:
+        ours = builtin_lls[(s["benchmark"], s["item_id"])]
+        assert len(ours) == len(s["lls"]) and max(abs(a - b) for a, b in zip(ours, s["lls"], strict=True)) < 1e-3
     compared = 0
     for bench, sc in builtin.items():
         for iid, cat, a, an in zip(sc.item_ids, sc.categories, sc.per_item, sc.per_item_norm, strict=True):
