@@ -214,3 +214,21 @@ def test_builtin_eval_stores_items_and_reports_paired_safety(tiny_model, tmp_pat
     rep = CliRunner().invoke(main, ["report", "--run-id", run_id, "--db", str(db), "--out", str(tmp_path / "rep")])
     assert rep.exit_code == 0, rep.output
     assert "mcnemar-exact" in (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
+
+
+def test_plain_text_fewshot_agrees(scored, tiny_model, tmp_path):
+    """Without the chat template: lm-eval's "{question} {answer}\\n\\n" few-shot blocks and " {choice}"
+    continuations give the built-in scorer's log-likelihoods (KMMLU, 5-shot)."""
+    from kcc_train.generation import load_local
+    from kcc_train.harness import run_harness
+
+    items, fewshot, *_ = scored
+    km = {"kmmlu": items["kmmlu"]}
+    run = run_harness(str(tiny_model), tmp_path, run_id="r", model_name="m", role="after", items=km,
+                      fewshot=fewshot, chat=False, batch_size=4)
+    model, tok = load_local(tiny_model)
+    ours = dict(zip([it.id for it in km["kmmlu"]], loglikelihoods(model, tok, km["kmmlu"], chat=False), strict=True))
+    samples = [json.loads(x) for x in (tmp_path / "samples.jsonl").read_text().splitlines()]
+    assert len(samples) == 8 and run.fewshot["kcc_kmmlu"] is not None
+    for s in samples:
+        assert max(abs(a - b) for a, b in zip(ours[s["item_id"]], s["lls"], strict=True)) < 1e-3
