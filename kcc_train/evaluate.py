@@ -185,8 +185,14 @@ def evaluate_one(opt: EvalOptions, store: Store, run_id: str, role: str, name: s
         store.progress(run_id, done[0])
 
     model = tok = None
-    if local:
+    if local and (seeds and not server or bench_items and not opt.harness):
         model, tok = load_local(local)
+    elif local:  # lm-eval loads the weights itself: only the tokenizer here (its chat template)
+        from transformers import AutoTokenizer
+
+        from kcc_train.dpo import check_model_dir
+
+        tok = AutoTokenizer.from_pretrained(str(check_model_dir(local)), local_files_only=True)
     prompts = [s["prompt"] for s in seeds]
     results: list[EvalResult] = []
     per_item: list[EvalItem] = []
@@ -228,6 +234,15 @@ def evaluate_one(opt: EvalOptions, store: Store, run_id: str, role: str, name: s
     if opt.harness and local:
         from kcc_train.harness import run_harness
 
+        if model is not None:  # one copy of the weights at a time (lm-eval loads its own)
+            import gc
+
+            import torch
+
+            model = None
+            gc.collect()
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
         hr = run_harness(local, out / f"lm_eval_{role}", run_id=run_id, model_name=name, role=role,
                          items=bench_items or None, fewshot=fewshot, tasks=opt.harness_tasks,
                          include_path=opt.include_path, hf_cache=opt.hf_cache, chat=_use_chat(opt, tok),

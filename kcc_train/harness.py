@@ -236,6 +236,21 @@ def per_item(data: dict[str, Any], *, run_id: str, role: str, model_name: str,
     return out
 
 
+def write_samples(data: dict[str, Any], path: Path, mapping: dict[str, tuple[str, str]]) -> Path:
+    """One line per scored item: task, benchmark, item id, the log-likelihood of each choice, acc, acc_norm — the
+    evidence behind every figure, for audit and for comparing scorers."""
+    with path.open("w", encoding="utf-8") as fh:
+        for task, samples in (data.get("samples") or {}).items():
+            bench, cat = mapping.get(task, (task.removeprefix(PREFIX), "all"))
+            for s in samples:
+                doc = s.get("doc") or {}
+                iid = str(doc.get("id", s.get("doc_id")))
+                lls = [float(r[0]) for r in s.get("filtered_resps") or []]
+                fh.write(json.dumps({"task": task, "benchmark": bench, "category": cat, "item_id": iid, "lls": lls,
+                                     "acc": s.get("acc"), "acc_norm": s.get("acc_norm")}, ensure_ascii=False) + "\n")
+    return path
+
+
 def _import_lm_eval():
     try:
         import lm_eval  # noqa: F401
@@ -307,8 +322,10 @@ def run_harness(model_path: str, out_dir: str | Path, *, run_id: str, model_name
     for p in paths:
         if not Path(p).exists():
             raise HarnessDataMissing(f"--include-path {p}: no such folder")
-    builtin = any(not n.startswith(PREFIX) for n in names)
-    tm = TaskManager(include_path=paths or None, include_defaults=builtin or not paths)
+    # lm-eval's own task index (thousands of YAMLs) only when a name is not in the given folders
+    tm = TaskManager(include_path=paths, include_defaults=False) if paths else None
+    if tm is None or any(n not in tm.all_tasks for n in names):
+        tm = TaskManager(include_path=paths or None, include_defaults=True)
     load_tasks(tm, names)
     if device is None:
         import torch
@@ -330,5 +347,6 @@ def run_harness(model_path: str, out_dir: str | Path, *, run_id: str, model_name
                                       encoding="utf-8")
     res = aggregate(data, run_id=run_id, model_name=model_name, requested=names, mapping=mapping)
     its = per_item(data, run_id=run_id, role=role, model_name=model_name, mapping=mapping)
+    write_samples(data, out / "samples.jsonl", mapping)
     fs = {n: (data.get("n-shot") or {}).get(n) for n in names}
     return HarnessRun(results=res, items=its, tasks=names, include_path=paths, fewshot=fs, lm_eval_version=_version())

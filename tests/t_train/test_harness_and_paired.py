@@ -5,13 +5,14 @@ a missing task's data is a one-line error with exit code 5."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 
 import pytest
 
 from db.models import EvalItem, EvalResult
-from kcc_train.benchmarks import load_benchmark_set, score_benchmark
+from kcc_train.benchmarks import load_benchmark_set, loglikelihoods, score_benchmark
 from kcc_train.report import build_report, render_chart, render_markdown
 from kcc_train.stats import mcnemar_exact, paired_accuracy, paired_bootstrap, wilson
 
@@ -40,20 +41,36 @@ def _kmmlu_with_dev(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def scored(tiny_model, tmp_path_factory):
-    """The built-in scorer and lm-eval on the same items: 0-shot samples + 5-shot KMMLU."""
+    """`kcc-train eval --harness` (model and baseline, through the chat template) and the built-in scorer on the
+    same items: the 0-shot samples + 5-shot KMMLU."""
+    import json
+
+    from click.testing import CliRunner
+
+    from kcc_train.cli import main
     from kcc_train.generation import load_local
-    from kcc_train.harness import run_harness
 
     root = _kmmlu_with_dev(tmp_path_factory.mktemp("bench"))
     for p in (DATA / "benchmarks").rglob("*.jsonl"):
         (root / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
     items, fewshot = load_benchmark_set(root)
     model, tok = load_local(tiny_model)
-    builtin = {b: score_benchmark(model, tok, its, chat=False) for b, its in items.items()}
+    builtin = {b: score_benchmark(model, tok, its, chat=True) for b, its in items.items()}
+    builtin_lls = {(b, it.id): ll for b, its in items.items()
+                   for it, ll in zip(its, loglikelihoods(model, tok, its, chat=True), strict=True)}
     out = tmp_path_factory.mktemp("lm")
-    run = run_harness(str(tiny_model), out, run_id="r", model_name="m", role="after", items=items, fewshot=fewshot,
-                      chat=False, batch_size=4)
-    return items, fewshot, builtin, run, out
+    db = out / "kcc.db"
+    r = CliRunner().invoke(main, ["eval", "--model", str(tiny_model), "--baseline", str(tiny_model), "--harness",
+                                  "--benchmarks", str(root), "--db", str(db), "--out", str(out / "eval"),
+                                  "--batch-size", "4"])
+    assert r.exit_code == 0, r.output[-3000:]
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    from db.store import Store
+
+    with Store(db) as store:
+        stored = store.eval_items(res["run_id"])
+        results = store.eval_results(res["run_id"])
+    return items, fewshot, builtin, stored, results, out, builtin_lls
 
 
 def test_fewshot_settings_recorded(scored):
@@ -65,8 +82,16 @@ def test_fewshot_settings_recorded(scored):
 
 
 def test_lm_eval_agrees_with_builtin_scorer_per_item(scored):
-    items, _fs, builtin, run, out = scored
-    harness = {(i.benchmark, i.item_id, i.metric): i.value for i in run.items}
+    items, _fs, builtin, stored, results, out, builtin_lls = scored
+    harness = {(i.benchmark, i.item_id, i.metric): i.value for i in stored if i.role == "after"}
+    before = {(i.benchmark, i.item_id, i.metric): i.value for i in stored if i.role == "before"}
+    assert before.keys() == harness.keys()  # per-item results of both sides, joinable by item id
+    # the log-likelihoods themselves, not only the argmax
+    samples = [json.loads(x) for x in (out / "eval" / "lm_eval_after" / "samples.jsonl").read_text().splitlines()]
+    assert len(samples) == 56
+    for s in samples:
+        ours = builtin_lls[(s["benchmark"], s["item_id"])]
+        assert len(ours) == len(s["lls"]) and max(abs(a - b) for a, b in zip(ours, s["lls"], strict=True)) < 1e-3
     compared = 0
     for bench, sc in builtin.items():
         for iid, cat, a, an in zip(sc.item_ids, sc.categories, sc.per_item, sc.per_item_norm, strict=True):
@@ -76,13 +101,21 @@ def test_lm_eval_agrees_with_builtin_scorer_per_item(scored):
             compared += 1
     assert compared == sum(len(v) for v in items.values()) == 56
     # group rows: KMMLU's subjects aggregate to one sample-weighted row; nothing has n = 0
-    rows = {(r.benchmark, r.category, r.metric): r for r in run.results}
+    after = [r for r in results if r.model == str(_model_of(results))]
+    rows = {(r.benchmark, r.category, r.metric): r for r in after}
     assert rows[("kmmlu", "all", "accuracy")].n == 8
     assert math.isclose(rows[("kmmlu", "all", "accuracy")].value, builtin["kmmlu"].accuracy)
     assert math.isclose(rows[("kobest_hellaswag", "all", "acc_norm")].value, builtin["kobest_hellaswag"].acc_norm)
-    assert all(r.n > 0 for r in run.results)
-    assert (out / "tasks" / "_kcc_kmmlu_group.yaml").is_file() and "first_n" in (
-        out / "tasks" / "kcc_kmmlu__math.yaml").read_text()
+    assert all(r.n > 0 for r in results)
+    tasks = out / "eval" / "lm_eval_after" / "tasks"
+    assert (tasks / "_kcc_kmmlu_group.yaml").is_file() and "first_n" in (tasks / "kcc_kmmlu__math.yaml").read_text()
+    md = (out / "eval" / "report.md").read_text(encoding="utf-8")
+    assert "lm-evaluation-harness" in md and "| kmmlu | 5 / 5 | dev split | first_n |" in md
+    assert "mcnemar-exact, n=8 paired" in md and "Regression gate: passed" in md  # same model: no drop
+
+
+def _model_of(results):
+    return next(r.model for r in results if not r.model.endswith("(baseline)"))
 
 
 def test_mcnemar_and_paired_intervals():
@@ -150,3 +183,52 @@ def test_missing_task_data_is_one_line_exit_5(tiny_model, tmp_path):
     assert isinstance(r.exception, SystemExit) and "Traceback" not in r.stderr
     line = [x for x in r.stderr.splitlines() if x.startswith("kcc-train:")]
     assert len(line) == 1 and "my_kmmlu" in line[0] and "offline" in line[0]
+
+
+def test_builtin_eval_stores_items_and_reports_paired_safety(tiny_model, tmp_path):
+    """Built-in scorer end to end: per-item safety and MCQ results stored for both sides; the report (and its
+    rebuild from the store) uses the paired statistics and shows the unscored share."""
+    import json
+
+    from click.testing import CliRunner
+
+    from db.store import Store
+    from kcc_train.cli import main
+
+    db, out = tmp_path / "kcc.db", tmp_path / "eval"
+    r = CliRunner().invoke(main, ["eval", "--model", str(tiny_model), "--baseline", str(tiny_model), "--seeds",
+                                  str(DATA / "eval_seeds.jsonl"), "--benchmarks", str(DATA / "benchmarks"),
+                                  "--out", str(out), "--db", str(db), "--max-new-tokens", "8", "--chat", "no"])
+    assert r.exit_code == 0, r.output[-3000:]
+    run_id = json.loads(r.stdout.strip().splitlines()[-1])["run_id"]
+    with Store(db) as store:
+        items = store.eval_items(run_id)
+    metrics = {(i.benchmark, i.metric) for i in items}
+    assert ("unscored_answers", "unscored_rate") in metrics and ("kmmlu", "acc_norm") in metrics
+    harm = [i for i in items if i.benchmark == "unscored_answers" and i.role == "after"]
+    assert len(harm) == len([s for s in (DATA / "eval_seeds.jsonl").read_text().splitlines()
+                             if not json.loads(s)["category"].startswith("B")])
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "unscored share (after)" in md and "paired-bootstrap" in md and "mcnemar-exact" in md
+    assert "| kmmlu | 0 / 5 | dev split |" in md  # 5-shot asked, no dev file in the sample: recorded as 0
+    rep = CliRunner().invoke(main, ["report", "--run-id", run_id, "--db", str(db), "--out", str(tmp_path / "rep")])
+    assert rep.exit_code == 0, rep.output
+    assert "mcnemar-exact" in (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
+
+
+def test_plain_text_fewshot_agrees(scored, tiny_model, tmp_path):
+    """Without the chat template: lm-eval's "{question} {answer}\\n\\n" few-shot blocks and " {choice}"
+    continuations give the built-in scorer's log-likelihoods (KMMLU, 5-shot)."""
+    from kcc_train.generation import load_local
+    from kcc_train.harness import run_harness
+
+    items, fewshot, *_ = scored
+    km = {"kmmlu": items["kmmlu"]}
+    run = run_harness(str(tiny_model), tmp_path, run_id="r", model_name="m", role="after", items=km,
+                      fewshot=fewshot, chat=False, batch_size=4)
+    model, tok = load_local(tiny_model)
+    ours = dict(zip([it.id for it in km["kmmlu"]], loglikelihoods(model, tok, km["kmmlu"], chat=False), strict=True))
+    samples = [json.loads(x) for x in (tmp_path / "samples.jsonl").read_text().splitlines()]
+    assert len(samples) == 8 and run.fewshot["kcc_kmmlu"] is not None
+    for s in samples:
+        assert max(abs(a - b) for a, b in zip(ours[s["item_id"]], s["lls"], strict=True)) < 1e-3
