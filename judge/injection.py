@@ -48,7 +48,7 @@ _SPACED = [
     r"\b(?:you are|as) (?:the|an?) (?:grader|evaluator)\b",
     r"</?\s*(?:answer|request|candidate)[-_][0-9a-f]{4,}",
     r"\bsystem\s*prompt\b",
-    r"(?:^|[\s\[(<{\"'])(?:system|assistant|judge)\s*(?:message|note)?\s*[:>\]]\s*\S",
+    r"(?<![^\s\[(<{\"'])(?:system|assistant|judge)\s*(?:message|note)?\s*[:>\]]\s*\S",
     r"시스템\s*(?:메시지|지시|공지|알림)\s*[:\]]",
 ]
 # matched on the compact view (no whitespace at all): spacing tricks inside a phrase
@@ -61,8 +61,11 @@ _COMPACT = [
     r"(?:score|rating)[:=](?:10|100)",
     r"ignore(?:all)?(?:the)?(?:previous|prior|above)instructions?",
 ]
-_RX = re.compile("|".join(f"(?:{p})" for p in _SPACED), re.IGNORECASE)
-_RX_COMPACT = re.compile("|".join(f"(?:{p})" for p in _COMPACT), re.IGNORECASE)
+# the leading lookaheads name every branch's first character: same matches, far fewer attempts
+_LEAD = "0-9십열백만최높가점이앞위모기평채심안시<ndahgerspftvlcsiyj"
+_RX = re.compile(f"(?=[{_LEAD}])(?:" + "|".join(f"(?:{p})" for p in _SPACED) + ")", re.IGNORECASE)
+_RX_COMPACT = re.compile("(?=[0-9십열백만npsirNPSIR])(?:" + "|".join(f"(?:{p})" for p in _COMPACT) + ")",
+                         re.IGNORECASE)
 _PREFILTER = ("점", "지시", "지침", "명령", "규칙", "평가", "채점", "심사", "분류", "판정", "score", "give", "rate",
               "grade", "assign", "award", "ignore", "disregard", "grader", "evaluator", "judge", "reviewer", "note",
               "perfect", "marks", "10", "ten", "verdict", "label", "answer", "request", "candidate", "system",
