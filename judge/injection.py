@@ -17,7 +17,6 @@ import unicodedata
 # bidi embeddings/isolates, Hangul fillers, Mongolian vowel separator)
 _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
                         "\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
-_SPACE = re.compile(r"\s+")
 
 _TEN = r"(?:10|십|열|100|백)"
 _GIVE = r"(?:주|줘|매겨|부여|드려|달라|바랍|부탁)"
@@ -75,9 +74,12 @@ LIMIT = 50_000  # characters examined (an answer that hides its plea past this i
 
 def normalise(text: str) -> str:
     """NFKC, invisible characters removed, whitespace runs made one space (what detection sees)."""
-    text = unicodedata.normalize("NFKC", text[:LIMIT])
-    text = _INVISIBLE.sub("", text)
-    return _SPACE.sub(" ", text)
+    text = text[:LIMIT]
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if _INVISIBLE.search(text) is not None:
+        text = _INVISIBLE.sub("", text)
+    return " ".join(text.split())
 
 
 def injection_spans(text: str) -> list[tuple[int, int, str]]:
