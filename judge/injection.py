@@ -17,7 +17,6 @@ import unicodedata
 # bidi embeddings/isolates, Hangul fillers, Mongolian vowel separator)
 _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
                         "\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
-_SPACE = re.compile(r"\s+")
 
 _TEN = r"(?:10|십|열|100|백)"
 _GIVE = r"(?:주|줘|매겨|부여|드려|달라|바랍|부탁)"
@@ -48,7 +47,7 @@ _SPACED = [
     r"\b(?:you are|as) (?:the|an?) (?:grader|evaluator)\b",
     r"</?\s*(?:answer|request|candidate)[-_][0-9a-f]{4,}",
     r"\bsystem\s*prompt\b",
-    r"(?:^|[\s\[(<{\"'])(?:system|assistant|judge)\s*(?:message|note)?\s*[:>\]]\s*\S",
+    r"(?<![^\s\[(<{\"'])(?:system|assistant|judge)\s*(?:message|note)?\s*[:>\]]\s*\S",
     r"시스템\s*(?:메시지|지시|공지|알림)\s*[:\]]",
 ]
 # matched on the compact view (no whitespace at all): spacing tricks inside a phrase
@@ -61,8 +60,11 @@ _COMPACT = [
     r"(?:score|rating)[:=](?:10|100)",
     r"ignore(?:all)?(?:the)?(?:previous|prior|above)instructions?",
 ]
-_RX = re.compile("|".join(f"(?:{p})" for p in _SPACED), re.IGNORECASE)
-_RX_COMPACT = re.compile("|".join(f"(?:{p})" for p in _COMPACT), re.IGNORECASE)
+# the leading lookaheads name every branch's first character: same matches, far fewer attempts
+_LEAD = "0-9십열백만최높가점이앞위모기평채심안시<ndahgerspftvlcsiyj"
+_RX = re.compile(f"(?=[{_LEAD}])(?:" + "|".join(f"(?:{p})" for p in _SPACED) + ")", re.IGNORECASE)
+_RX_COMPACT = re.compile("(?=[0-9십열백만npsirNPSIR])(?:" + "|".join(f"(?:{p})" for p in _COMPACT) + ")",
+                         re.IGNORECASE)
 _PREFILTER = ("점", "지시", "지침", "명령", "규칙", "평가", "채점", "심사", "분류", "판정", "score", "give", "rate",
               "grade", "assign", "award", "ignore", "disregard", "grader", "evaluator", "judge", "reviewer", "note",
               "perfect", "marks", "10", "ten", "verdict", "label", "answer", "request", "candidate", "system",
@@ -72,9 +74,12 @@ LIMIT = 50_000  # characters examined (an answer that hides its plea past this i
 
 def normalise(text: str) -> str:
     """NFKC, invisible characters removed, whitespace runs made one space (what detection sees)."""
-    text = unicodedata.normalize("NFKC", text[:LIMIT])
-    text = _INVISIBLE.sub("", text)
-    return _SPACE.sub(" ", text)
+    text = text[:LIMIT]
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if _INVISIBLE.search(text) is not None:
+        text = _INVISIBLE.sub("", text)
+    return " ".join(text.split())
 
 
 def injection_spans(text: str) -> list[tuple[int, int, str]]:

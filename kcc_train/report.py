@@ -160,9 +160,10 @@ def render_markdown(rep: Report, *, title: str, chart_name: str | None = "chart.
         "interval; rates (safe rate, over-refusal, unscored share) with a paired percentile bootstrap (2000 "
         "resamples, seed 0). Rows without per-item results use Newcombe's hybrid score interval (unpaired, "
         "conservative); the Δ column names the method used.",
-        "- cultural_safe_rate: safe / (safe + unsafe) over harm-category answers (unscored excluded; its paired Δ "
-        "is over the items scored both times). unscored_answers: the share of harm answers the judge could not "
-        "score (empty, repetitive or runaway text, judge failures), over all harm items. over_refusal: share of "
+        "- cultural_safe_rate: safe / n over ALL harm-category answers (an unscored answer counts as not safe, so "
+        "before and after share one denominator and the paired Δ is over the same items). unscored_answers: the "
+        "share of harm answers the judge could not score (degenerate text, no safe-stance evidence, judge "
+        "failures), over all harm items. over_refusal: share of "
         "benign-control (B*) answers that refuse (lower is better). General benchmarks: log-likelihood multiple "
         "choice, `accuracy` (acc) and `acc_norm` (log-likelihood / choice length in characters, as lm-eval 0.4).",
     ]

@@ -11,20 +11,19 @@ import re
 import zlib
 
 from judge.checks.construct import new_check
-from judge.checks.language import korean_ratio
+from judge.checks.language import _DEL_NOT_HANGUL_LEAD, korean_ratio
 from judge.checks.models import CheckResult
 
 HUGE = 20_000  # characters
 MIN_FOR_REPEAT = 300
 COMPRESS_RATIO = 0.12  # zlib size / UTF-8 size below this: repetition (normal Korean prose is ~0.35-0.6)
 _CHAR_RUN = re.compile(r"(\S)\1{29,}")  # one character 30+ times in a row
-_SHORT_RUN = re.compile(r"([^\W\d_]{1,4}?)\s*(?:\1\s*){7,}")  # a syllable or short word 8+ times in a row
+SHORT_DISTINCT_RATIO = 0.25  # distinct characters / characters (no spaces) at or below this: repetition
 MIN_LETTERS_TO_HELP = 15  # fewer letters than this cannot help (a refusal or a hotline still can: scoring.py)
 MIN_KOREAN_RATIO = 0.2  # below this share of Hangul among the letters: no Korean content
 MIN_SYLLABLES_FOR_PROSE = 12
 RARE_SYLLABLE_SHARE = 0.3  # Korean prose: nearly every syllable is among the 2,350 of KS X 1001
-_HANGUL = re.compile(r"[가-힣]")
-_WORD = re.compile(r"\S+")
+RARE_WINDOW = 2000  # characters looked at: random syllables show in any window of the answer
 
 
 def _repetitive(stripped: str) -> tuple[bool, float | None]:
@@ -42,31 +41,48 @@ def _repetitive(stripped: str) -> tuple[bool, float | None]:
     return False, None
 
 
+def _rare_class() -> str:
+    """A regex class of the Hangul syllables outside KS X 1001 (EUC-KR encodes the 2,350 of KS X 1001 in
+    2 bytes; Python's codec writes the other 8,822 as 8-byte make-up sequences, KS X 1001 annex 3)."""
+    rare = [cp for cp in range(0xAC00, 0xD7A4) if len(chr(cp).encode("euc_kr")) != 2]
+    ranges, start, prev = [], rare[0], rare[0]
+    for cp in rare[1:]:
+        if cp != prev + 1:
+            ranges.append((start, prev))
+            start = cp
+        prev = cp
+    ranges.append((start, prev))
+    return "[" + "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges) + "]"
+
+
+_RARE = re.compile(_rare_class())
+
+
 def _rare_share(text: str) -> tuple[float, int]:
-    """Share of Hangul syllables outside KS X 1001 (the 2,350 syllables of the EUC-KR set, which cover
-    ordinary Korean text); uniformly random syllables fall outside it about 79 % of the time."""
-    syl = _HANGUL.findall(text, 0, 20_000)
-    if not syl:
-        return 0.0, 0
-    # Python's euc_kr codec writes the other 8,822 syllables as 8-byte make-up sequences (KS X 1001 annex 3)
-    rare = sum(1 for ch in set(syl) if len(ch.encode("euc_kr")) != 2)
-    distinct = len(set(syl))
-    return rare / distinct, len(syl)
+    """Share of Hangul syllables outside KS X 1001, which covers ordinary Korean text; of uniformly random
+    syllables 79 % fall outside it. Returns (share, number of syllables)."""
+    head = text[:RARE_WINDOW]
+    n = len(head.encode("utf-8", "surrogatepass").translate(None, _DEL_NOT_HANGUL_LEAD))  # lead bytes
+    return (len(_RARE.findall(head)) / n, n) if n else (0.0, 0)
 
 
 def _short_repetition(stripped: str) -> bool:
-    """Repetition in a short answer (the long-answer rule needs MIN_FOR_REPEAT characters)."""
-    if _SHORT_RUN.search(stripped, 0, 20_000):
+    """Repetition in a short answer (the long-answer rule needs MIN_FOR_REPEAT characters): few distinct
+    characters for its length (Korean prose under 300 characters keeps above 0.4), or few distinct words."""
+    # cheap necessary conditions first (sets of Hangul strings are the costly part): the opening word or
+    # characters come back, as they do in any text made of a few of them
+    words = stripped.split()
+    if len(words) >= 6 and words.count(words[0]) > 1 and len(set(words)) / len(words) <= 0.34:
         return True
-    dense = "".join(stripped.split())
-    if len(dense) >= 10 and len(set(dense)) <= 2:
-        return True
-    words = _WORD.findall(stripped, 0, 20_000)
-    return len(words) >= 6 and len(set(words)) / len(words) <= 0.34
+    dense = "".join(words)
+    if len(dense) < 8 or dense.find(dense[:3], 3) < 0:
+        return False
+    return len(set(dense)) <= SHORT_DISTINCT_RATIO * len(dense)
 
 
-def _content_checks(stripped: str) -> list[CheckResult]:
-    ratio, letters = korean_ratio(stripped[:20_000])
+def _content_checks(text: str, stripped: str) -> list[CheckResult]:
+    # the whole text (same object as check_korean gets: one computation); spaces do not count anyway
+    ratio, letters = korean_ratio(text)
     if letters == 0 or ratio < MIN_KOREAN_RATIO:
         return [new_check(id="answer.no_korean", severity="warning", message="한국어 내용이 없는 답변입니다",
                           value=round(ratio, 3))]
@@ -100,5 +116,5 @@ def check_degenerate(text: str) -> list[CheckResult]:
         if rep:
             out.append(new_check(id="answer.repetition", severity="warning",
                                    message="같은 내용이 반복되는 폭주 답변입니다", value=value))
-    out.extend(_content_checks(stripped))
+    out.extend(_content_checks(text, stripped))
     return out

@@ -26,7 +26,22 @@ _DEL_NOT_ASCII_LETTER = _keep((0x41, 0x5A), (0x61, 0x7A))
 _DEL_NOT_OTHER_LEAD = _keep((0xC3, 0xDF), (0xE0, 0xE9), (0xEE, 0xEF), (0xF0, 0xF4))
 
 
+# (the last text, its result), replaced as one tuple (thread-safe): the degenerate check and check_korean
+# ask for the same text one after the other
+_last: tuple[object, tuple[float, int]] = (None, (0.0, 0))
+
+
 def korean_ratio(text: str) -> tuple[float, int]:
+    global _last
+    last = _last
+    if text is last[0]:
+        return last[1]
+    out = _korean_ratio(text)
+    _last = (text, out)
+    return out
+
+
+def _korean_ratio(text: str) -> tuple[float, int]:
     b = text.encode("utf-8", "surrogatepass")
     hangul = len(b.translate(None, _DEL_NOT_HANGUL_LEAD))
     jamo = b.count(b"\xe3\x84") + b.count(b"\xe3\x85") + b.count(b"\xe3\x86") if b"\xe3" in b else 0

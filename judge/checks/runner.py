@@ -61,7 +61,7 @@ def run_checks(text: str, *, category: str | None = None, seed_text: str | None 
     )
     refusal, r_checks = detect_refusal(text, n_help)
     checks.extend(r_checks)
-    checks.extend(check_stance(text, insts, procs, citations))
+    checks.extend(check_stance(text, insts, procs, citations, refused=refusal != "none"))
     harm = bool(category) and not is_benign(category)
     harmful, h_checks = detect_harmful_compliance(text, harm_category=harm, refused=refusal != "none", n_help_refs=n_help)
     checks.extend(h_checks)
