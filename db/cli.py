@@ -2,7 +2,9 @@
 
 Exit codes: 0 all rows imported/exported; 1 some rows were rejected, id conflicts included (the good ones
 are stored); 2 the command could not run (missing or unreadable input, unknown format, corrupt file, a
-rejects path that is an input or unwritable, a --db that is not a store, a full disk, bad options or config).
+rejects path that is an input or unwritable, a --db that is not a store, a full disk, unwritable output,
+bad options or config); 3 (export) no pair matched the filters: nothing was written, since `datasets`
+cannot load an empty file.
 The taxonomy check of category ids is injected by the caller (`ctx.obj["known_categories"]`, a callable),
 because db sits below taxonomy in the layering.
 """
@@ -18,7 +20,7 @@ import click
 from rich.console import Console
 
 from db.config import settings
-from db.exporter import ExportFilters, export_pairs
+from db.exporter import EmptyExportError, ExportFilters, export_pairs
 from db.import_paths import check_input, check_rejects
 from db.importer import ImportFailure, import_file
 from db.store import Store, StoreError
@@ -129,6 +131,11 @@ def export_command(out: Path, db_path: str | None, fmt: str | None, categories: 
                                 reviewed_only=reviewed_only)
         try:
             rec = export_pairs(store, out, fmt=fmt, filters=filters, run_id=run_id)
+        except EmptyExportError as e:
+            if run:
+                store.finish_run(run.id, "failed", error=str(e))
+            err.print(f"error: {e}")
+            sys.exit(3)
         except (OSError, RuntimeError) as e:  # unwritable path, missing pyarrow: one line, not a traceback
             if run:
                 store.finish_run(run.id, "failed", error=f"{type(e).__name__}: {e}")

@@ -2,8 +2,14 @@
 
 One row per usable pair: `prompt` = [user message], `chosen` / `rejected` = [assistant message], plus
 metadata columns (seed_id, category, subcategory, policy_version, source judge|human, margin, reviewer,
-chosen_id, rejected_id). JSONL always; Parquet with pyarrow. (A Hugging Face `datasets` folder is written
-by `kcc-train export`, since only kcc_train imports `datasets`.)
+chosen_id, rejected_id, and the judge's judge_model, rubric_version, checks_version and judge_run_id).
+`policy_version` is the policy the chosen answer was judged against (its latest judgment), else the seed's.
+JSONL always; Parquet with pyarrow. (A Hugging Face `datasets` folder is written by `kcc-train export`,
+since only kcc_train imports `datasets`.)
+
+Two gates: a judge pair whose chosen answer is `unscored` (the judge could not score it) is never exported
+(a reviewer's pair is: the reviewer decided); and an export that would hold no pair writes no file and
+raises EmptyExportError (`datasets` cannot load an empty JSONL; the CLIs exit 1 with a message).
 """
 
 from __future__ import annotations
@@ -21,6 +27,10 @@ from db.models import ExportRecord
 from db.store import Store
 
 
+class EmptyExportError(ValueError):
+    """Nothing to export: no file was written."""
+
+
 class ExportFilters(BaseModel):
     categories: list[str] | None = None
     source: Literal["judge", "human"] | None = None
@@ -29,15 +39,23 @@ class ExportFilters(BaseModel):
 
 
 def iter_pair_rows(store: Store, filters: ExportFilters | None = None, batch: int = 2000,
-                   seed_ids: set[str] | None = None) -> Iterator[dict[str, Any]]:
+                   seed_ids: set[str] | None = None, skipped: dict[str, int] | None = None
+                   ) -> Iterator[dict[str, Any]]:
+    """Rows of the usable pairs; `skipped` (if given) counts what the gates dropped, by reason."""
     f = filters or ExportFilters()
     buf: list[tuple[Any, Any]] = []
+    skipped = skipped if skipped is not None else {}
 
     def drain() -> Iterator[dict[str, Any]]:
         ids = [x for p, _ in buf for x in (p.chosen_id, p.rejected_id)]
         texts = store.candidate_texts(ids)
+        meta = store.latest_judgment_meta([p.chosen_id for p, _ in buf])
         for p, s in buf:
             if p.chosen_id not in texts or p.rejected_id not in texts:
+                continue
+            j = meta.get(p.chosen_id, {})
+            if p.source != "human" and j.get("verdict") == "unscored":
+                skipped["unscored_chosen"] = skipped.get("unscored_chosen", 0) + 1
                 continue
             yield {
                 "prompt": [{"role": "user", "content": s.text}],
@@ -46,12 +64,16 @@ def iter_pair_rows(store: Store, filters: ExportFilters | None = None, batch: in
                 "seed_id": s.id,
                 "category": s.category,
                 "subcategory": s.subcategory,
-                "policy_version": s.policy_version,
+                "policy_version": j.get("policy_version") or s.policy_version,
                 "chosen_id": p.chosen_id,
                 "rejected_id": p.rejected_id,
                 "margin": p.margin,
                 "source": p.source,
                 "reviewer": p.reviewer,
+                "judge_model": j.get("judge_model"),
+                "rubric_version": j.get("rubric_version"),
+                "checks_version": j.get("checks_version"),
+                "judge_run_id": j.get("run_id"),
             }
         buf.clear()
 
@@ -75,22 +97,30 @@ def export_pairs(store: Store, out_path: str | Path, *, fmt: Literal["jsonl", "p
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     n = 0
+    skipped: dict[str, int] = {}
+    rows = iter_pair_rows(store, filters, seed_ids=seed_ids, skipped=skipped)
     try:
         if fmt == "jsonl":
             with tmp.open("w", encoding="utf-8") as fh:
-                for row in iter_pair_rows(store, filters, seed_ids=seed_ids):
+                for row in rows:
                     fh.write(json.dumps(row, ensure_ascii=False) + "\n")
                     n += 1
         elif fmt == "parquet":
-            n = _write_parquet(iter_pair_rows(store, filters, seed_ids=seed_ids), tmp)
+            n = _write_parquet(rows, tmp)
         else:
             raise ValueError(f"unknown export format {fmt!r} (jsonl or parquet)")
+        if n == 0:
+            why = (f"; {skipped['unscored_chosen']} pairs left out because their chosen answer is unscored"
+                   if skipped.get("unscored_chosen") else "")
+            raise EmptyExportError(f"no pairs to export with these filters{why}; {out} was not written")
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
     rec = ExportRecord(id=f"export-{uuid.uuid4().hex[:12]}", path=str(out.resolve()), format=fmt,
                        filters={**(filters or ExportFilters()).model_dump(),
-                                **({"seeds": len(seed_ids)} if seed_ids is not None else {})},
+                                **({"seeds": len(seed_ids)} if seed_ids is not None else {}),
+                                **({"skipped_unscored": skipped["unscored_chosen"]}
+                                   if skipped.get("unscored_chosen") else {})},
                        n_pairs=n, run_id=run_id)
     store.record_export(rec)
     return rec
@@ -106,7 +136,9 @@ def _write_parquet(rows: Iterator[dict[str, Any]], path: Path) -> int:
     schema = pa.schema([("prompt", msg), ("chosen", msg), ("rejected", msg), ("seed_id", pa.string()),
                         ("category", pa.string()), ("subcategory", pa.string()), ("policy_version", pa.string()),
                         ("chosen_id", pa.string()), ("rejected_id", pa.string()), ("margin", pa.float64()),
-                        ("source", pa.string()), ("reviewer", pa.string())])
+                        ("source", pa.string()), ("reviewer", pa.string()), ("judge_model", pa.string()),
+                        ("rubric_version", pa.string()), ("checks_version", pa.string()),
+                        ("judge_run_id", pa.string())])
     n = 0
     with pq.ParquetWriter(path, schema) as w:
         chunk: list[dict[str, Any]] = []

@@ -17,9 +17,7 @@ Candidate ids are scoped by their seed: a candidate given as {"id": "c1"} under 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import socket
 import sqlite3
 import sys
 import unicodedata
@@ -33,6 +31,7 @@ from db import readers
 from db.import_paths import RejectsFile, check_input, check_rejects
 from db.models import Candidate, Seed, utcnow
 from db.readers import MAX_TEXT, ImportFailure, RowError
+from db.runs import RunLease
 from db.store import Store
 
 __all__ = ["MAX_TEXT", "ImportFailure", "ImportReport", "ImportRow", "RowError", "import_file", "iter_rows"]
@@ -382,11 +381,12 @@ def import_file(store: Store, path: str | Path, *, known_categories: set[str] | 
     rejects_f = RejectsFile(rejects, path)
     report = ImportReport(file=str(path))
     seed_ids: dict[str, None] | None = {} if keep_seed_ids else None
-    run = None
+    lease: RunLease | None = None
     try:
-        if record_run:
-            run = store.create_run("import", {"file": str(path), "host": socket.gethostname()}, pid=os.getpid())
-            report.run_id = run.id
+        if record_run:  # pid and host on the run: a killed import reads `interrupted`, not `running` forever
+            lease = RunLease.open(store, "import", config={"file": str(path)})
+            lease.start_heartbeat()
+            report.run_id = lease.id
         batch = _Batch(store, path, report, rejects_f, seed_ids)
         now = utcnow()
         try:
@@ -399,24 +399,24 @@ def import_file(store: Store, path: str | Path, *, known_categories: set[str] | 
                 if len(batch) >= batch_size or batch.n_cands >= 4 * batch_size:
                     batch.flush()
                     now = utcnow()
-                    if run:
-                        store.progress(run.id, report.rows)
+                    if lease:
+                        lease.progress(report.rows)
         except ImportFailure:
             if not isinstance(sys.exc_info()[1], StoreWriteFailure):
                 batch.flush()  # the file broke off: the complete rows read before are kept
             raise
         batch.flush()
     except BaseException as e:
-        if run:
+        if lease:
             try:
-                store.finish_run(run.id, "cancelled" if isinstance(e, KeyboardInterrupt) else "failed",
-                                 error=str(e) or type(e).__name__)
+                lease.finish("cancelled" if isinstance(e, KeyboardInterrupt) else "failed",
+                             error=str(e) or type(e).__name__)
             except sqlite3.Error:
-                pass  # the store cannot take even this (disk full): the run stays as it was
+                pass  # the store cannot take even this (disk full): the run reads `interrupted` once we exit
         raise
     finally:
         report.rejects_path = rejects_f.close()
     report.seed_ids = list(seed_ids or ())
-    if run:
-        store.finish_run(run.id, "done", summary=report.model_dump(exclude={"errors"}))
+    if lease:
+        lease.finish("done", summary=report.model_dump(exclude={"errors"}))
     return report

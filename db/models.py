@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 Verdict = Literal["safe", "unsafe", "unscored"]
 PairSource = Literal["judge", "human"]
 RunKind = Literal["generate", "judge", "train", "eval", "export", "import"]
-RunStatus = Literal["pending", "running", "done", "failed", "cancelled"]
+RunStatus = Literal["pending", "running", "done", "failed", "cancelled", "interrupted"]
 
 
 def utcnow() -> str:
@@ -114,6 +114,8 @@ class Run(BaseModel):
     started_at: str = Field(default_factory=utcnow)
     finished_at: str | None = None
     updated_at: str = Field(default_factory=utcnow)
+    host: str | None = None  # with pid: which process holds the run (db.runs)
+    heartbeat_at: str | None = None
 
 
 class Metric(BaseModel):

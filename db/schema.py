@@ -1,15 +1,18 @@
-"""Schema of the KCC store, as an ordered list of sqlite-utils migrations.
+"""Schema of the KCC store, as an ordered list of migrations.
 
 Add a new migration function at the end to change the schema; never edit an applied one.
-`SCHEMA_VERSION` is the number of migrations, recorded in `PRAGMA user_version` too.
+`SCHEMA_VERSION` is the number of migrations, recorded in `PRAGMA user_version` too; each applied
+migration is also a row of `_sqlite_migrations` (the sqlite-utils layout, so older stores read the same).
+
+`apply` runs every pending migration in ONE `BEGIN IMMEDIATE` transaction and re-reads the version inside
+it: several processes opening a new store at once queue on the write lock, the first creates the tables,
+the others find them made and do nothing.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
+import sqlite3
+from datetime import UTC, datetime
 
 _V1 = """
 CREATE TABLE seeds (
@@ -225,9 +228,42 @@ END;
 """
 
 
-def m001_initial(db: Database) -> None:
+def m001_initial(conn: sqlite3.Connection) -> None:
     for stmt in _split(_V1):
-        db.execute(stmt)
+        conn.execute(stmt)
+
+
+_RUN_COLUMNS = ("id, kind, status, config, progress_done, progress_total, error, pid, parent_id, summary, "
+                "started_at, finished_at, updated_at")
+
+
+def m002_run_lease(conn: sqlite3.Connection) -> None:
+    """Runs record the host beside the pid and a heartbeat, and may be `interrupted` (process gone).
+
+    SQLite cannot alter a CHECK constraint, so `runs` is rebuilt (the documented 12-step way; `apply`
+    turns foreign keys off around it so dropping the old table cascades nothing)."""
+    conn.execute("""
+CREATE TABLE runs_new (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('generate','judge','train','eval','export','import')),
+    status TEXT NOT NULL CHECK (status IN ('pending','running','done','failed','cancelled','interrupted')),
+    config TEXT NOT NULL DEFAULT '{}',
+    progress_done INTEGER NOT NULL DEFAULT 0,
+    progress_total INTEGER,
+    error TEXT,
+    pid INTEGER,
+    parent_id TEXT,
+    summary TEXT NOT NULL DEFAULT '{}',
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    updated_at TEXT NOT NULL,
+    host TEXT,
+    heartbeat_at TEXT
+)""")
+    conn.execute(f"INSERT INTO runs_new ({_RUN_COLUMNS}) SELECT {_RUN_COLUMNS} FROM runs")
+    conn.execute("DROP TABLE runs")
+    conn.execute("ALTER TABLE runs_new RENAME TO runs")
+    conn.execute("CREATE INDEX runs_kind ON runs(kind, started_at)")
 
 
 def _split(script: str) -> list[str]:
@@ -247,19 +283,46 @@ def _split(script: str) -> list[str]:
     return out
 
 
-MIGRATIONS = [m001_initial]  # in order; append, never edit an applied one
+MIGRATIONS = [m001_initial, m002_run_lease]  # in order; append, never edit an applied one
 SCHEMA_VERSION = len(MIGRATIONS)
+MIGRATION_SET = "kcc"
 
 
-def apply(db: Database) -> None:
-    """Bring the schema up to date and record the version.
+def apply(conn: sqlite3.Connection) -> None:
+    """Bring the schema up to date, atomically and once even when several processes race on a new file.
 
-    sqlite-utils is imported here, not at module level, because it pulls in pandas when that is installed,
-    and every KCC process opens a store: only a store that needs migrating pays for it."""
-    from sqlite_utils.migrations import Migrations
+    `conn` is in autocommit mode (isolation_level=None) with a busy timeout; BEGIN IMMEDIATE waits for
+    the write lock (the busy handler applies to it), so the losers of the race block, then see the
+    version the winner recorded and return."""
+    conn.execute("PRAGMA foreign_keys=OFF")  # no effect inside a transaction: set before BEGIN
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION:
+                _migrate(conn)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("PRAGMA foreign_keys=ON")
 
-    migrations = Migrations("kcc")
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    conn.execute('CREATE TABLE IF NOT EXISTS "_sqlite_migrations" ("id" INTEGER PRIMARY KEY, '
+                 '"migration_set" TEXT, "name" TEXT, "applied_at" TEXT)')
+    conn.execute('CREATE UNIQUE INDEX IF NOT EXISTS "idx__sqlite_migrations_migration_set_name" '
+                 'ON "_sqlite_migrations" ("migration_set", "name")')
+    done = {r[0] for r in conn.execute('SELECT name FROM "_sqlite_migrations" WHERE migration_set = ?',
+                                       (MIGRATION_SET,))}
     for fn in MIGRATIONS:
-        migrations(name=fn.__name__)(fn)
-    migrations.apply(db)
-    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if fn.__name__ in done:
+            continue
+        fn(conn)
+        conn.execute('INSERT INTO "_sqlite_migrations" (migration_set, name, applied_at) VALUES (?, ?, ?)',
+                     (MIGRATION_SET, fn.__name__, str(datetime.now(UTC))))
+    problems = [r for r in conn.execute("PRAGMA foreign_key_check").fetchall() if r[2] == "runs"]
+    if problems:
+        raise sqlite3.IntegrityError(f"migration left {len(problems)} dangling references (first: {problems[0]})")

@@ -8,8 +8,10 @@ workers can share it. Separate processes (jobs) open their own Store on the same
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -18,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from db import schema
+from db import runs, schema
 from db.models import (
     BatchJob,
     Candidate,
@@ -34,6 +36,7 @@ from db.models import (
     Seed,
     utcnow,
 )
+from db.redact import Redactor
 
 _JSON_FIELDS = {
     "seeds": ("meta",),
@@ -83,6 +86,23 @@ class SearchHit(BaseModel):
     snippet: str
 
 
+def _retry_locked(fn: Any, wait_s: float = 30.0) -> Any:
+    """Run `fn`, retrying while SQLite answers "database is locked" without waiting itself.
+
+    Switching a new file to WAL takes an exclusive lock that the busy handler does not wait for, so several
+    processes opening one new store at once would otherwise fail at setup."""
+    deadline = time.monotonic() + wait_s
+    delay = 0.005
+    while True:
+        try:
+            return fn()
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
 def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
@@ -99,9 +119,9 @@ class Store:
         self._lock = threading.RLock()
         self.conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
         self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA busy_timeout=30000")
+        _retry_locked(lambda: self.conn.execute("PRAGMA journal_mode=WAL"))
+        self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > schema.SCHEMA_VERSION:
@@ -109,10 +129,9 @@ class Store:
                 f"{self.path}: schema version {version} is newer than this KCC ({schema.SCHEMA_VERSION}); upgrade kcc"
             )
         if version < schema.SCHEMA_VERSION:
-            from sqlite_utils import Database  # imported only to migrate: it pulls in pandas when present
-
             with self._lock:
-                schema.apply(Database(self.conn))
+                _retry_locked(lambda: schema.apply(self.conn))
+        self._redactor = Redactor.from_env()
 
     # -- plumbing ---------------------------------------------------------------------------------------
     def close(self) -> None:
@@ -146,14 +165,18 @@ class Store:
     def schema_version(self) -> int:
         return self._q("PRAGMA user_version")[0][0]
 
-    @staticmethod
-    def _encode(table: str, data: dict[str, Any]) -> dict[str, Any]:
+    def _encode(self, table: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Row values as SQLite takes them: JSON columns dumped, bools as 0/1, and every string redacted
+        (db.redact: a key echoed by a model, or put in a config, never reaches the file)."""
+        red = self._redactor
         for f in _JSON_FIELDS.get(table, ()):
             if f in data and data[f] is not None and not isinstance(data[f], str):
-                data[f] = json.dumps(data[f], ensure_ascii=False)
+                data[f] = json.dumps(red.value(data[f]), ensure_ascii=False)
         for k, v in data.items():
             if isinstance(v, bool):
                 data[k] = int(v)
+            elif isinstance(v, str):
+                data[k] = red.text(v)
         return data
 
     @staticmethod
@@ -261,6 +284,18 @@ class Store:
             out.update((r[0], r[1]) for r in rows)
         return out
 
+    def latest_judgment_meta(self, candidate_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Per candidate, its latest judgment's verdict and versions (export metadata, unscored gate)."""
+        out: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(candidate_ids), 500):
+            chunk = candidate_ids[i : i + 500]
+            rows = self._q(
+                "SELECT candidate_id, verdict, judge_model, rubric_version, policy_version, checks_version, run_id "
+                "FROM judgments WHERE id IN (SELECT max(id) FROM judgments WHERE candidate_id IN "
+                f"({','.join('?' * len(chunk))}) GROUP BY candidate_id)", chunk)
+            out.update((r["candidate_id"], dict(r)) for r in rows)
+        return out
+
     def candidates_for(self, seed_id: str) -> list[Candidate]:
         rows = self._q("SELECT * FROM candidates WHERE seed_id = ? ORDER BY rowid", (seed_id,))
         return [Candidate(**self._decode("candidates", r)) for r in rows]
@@ -295,10 +330,75 @@ class Store:
         parent_id: str | None = None, run_id: str | None = None, pid: int | None = None,
     ) -> Run:
         run = Run(id=run_id or new_id(kind), kind=kind, status="running", config=config or {},
-                  progress_total=total, parent_id=parent_id, pid=pid)
+                  progress_total=total, parent_id=parent_id, pid=pid,
+                  host=runs.this_host() if pid is not None else None)
+        run.heartbeat_at = run.started_at
         with self.transaction() as conn:
             self._insert(conn, "runs", run)
         return run
+
+    def claim_run(self, run_id: str, kind: str, *, config: dict[str, Any] | None = None, total: int | None = None,
+                  parent_id: str | None = None, resume: bool = False) -> Run:
+        """Take the run over for this process, atomically (db.runs explains when that is allowed).
+
+        Read, decide and a compare-and-set UPDATE (same status and pid as read) run under one write lock;
+        the UPDATE's rowcount proves the claim. Raises runs.RunBusyError / runs.RunStateError."""
+        me, host, now = os.getpid(), runs.this_host(), utcnow()
+        with self.transaction() as conn:
+            row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"no run {run_id!r}")
+            run = Run(**self._decode("runs", row))
+            if run.kind != kind:
+                raise runs.RunStateError(f"run {run_id!r} is a {run.kind} run, not {kind}")
+            runs.can_take_over(run, resume=resume)
+            fields: dict[str, Any] = {"status": "running", "pid": me, "host": host, "heartbeat_at": now,
+                                      "updated_at": now, "error": None, "finished_at": None,
+                                      "config": {**run.config, **(config or {})}}
+            if total is not None:
+                fields["progress_total"] = total
+            if parent_id is not None:
+                fields["parent_id"] = parent_id
+            if run.status != "running" or run.pid != me:
+                fields["config"].pop("cancel_requested_at", None)  # an old cancel request is not for us
+            data = self._encode("runs", fields)
+            cur = conn.execute(f"UPDATE runs SET {', '.join(f'{k} = ?' for k in data)} "
+                               "WHERE id = ? AND status = ? AND pid IS ?", (*data.values(), run_id, run.status, run.pid))
+            if cur.rowcount != 1:
+                raise runs.RunBusyError(run)
+            row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return Run(**self._decode("runs", row))
+
+    def heartbeat_run(self, run_id: str, pid: int, host: str) -> bool:
+        now = utcnow()
+        with self.transaction() as conn:
+            cur = conn.execute("UPDATE runs SET heartbeat_at = ?, updated_at = ? WHERE id = ? AND pid = ? AND "
+                               "(host IS NULL OR host = ?) AND status = 'running'", (now, now, run_id, pid, host))
+        return cur.rowcount == 1
+
+    def release_run(self, run_id: str, status: str, *, pid: int, host: str, error: str | None = None,
+                    summary: dict[str, Any] | None = None) -> bool:
+        """Finish the run only while `pid`@`host` still holds it (True when written)."""
+        fields: dict[str, Any] = {"status": status, "error": error, "finished_at": utcnow(), "updated_at": utcnow()}
+        if summary is not None:
+            fields["summary"] = summary
+        data = self._encode("runs", fields)
+        with self.transaction() as conn:
+            cur = conn.execute(f"UPDATE runs SET {', '.join(f'{k} = ?' for k in data)} WHERE id = ? AND pid = ? "
+                               "AND (host IS NULL OR host = ?)", (*data.values(), run_id, pid, host))
+        return cur.rowcount == 1
+
+    def mark_interrupted(self, kind: str | None = None) -> list[str]:
+        """Persist `interrupted` for running rows whose process is gone; returns their ids."""
+        out = []
+        for r in self.list_runs(kind, limit=100000):
+            if r.status == "running" and r.pid is not None and not runs.holder_alive(r):
+                with self.transaction() as conn:
+                    cur = conn.execute("UPDATE runs SET status = 'interrupted', updated_at = ? "
+                                       "WHERE id = ? AND status = 'running' AND pid IS ?", (utcnow(), r.id, r.pid))
+                if cur.rowcount:
+                    out.append(r.id)
+        return out
 
     def get_run(self, run_id: str) -> Run | None:
         rows = self._q("SELECT * FROM runs WHERE id = ?", (run_id,))
@@ -362,7 +462,7 @@ class Store:
         with self.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO llm_cache (key, provider, model, response, created_at) VALUES (?,?,?,?,?)",
-                (key, provider, model, json.dumps(response, ensure_ascii=False), utcnow()),
+                (key, provider, model, json.dumps(self._redactor.value(response), ensure_ascii=False), utcnow()),
             )
 
     def record_call(self, call: LLMCall) -> None:
@@ -514,6 +614,8 @@ class Store:
         Fields left None keep their current value. The pair becomes source='human'; the judge's own
         choice stays in judge_* columns so it remains visible beside the override.
         """
+        if reason is not None:
+            reason = self._redactor.text(reason)
         with self.transaction() as conn:
             row = conn.execute("SELECT * FROM pairs WHERE seed_id = ?", (seed_id,)).fetchone()
             before = self._decode("pairs", row) if row else None

@@ -7,6 +7,7 @@ rich summary table.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILED, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 STORE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 
 EXIT_CODES_HELP = """\b
@@ -31,6 +32,7 @@ Exit codes:
   2    usage or input error (bad option, missing/unreadable input, unknown model string, finished --run-id,
        bad kcc.toml / KCC_* value)
   3    the run failed (unexpected error; the run row says why)
+  4    the run is held by another live process (e.g. a second --resume of one run): nothing was judged
   130  interrupted (SIGINT/SIGTERM): the run is "cancelled"; continue it with --resume
 """
 
@@ -99,6 +101,7 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
     from db.config import settings
     from db.store import Store, StoreError
     from judge.pipeline import (
+        JudgeBusyError,
         JudgeConfig,
         JudgeError,
         JudgeRunner,
@@ -140,18 +143,23 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
             from db.importer import ImportFailure, import_file
 
             out_dir.mkdir(parents=True, exist_ok=True)
+            # rejects are published with the run's other outputs (never beside an older run's summary)
+            rejects_tmp = out_dir / f".rejects.{os.getpid()}.jsonl.part"
             try:
                 rep = import_file(store, input_path, known_categories=_known_categories(),
-                                  rejects_path=out_dir / "rejects.jsonl")
+                                  rejects_path=rejects_tmp)
             except (ImportFailure, ValueError, OSError) as e:
                 fail(f"cannot import {input_path}: {e}")
             for e in rep.errors[:20]:
                 err.print(str(e), markup=False, highlight=False)
             if rep.rejected > 20:
-                err.print(f"... {rep.rejected - 20} more rejected rows in {rep.rejects_path}", markup=False)
+                err.print(f"... {rep.rejected - 20} more rejected rows in {out_dir / 'rejects.jsonl'}",
+                          markup=False)
             err.print(f"imported {input_path}: {rep.seeds_added} seeds, {rep.candidates_added} candidates added, "
                       f"{rep.duplicates} already present, {rep.rejected} rejected", markup=False, highlight=False)
             imported = rep.model_dump(exclude={"errors"})
+            if imported.get("rejects_path"):
+                imported["rejects_path"] = str(out_dir / "rejects.jsonl")
             seed_ids = set(rep.seed_ids)
         cfg = JudgeConfig(models=chosen, separate_family=separate_family, pairwise=pairwise, no_cache=no_cache,
                           limit=limit, input=str(input_path.resolve()), weights=settings().weights)
@@ -171,10 +179,15 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
                                  log=lambda m: None, seed_ids=seed_ids)
         except JudgeError as e:
             fail(str(e))
+        runner.imported = imported
+        if imported is not None:
+            runner.extra_outputs["rejects.jsonl"] = rejects_tmp
         restore = install_signal_handlers(runner)
         try:
             with progress:
                 summary = runner.execute()
+        except JudgeBusyError as e:
+            fail(str(e), EXIT_BUSY)
         except JudgeError as e:
             fail(str(e))
         except KeyboardInterrupt:
@@ -183,10 +196,6 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
             fail(f"run failed: {type(e).__name__}: {e}", EXIT_FAILED)
         finally:
             restore()
-        if imported is not None:
-            summary.imported = imported
-            (out_dir / "summary.json").write_text(json.dumps(summary.model_dump(mode="json"), ensure_ascii=False,
-                                                             indent=2), encoding="utf-8")
         print_summary(summary, err)
         if as_json:
             click.echo(json.dumps(summary.model_dump(mode="json"), ensure_ascii=False))

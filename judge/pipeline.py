@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from db.config import JudgeWeights, settings
 from db.models import Candidate, Judgment, Run, Seed
+from db.runs import RunBusyError, RunLease, RunStateError
 from db.store import Store
 from judge.combine import JUDGE_FLAGS, CandidateScore, SeedOutcome, combine_seed, score_candidate
 from judge.llm_judge import Transcripts, judge_seed, rubric_record
@@ -31,11 +32,14 @@ from judge.rubric import RUBRIC_VERSION
 
 RULES_CHUNK = 200  # seeds per transaction in rules-only mode
 LLM_CHUNK = 16  # seeds judged concurrently (the provider limiter bounds the actual requests)
-RESUMABLE = ("pending", "running", "cancelled", "failed")
 
 
 class JudgeError(Exception):
     """A judge run that cannot start (bad run id, unknown model string, ...)."""
+
+
+class JudgeBusyError(JudgeError):
+    """The run is held by another live process (a second `--resume` of one run)."""
 
 
 class JudgeConfig(BaseModel):
@@ -170,6 +174,9 @@ class JudgeRunner:
         self.stop = threading.Event()
         self.stats = _Stats()
         self.run: Run | None = None
+        self.lease: RunLease | None = None
+        self.imported: dict[str, Any] | None = None  # the import report, written into summary.json
+        self.extra_outputs: dict[str, Path] = {}  # OUT name -> temp file published with the run's outputs
         self._own_client = False
         if cfg.models:
             from kcc_llm.spec import parse_model_spec
@@ -186,30 +193,25 @@ class JudgeRunner:
                 "versions": {**versions_without_checks(), "checks": checks_version()}}
 
     def _open_run(self, total: int) -> set[str]:
-        """Adopt, resume or create the run row; returns the seed ids already judged in it."""
-        if self.resume:
-            key = self.cfg.key()
-            for r in self.store.list_runs("judge", limit=1000):
-                if r.status in RESUMABLE and r.config.get("key") == key and (
-                        self.run_id_req is None or r.id == self.run_id_req):
-                    self.run = r
-                    break
-        if self.run is None and self.run_id_req:
-            existing = self.store.get_run(self.run_id_req)
-            if existing is not None:
-                if existing.kind != "judge" or existing.status not in ("pending", "running", *(
-                        ("cancelled", "failed") if self.resume else ())):
-                    raise JudgeError(f"run {self.run_id_req!r} exists with kind {existing.kind!r} and status "
-                                     f"{existing.status!r}; use a new --run-id")
-                self.run = existing
-        if self.run is None:
-            self.run = self.store.create_run("judge", self._config_record(), total=total, run_id=self.run_id_req,
-                                             pid=os.getpid())
-            return set()
-        # merge: a launcher's keys (argv, log file, cancel request) stay beside the judge's own record
-        self.store.update_run(self.run.id, status="running", config={**self.run.config, **self._config_record()},
-                              pid=os.getpid(),
-                              progress_total=total, error=None, finished_at=None)
+        """Adopt, resume or create the run row (db.runs.RunLease); returns the seed ids already judged in it.
+
+        Taking a run over is atomic: of two `--resume` on one run, the second gets JudgeBusyError."""
+        record = self._config_record()
+        try:
+            if self.resume:
+                key = self.cfg.key()
+                self.lease = RunLease.resume_latest(
+                    self.store, "judge", lambda r: r.config.get("key") == key and (
+                        self.run_id_req is None or r.id == self.run_id_req), config=record, total=total)
+            if self.lease is None:
+                self.lease = RunLease.open(self.store, "judge", config=record, run_id=self.run_id_req, total=total,
+                                           resume=self.resume)
+        except RunBusyError as e:
+            raise JudgeBusyError(str(e)) from None
+        except RunStateError as e:
+            raise JudgeError(str(e)) from None
+        self.run = self.lease.run
+        self.lease.start_heartbeat()
         return self.store.judged_seed_ids(self.run.id)
 
     def _log(self, msg: str, level: str = "info") -> None:
@@ -218,15 +220,22 @@ class JudgeRunner:
         if self.log_cb:
             self.log_cb(msg)
 
-    # -- results file -----------------------------------------------------------------------------------
+    # -- output files ---------------------------------------------------------------------------------
+    # During a run its results go to a hidden part file; OUT/results.jsonl, pairs.jsonl and summary.json of
+    # an earlier run stay untouched until this run ends, then `_publish` replaces them all (see there).
+    def _part(self) -> Path:
+        return self.out / f".results.{self.run.id}.jsonl.part"
+
     def _open_results(self, judged: set[str]):
-        path = self.out / "results.jsonl"
+        part = self._part()
         self.out.mkdir(parents=True, exist_ok=True)
-        if judged and path.exists():
+        final = self.out / "results.jsonl"
+        source = part if part.exists() else final if final.exists() else None
+        if judged and source is not None:
             # keep only lines of seeds committed in this run (a kill may leave a torn last line)
-            tmp = path.with_name(".results.jsonl.resume")
+            tmp = part.with_name(part.name + ".resume")
             last_seed = None
-            with path.open(encoding="utf-8", errors="replace") as src, tmp.open("w", encoding="utf-8") as dst:
+            with source.open(encoding="utf-8", errors="replace") as src, tmp.open("w", encoding="utf-8") as dst:
                 for line in src:
                     try:
                         row = json.loads(line)
@@ -236,9 +245,42 @@ class JudgeRunner:
                         dst.write(json.dumps(row, ensure_ascii=False) + "\n")
                         self.stats.add_line(row, row["seed_id"] != last_seed)
                         last_seed = row["seed_id"]
-            os.replace(tmp, path)
-            return path.open("a", encoding="utf-8")
-        return path.open("w", encoding="utf-8")
+            os.replace(tmp, part)
+            return part.open("a", encoding="utf-8")
+        return part.open("w", encoding="utf-8")
+
+    def _publish(self, summary: JudgeSummary, *, export: bool) -> None:
+        """Replace OUT's files by this run's, in an order that never shows two runs side by side.
+
+        summary.json goes first and comes back last (it is the mark of a complete folder); the old
+        pairs.jsonl and rejects go before the new results arrive. A kill at any point leaves either the old
+        run's files, or this run's files without (yet) a summary: never one run's summary beside another's
+        results."""
+        out = self.out
+        (out / "summary.json").unlink(missing_ok=True)
+        (out / "pairs.jsonl").unlink(missing_ok=True)
+        for name in self.extra_outputs:
+            (out / name).unlink(missing_ok=True)
+        part = self._part()
+        if part.exists():
+            os.replace(part, out / "results.jsonl")
+        for name, tmp in self.extra_outputs.items():
+            if Path(tmp).exists():
+                os.replace(tmp, out / name)
+        if export:
+            from db.exporter import EmptyExportError, export_pairs
+
+            try:
+                rec = export_pairs(self.store, out / "pairs.jsonl", run_id=self.run.id, seed_ids=self.seed_ids)
+            except EmptyExportError as e:
+                summary.pairs["exported"] = 0
+                summary.pairs["path"] = None
+                summary.pairs["not_exported"] = str(e)
+            else:
+                summary.pairs["exported"] = rec.n_pairs
+                summary.pairs["path"] = rec.path
+                if rec.filters.get("skipped_unscored"):
+                    summary.pairs["skipped_unscored"] = rec.filters["skipped_unscored"]
 
     # -- judging ----------------------------------------------------------------------------------------
     def _score_rules(self, seed: Seed, cands: list[Candidate]) -> list[CandidateScore]:
@@ -396,13 +438,9 @@ class JudgeRunner:
 
     def _finish(self, summary: JudgeSummary, status: str, error: str | None, t0: float, *, export: bool
                 ) -> JudgeSummary:
-        if export:
-            from db.exporter import export_pairs
-
-            rec = export_pairs(self.store, self.out / "pairs.jsonl", run_id=self.run.id, seed_ids=self.seed_ids)
-            summary.pairs["exported"] = rec.n_pairs
-            summary.pairs["path"] = rec.path
+        self._publish(summary, export=export)
         self.stats.fill(summary)
+        summary.imported = self.imported
         summary.status = status
         summary.cost = self.store.cost_summary(self.run.id)
         summary.versions = {**versions_without_checks(), "checks": checks_version()}
@@ -417,7 +455,7 @@ class JudgeRunner:
         tmp = self.out / ".summary.json.tmp"
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
         os.replace(tmp, self.out / "summary.json")
-        self.store.finish_run(self.run.id, status, error=error, summary=data)
+        self.lease.finish(status, error=error, summary=data)
         return summary
 
 

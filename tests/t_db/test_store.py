@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from db import Candidate, Judgment, Pair, Seed, SeedFilter, Store, StoreError
+from db import Candidate, Judgment, Pair, Seed, SeedFilter, Store, StoreError, schema
 
 
 def _seed(store: Store, sid: str = "s1", cat: str = "K05", n: int = 3) -> list[str]:
@@ -20,13 +20,13 @@ def _seed(store: Store, sid: str = "s1", cat: str = "K05", n: int = 3) -> list[s
 
 def test_pragmas_and_schema_version(tmp_path):
     with Store(tmp_path / "a.db") as s:
-        assert s.schema_version == 1
+        assert s.schema_version == schema.SCHEMA_VERSION
         assert s._q("PRAGMA journal_mode")[0][0] == "wal"
         assert s._q("PRAGMA foreign_keys")[0][0] == 1
-        assert s._q("SELECT count(*) FROM _sqlite_migrations")[0][0] == 1
+        assert s._q("SELECT count(*) FROM _sqlite_migrations")[0][0] == schema.SCHEMA_VERSION
     # reopening applies nothing twice
     with Store(tmp_path / "a.db") as s:
-        assert s._q("SELECT count(*) FROM _sqlite_migrations")[0][0] == 1
+        assert s._q("SELECT count(*) FROM _sqlite_migrations")[0][0] == schema.SCHEMA_VERSION
 
 
 def test_newer_schema_is_refused(tmp_path):

@@ -140,10 +140,10 @@ def test_sigterm_cancels_cleanly_and_resume_completes(tmp_path, write_jsonl, row
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     started = False
-    results_file = out / "results.jsonl"
     while time.monotonic() < deadline and proc.poll() is None:
-        # results.jsonl grows right after each committed chunk: the run is under way
-        if results_file.exists() and results_file.stat().st_size > 0:
+        # the run's part file (published as results.jsonl at the end) grows after each committed chunk
+        parts = list(out.glob(".results.*.jsonl.part")) if out.exists() else []
+        if parts and parts[0].exists() and parts[0].stat().st_size > 0:
             started = True
             break
         time.sleep(0.005)

@@ -1,0 +1,227 @@
+"""The run lifecycle every job shares (judge now; import, generate, train and eval can adopt it).
+
+A run row is *held* by one process, named by `pid` and `host`. The states:
+
+    pending ──claim──► running ──finish──► done | cancelled | failed
+                          │
+                          └─ process gone (kill -9, crash, reboot) ──► interrupted (shown, then persisted)
+
+- `RunLease.open(store, kind, run_id=..., resume=...)` creates the row, or adopts an existing one: a
+  `pending`/`running` row that no live process holds (e.g. created by the TUI launcher, or whose process
+  died), and with `resume=True` also a `cancelled`, `failed` or `interrupted` one. Adoption is one
+  compare-and-set UPDATE inside `BEGIN IMMEDIATE` (checked by rowcount), so of two processes that try to
+  take one run over at the same time exactly one wins; the other gets `RunBusyError`.
+- `RunLease.resume_latest(store, kind, match)` adopts the newest resumable run `match` accepts; if that run
+  is held by a live process it raises `RunBusyError` instead of starting a second copy.
+- `lease.progress(done, total)` records progress and beats the heart; `lease.heartbeat()` alone beats it
+  (a daemon thread does so every `HEARTBEAT_S` while the lease is open, see `start_heartbeat`).
+- `lease.cancel_requested` is true once someone called `request_cancel(store, run_id)` (the TUI's cancel
+  writes the same `cancel_requested_at` config key).
+- `lease.finish(status, error=..., summary=...)` ends the run; it only writes while the row is still ours,
+  so a process that lost its run to a resume can never overwrite the new holder's result.
+- `effective_status(run)` is what to show: a `running` row whose process is gone reads `interrupted`.
+  A process on this host is alive when `kill(pid, 0)` succeeds and it is no zombie; a process on another
+  host is judged by its heartbeat (older than `STALE_AFTER_S` = gone).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from db.models import Run, utcnow
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from db.store import Store
+
+HEARTBEAT_S = 30.0
+STALE_AFTER_S = 300.0
+ACTIVE = ("pending", "running")
+RESUMABLE = ("pending", "running", "cancelled", "failed", "interrupted")
+FINAL = ("done", "cancelled", "failed", "interrupted")
+
+
+class RunBusyError(Exception):
+    """The run is held by another live process: it must not be taken over."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        where = f"pid {run.pid}" + (f" on {run.host}" if run.host else "")
+        seen = f", last seen {run.heartbeat_at or run.updated_at}"
+        super().__init__(f"run {run.id} is already running ({where}{seen}); wait for it, or cancel it first")
+
+
+class RunStateError(Exception):
+    """The run cannot be adopted: another kind, or finished and not resumable."""
+
+
+def this_host() -> str:
+    return socket.gethostname()
+
+
+def pid_alive(pid: int) -> bool:
+    """True if `pid` runs on this host and is no zombie."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path("/proc") / str(pid) / "stat"
+    try:
+        return stat.read_text().rsplit(")", 1)[-1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc (macOS): kill(0) is all we can know
+
+
+def _age_s(ts: str | None) -> float | None:
+    if not ts:
+        return None
+    try:
+        then = datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - then).total_seconds()
+
+
+def is_mine(run: Run) -> bool:
+    return run.pid == os.getpid() and run.host in (None, this_host())
+
+
+def holder_alive(run: Run) -> bool:
+    """Is the process named by the row still there? (rows without a pid: only while freshly touched)"""
+    if run.pid is None:
+        age = _age_s(run.heartbeat_at or run.updated_at)
+        return age is not None and age < STALE_AFTER_S
+    if run.host in (None, this_host()):
+        return pid_alive(run.pid)
+    age = _age_s(run.heartbeat_at or run.updated_at)
+    return age is not None and age < STALE_AFTER_S
+
+
+def effective_status(run: Run) -> str:
+    """The status to show: `interrupted` for a running row whose process is gone."""
+    if run.status == "running" and not holder_alive(run):
+        return "interrupted"
+    return run.status
+
+
+def can_take_over(run: Run, *, resume: bool) -> None:
+    """Raise unless this process may adopt `run` (RunBusyError: a live holder; RunStateError: finished)."""
+    if run.status in ACTIVE:
+        if run.status == "running" and run.pid is not None and not is_mine(run) and holder_alive(run):
+            raise RunBusyError(run)
+        return
+    if resume and run.status in RESUMABLE:
+        return
+    raise RunStateError(f"run {run.id!r} exists with kind {run.kind!r} and status {run.status!r}; "
+                        + ("use a new --run-id" if run.status == "done" or not resume else "pass --resume"))
+
+
+def request_cancel(store: Store, run_id: str) -> None:
+    """Ask the holder to stop at its next check (it sees `cancel_requested`)."""
+    run = store.get_run(run_id)
+    if run is not None:
+        store.update_run(run_id, config={**run.config, "cancel_requested_at": utcnow()})
+
+
+class RunLease:
+    """This process's hold on one run row; see the module docstring for the states."""
+
+    def __init__(self, store: Store, run: Run) -> None:
+        self.store = store
+        self.run = run
+        self.id = run.id
+        self.finished = False
+        self._beat_stop: threading.Event | None = None
+
+    # -- opening -------------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, store: Store, kind: str, *, config: dict[str, Any] | None = None, run_id: str | None = None,
+             total: int | None = None, parent_id: str | None = None, resume: bool = False) -> RunLease:
+        """Create the run, or adopt `run_id` (merging `config` over the launcher's keys)."""
+        if run_id is not None and store.get_run(run_id) is not None:
+            run = store.claim_run(run_id, kind, config=config or {}, total=total, parent_id=parent_id,
+                                  resume=resume)
+            return cls(store, run)
+        run = store.create_run(kind, config or {}, total=total, parent_id=parent_id, run_id=run_id,
+                               pid=os.getpid())
+        return cls(store, run)
+
+    @classmethod
+    def resume_latest(cls, store: Store, kind: str, match: Callable[[Run], bool], *,
+                      config: dict[str, Any] | None = None, total: int | None = None) -> RunLease | None:
+        """Adopt the newest resumable `kind` run that `match` accepts; None when there is none.
+
+        If that run is held by a live process, RunBusyError: a resume never starts a second copy."""
+        for r in store.list_runs(kind, limit=1000):
+            if r.status not in RESUMABLE or not match(r):
+                continue
+            return cls(store, store.claim_run(r.id, kind, config=config or {}, total=total, resume=True))
+        return None
+
+    # -- while running --------------------------------------------------------------------------------
+    def progress(self, done: int, total: int | None = None) -> None:
+        self.store.progress(self.id, done, total)
+
+    def heartbeat(self) -> bool:
+        """Beat the heart; False if the row is no longer ours (taken over after we were thought gone)."""
+        return self.store.heartbeat_run(self.id, os.getpid(), this_host())
+
+    def start_heartbeat(self, every_s: float = HEARTBEAT_S) -> None:
+        """Beat from a daemon thread, so long steps (a slow model call) do not look like a dead process."""
+        if self._beat_stop is not None:
+            return
+        stop = self._beat_stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(every_s):
+                try:
+                    self.heartbeat()
+                except Exception:  # noqa: BLE001 - a closed store at shutdown; the main thread reports
+                    return
+
+        threading.Thread(target=beat, name=f"heartbeat-{self.id}", daemon=True).start()
+
+    @property
+    def cancel_requested(self) -> bool:
+        run = self.store.get_run(self.id)
+        return run is not None and "cancel_requested_at" in run.config
+
+    def log(self, message: str, level: str = "info") -> None:
+        self.store.log(self.id, message, level)
+
+    # -- ending ---------------------------------------------------------------------------------------
+    def finish(self, status: str = "done", *, error: str | None = None,
+               summary: dict[str, Any] | None = None) -> bool:
+        """End the run (done / cancelled / failed); False if another process holds it by now."""
+        if self._beat_stop is not None:
+            self._beat_stop.set()
+        if status not in FINAL:
+            raise ValueError(f"cannot finish a run as {status!r} (one of {', '.join(FINAL)})")
+        self.finished = True
+        return self.store.release_run(self.id, status, pid=os.getpid(), host=this_host(), error=error,
+                                      summary=summary)
+
+    def __enter__(self) -> RunLease:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if self.finished:
+            return
+        if exc is None:
+            self.finish("done")
+        elif isinstance(exc, KeyboardInterrupt):
+            self.finish("cancelled", error="interrupted")
+        else:
+            self.finish("failed", error=f"{type(exc).__name__}: {exc}")
