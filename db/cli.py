@@ -82,6 +82,9 @@ def import_command(ctx: click.Context, files: tuple[Path, ...], db_path: str | N
             except sqlite3.Error as e:
                 err.print(f"error: {path}: {e}")
                 sys.exit(2)
+            except OSError as e:  # the input became unreadable while read (I/O error, removed mount)
+                err.print(f"error: {f}: {e.strerror or e}")
+                sys.exit(2)
             for e in rep.errors:
                 err.print(str(e))
             if rep.rejected > len(rep.errors):

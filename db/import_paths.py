@@ -80,15 +80,21 @@ class RejectsFile:
     def write(self, line: int, field: str, message: str, raw: str) -> None:
         rec: dict[str, Any] = {"line": line, "field": field, "error": message, "raw": printable(raw)}
         text = json.dumps(rec, ensure_ascii=False)
-        # characters that str.splitlines() and some editors take for line breaks stay escaped: one row a line
-        self.f.write(text.translate(_LINE_BREAKS) + "\n")
+        try:  # characters that str.splitlines() and some editors take for line breaks stay escaped
+            self.f.write(text.translate(_LINE_BREAKS) + "\n")
+        except OSError as e:
+            raise ImportFailure(f"cannot write the rejects file {self.path}: {e.strerror or e}") from None
         self.count += 1
 
     def close(self) -> str | None:
         """The rejects path when rows were rejected, else None."""
-        self.f.close()
-        if self.count:
-            os.replace(self.tmp, self.path)
-            return str(self.path)
+        try:
+            self.f.close()
+            if self.count:
+                os.replace(self.tmp, self.path)
+                return str(self.path)
+        except OSError as e:
+            raise ImportFailure(f"cannot write the rejects file {self.path}: {e.strerror or e} "
+                                f"(the rejected rows are in {self.tmp})") from None
         self.tmp.unlink(missing_ok=True)
         return None
