@@ -46,6 +46,8 @@ def mixtures(draw, fmt: str) -> list[dict]:
                                       "response": draw(TEXT)} for j in range(1 if fmt == "csv" else draw(
                                           st.integers(1, 3)))]
             rows.append(row)
+        elif rows and rows[-1]["kind"] == "good" and draw(st.booleans()):
+            rows.append({**rows[-1], "kind": "repeat"})  # the same row again: a duplicate, neither stored nor rejected
         else:
             rows.append({"kind": draw(st.sampled_from(BAD[fmt])), "id": f"b{i}", "prompt": draw(TEXT)})
     return rows
@@ -55,7 +57,7 @@ def _record(r: dict) -> dict | str:
     """The row as the importer sees it (a string: the literal JSONL line)."""
     kind = r["kind"]
     rec = {"id": r["id"], "prompt": r["prompt"]}
-    if kind == "good":
+    if kind in ("good", "repeat"):
         rec.update({k: r[k] for k in ("category", "candidates") if r.get(k)})
     elif kind == "empty_prompt":
         rec["prompt"] = " \t"
@@ -146,7 +148,7 @@ def test_exactly_the_good_rows_are_stored_and_every_bad_one_reported(fmt, templa
                 rep = import_file(store, src, known_categories=KNOWN, rejects_path=Path(d) / "rejects.jsonl",
                                   batch_size=3)
                 good = {r["id"]: r for r in rows if r["kind"] == "good"}
-                bad_lines = sorted(ln for r, ln in zip(rows, lines, strict=True) if r["kind"] != "good")
+                bad_lines = sorted(ln for r, ln in zip(rows, lines, strict=True) if r["kind"] not in ("good", "repeat"))
                 errors = [str(e) for e in rep.errors]
                 assert sorted(e.line for e in rep.errors) == bad_lines, (rows, errors)
                 assert all(e.startswith(f"{src}:") for e in errors)
