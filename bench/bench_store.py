@@ -3,6 +3,7 @@ and `kcc import` of 250,000 / 500,000 / 1,000,000 tiny rows, whose peak RSS must
 
 Run: .venv/bin/python bench/bench_store.py [N]   (targets: import <= 60 s at RSS <= 500 MB, export <= 20 s)
      .venv/bin/python bench/bench_store.py --tiny [N ...]   (target: peak RSS <= 300 MB at every size)
+     .venv/bin/python bench/bench_store.py --import-only [N]   (the import figure alone, to compare builds)
 Each import runs in a child process so its peak RSS is measured alone.
 """
 
@@ -39,8 +40,8 @@ from db.importer import import_file
 t = time.perf_counter()
 with Store(sys.argv[2]) as s:
     rep = import_file(s, sys.argv[1], batch_size=2000)
-print(time.perf_counter() - t, rep.seeds_added, rep.candidates_added,
-      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(time.perf_counter() - t, rep.seeds_added, rep.candidates_added, ru.ru_maxrss / 1024, ru.ru_utime + ru.ru_stime)
 """
 
 CHILD_PAIRS = """
@@ -72,7 +73,8 @@ try:
     import_command([sys.argv[1], "--db", sys.argv[2]])
 except SystemExit as e:
     rc = e.code
-print(time.perf_counter() - t, rc, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(time.perf_counter() - t, rc, ru.ru_maxrss / 1024, ru.ru_utime + ru.ru_stime)
 """
 
 
@@ -87,11 +89,20 @@ def tiny(sizes: list[int]) -> None:
                     f.write(f'{{"id": "t{i}", "category": "K05", "prompt": "짧은 질문 {i}"}}\n')
             out = subprocess.run([sys.executable, "-c", CHILD_CLI_IMPORT, str(src), str(db)], text=True,
                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True).stdout.split()
-            print(f"tiny import: {n:>9,} rows in {float(out[0]):.1f} s (exit {out[1]}), "
+            print(f"tiny import: {n:>9,} rows in {float(out[0]):.1f} s wall, {float(out[3]):.1f} s CPU (exit {out[1]}), "
                   f"peak RSS {float(out[2]):.0f} MB, store {db.stat().st_size / 1e6:.0f} MB", flush=True)
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--import-only":  # the import figure alone, e.g. to compare builds
+        n = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
+        with tempfile.TemporaryDirectory() as d:
+            src, db = Path(d) / "in.jsonl", Path(d) / "kcc.db"
+            make_input(src, n)
+            out = subprocess.check_output([sys.executable, "-c", CHILD_IMPORT, str(src), str(db)], text=True).split()
+            print(f"import: {n} seeds x 3: {float(out[0]):.1f} s wall, {float(out[4]):.1f} s CPU, "
+                  f"peak RSS {float(out[3]):.0f} MB", flush=True)
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--tiny":
         tiny([int(x) for x in sys.argv[2:]] or [250_000, 500_000, 1_000_000])
         return
@@ -101,8 +112,8 @@ def main() -> None:
         make_input(src, n)
         print(f"input: {n} seeds x 3 candidates, {src.stat().st_size / 1e6:.0f} MB")
         out = subprocess.check_output([sys.executable, "-c", CHILD_IMPORT, str(src), str(db)], text=True).split()
-        print(f"import: {float(out[0]):.1f} s ({out[1]} seeds, {out[2]} candidates), peak RSS {float(out[3]):.0f} MB"
-              f", store {db.stat().st_size / 1e6:.0f} MB")
+        print(f"import: {float(out[0]):.1f} s wall, {float(out[4]):.1f} s CPU ({out[1]} seeds, {out[2]} candidates), "
+              f"peak RSS {float(out[3]):.0f} MB, store {db.stat().st_size / 1e6:.0f} MB", flush=True)
         subprocess.check_call([sys.executable, "-c", CHILD_PAIRS, str(db)])
         out = subprocess.check_output([sys.executable, "-c", CHILD_EXPORT, str(db), str(Path(d) / "pairs.jsonl")],
                                       text=True).split()

@@ -2,8 +2,9 @@
 
 Exit codes: 0 all rows imported/exported; 1 some rows were rejected, id conflicts included (the good ones
 are stored); 2 the command could not run (missing or unreadable input, unknown format, corrupt file, a
-rejects path that is an input or unwritable, a --db that is not a store, a full disk, bad options or config);
-3 (export) no pair matched the filters: nothing was written, since `datasets` cannot load an empty file.
+rejects path that is an input or unwritable, a --db that is not a store, a full disk, unwritable output,
+bad options or config); 3 (export) no pair matched the filters: nothing was written, since `datasets`
+cannot load an empty file.
 The taxonomy check of category ids is injected by the caller (`ctx.obj["known_categories"]`, a callable),
 because db sits below taxonomy in the layering.
 """
@@ -80,6 +81,9 @@ def import_command(ctx: click.Context, files: tuple[Path, ...], db_path: str | N
                 sys.exit(2)
             except sqlite3.Error as e:
                 err.print(f"error: {path}: {e}")
+                sys.exit(2)
+            except OSError as e:  # the input became unreadable while read (I/O error, removed mount)
+                err.print(f"error: {f}: {e.strerror or e}")
                 sys.exit(2)
             for e in rep.errors:
                 err.print(str(e))

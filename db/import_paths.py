@@ -14,6 +14,8 @@ from typing import Any
 
 from db.readers.base import ImportFailure, printable
 
+_LINE_BREAKS = {ord(c): f"\\u{ord(c):04x}" for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
 
 def check_input(path: Path) -> None:
     """Raise ImportFailure saying exactly why `path` cannot be read as an input file."""
@@ -77,14 +79,22 @@ class RejectsFile:
 
     def write(self, line: int, field: str, message: str, raw: str) -> None:
         rec: dict[str, Any] = {"line": line, "field": field, "error": message, "raw": printable(raw)}
-        self.f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        text = json.dumps(rec, ensure_ascii=False)
+        try:  # characters that str.splitlines() and some editors take for line breaks stay escaped
+            self.f.write(text.translate(_LINE_BREAKS) + "\n")
+        except OSError as e:
+            raise ImportFailure(f"cannot write the rejects file {self.path}: {e.strerror or e}") from None
         self.count += 1
 
     def close(self) -> str | None:
         """The rejects path when rows were rejected, else None."""
-        self.f.close()
-        if self.count:
-            os.replace(self.tmp, self.path)
-            return str(self.path)
+        try:
+            self.f.close()
+            if self.count:
+                os.replace(self.tmp, self.path)
+                return str(self.path)
+        except OSError as e:
+            raise ImportFailure(f"cannot write the rejects file {self.path}: {e.strerror or e} "
+                                f"(the rejected rows are in {self.tmp})") from None
         self.tmp.unlink(missing_ok=True)
         return None

@@ -17,9 +17,7 @@ Candidate ids are scoped by their seed: a candidate given as {"id": "c1"} under 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import socket
 import sqlite3
 import sys
 import unicodedata
@@ -33,6 +31,7 @@ from db import readers
 from db.import_paths import RejectsFile, check_input, check_rejects
 from db.models import Candidate, Seed, utcnow
 from db.readers import MAX_TEXT, ImportFailure, RowError
+from db.runs import RunLease
 from db.store import Store
 
 __all__ = ["MAX_TEXT", "ImportFailure", "ImportReport", "ImportRow", "RowError", "import_file", "iter_rows"]
@@ -279,15 +278,21 @@ def _differs(a: tuple, b: tuple) -> str:
     return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
-def _stored_keys(store: Store, ids: list[str]) -> dict[str, tuple]:
-    out: dict[str, tuple] = {}
+def _lookup(conn: sqlite3.Connection, sql: str, ids: list[str]) -> list[tuple]:
+    out: list[tuple] = []
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        rows = store._q(  # noqa: SLF001 - the importer is part of the store's package
-            f"SELECT id, text, category, subcategory, style FROM seeds WHERE id IN ({','.join('?' * len(chunk))})",
-            chunk)
-        out.update((r[0], (r[1], r[2], r[3], r[4])) for r in rows)
+        out.extend(tuple(r) for r in conn.execute(sql.format(",".join("?" * len(chunk))), chunk))
     return out
+
+
+def _stored_keys(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple]:
+    rows = _lookup(conn, "SELECT id, text, category, subcategory, style FROM seeds WHERE id IN ({})", ids)
+    return {r[0]: r[1:] for r in rows}
+
+
+def _stored_answers(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
+    return dict(_lookup(conn, "SELECT id, text FROM candidates WHERE id IN ({})", ids))
 
 
 class _Batch:
@@ -310,20 +315,15 @@ class _Batch:
     def reject(self, line: int, raw: str, err: RowError) -> None:
         self.errors.append((line, raw, err))
 
-    def flush(self) -> None:
-        stored = _stored_keys(self.store, list({s.id for _, _, s, _ in self.rows}))
-        known_cand = self.store.candidate_texts([c.id for _, _, s, cs in self.rows if s.id in stored for c in cs])
+    def _decide_and_insert(self, conn: sqlite3.Connection) -> tuple[int, int, int]:
+        stored = _stored_keys(conn, list({s.id for _, _, s, _ in self.rows}))
+        known_cand = _stored_answers(conn, [c.id for _, _, s, cs in self.rows if s.id in stored for c in cs])
         batch_keys: dict[str, tuple] = {}
-        new_seeds: list[Seed] = []
-        new_cands: list[Candidate] = []
-        duplicates = 0
+        ns = nc = duplicates = 0
         for line, raw, seed, cands in self.rows:
             key = _key(seed)
             prior = batch_keys.get(seed.id) or stored.get(seed.id)
-            if prior is None:
-                batch_keys[seed.id] = key
-                new_seeds.append(seed)
-            elif prior != key:
+            if prior is not None and prior != key:
                 where = "is stored" if seed.id in stored else "was used earlier in this file"
                 self.reject(line, raw, RowError(
                     file=str(self.path), line=line, field="id",
@@ -336,22 +336,33 @@ class _Batch:
                     file=str(self.path), line=line, field="candidates",
                     message=f"candidate {conflict!r} repeated with a different answer (first one kept)"))
                 continue
+            if prior is None:
+                batch_keys[seed.id] = key
+                ns += self.store._insert(conn, "seeds", seed, verb="INSERT OR IGNORE")  # noqa: SLF001
             fresh = [c for c in cands if c.id not in known_cand]
             if prior is not None and not fresh:
                 duplicates += 1
-            new_cands.extend(fresh)
-            known_cand.update((c.id, c.text) for c in fresh)
+            for c in fresh:
+                nc += self.store._insert(conn, "candidates", c, verb="INSERT OR IGNORE")  # noqa: SLF001
+                known_cand[c.id] = c.text
             if self.seed_ids is not None:
                 self.seed_ids[seed.id] = None
+        return ns, nc, duplicates
+
+    def flush(self) -> None:
+        """Decide and insert in one write transaction: the checks against the store see every other
+        writer's committed rows and none can slip in between (two imports reusing an id race safely)."""
         try:
-            ns, nc = self.store.import_batch(new_seeds, new_cands)
+            with self.store.transaction() as conn:
+                ns, nc, duplicates = self._decide_and_insert(conn)
         except sqlite3.Error as e:
-            raise StoreWriteFailure(f"{self.store.path}: {e}; the import stopped at row {self.rows[0][0]} "
-                                    "(the batches before it are stored whole; re-run to finish)") from None
+            at = f" at row {self.rows[0][0]}" if self.rows else ""
+            raise StoreWriteFailure(f"{self.store.path}: {e}; the import stopped{at} (the batches before it "
+                                    "are stored whole; re-run to finish)") from None
         rep = self.report
         rep.seeds_added += ns
         rep.candidates_added += nc
-        rep.duplicates += duplicates + len(new_seeds) - ns  # seeds another process stored meanwhile
+        rep.duplicates += duplicates
         for line, raw, err in sorted(self.errors, key=lambda e: e[0]):
             rep.rejected += 1
             rep.add_error(err)
@@ -382,11 +393,12 @@ def import_file(store: Store, path: str | Path, *, known_categories: set[str] | 
     rejects_f = RejectsFile(rejects, path)
     report = ImportReport(file=str(path))
     seed_ids: dict[str, None] | None = {} if keep_seed_ids else None
-    run = None
+    lease: RunLease | None = None
     try:
-        if record_run:
-            run = store.create_run("import", {"file": str(path), "host": socket.gethostname()}, pid=os.getpid())
-            report.run_id = run.id
+        if record_run:  # pid and host on the run: a killed import reads `interrupted`, not `running` forever
+            lease = RunLease.open(store, "import", config={"file": str(path)})
+            lease.start_heartbeat()
+            report.run_id = lease.id
         batch = _Batch(store, path, report, rejects_f, seed_ids)
         now = utcnow()
         try:
@@ -399,24 +411,24 @@ def import_file(store: Store, path: str | Path, *, known_categories: set[str] | 
                 if len(batch) >= batch_size or batch.n_cands >= 4 * batch_size:
                     batch.flush()
                     now = utcnow()
-                    if run:
-                        store.progress(run.id, report.rows)
+                    if lease:
+                        lease.progress(report.rows)
         except ImportFailure:
             if not isinstance(sys.exc_info()[1], StoreWriteFailure):
                 batch.flush()  # the file broke off: the complete rows read before are kept
             raise
         batch.flush()
     except BaseException as e:
-        if run:
+        if lease:
             try:
-                store.finish_run(run.id, "cancelled" if isinstance(e, KeyboardInterrupt) else "failed",
-                                 error=str(e) or type(e).__name__)
+                lease.finish("cancelled" if isinstance(e, KeyboardInterrupt) else "failed",
+                             error=str(e) or type(e).__name__)
             except sqlite3.Error:
-                pass  # the store cannot take even this (disk full): the run stays as it was
+                pass  # the store cannot take even this (disk full): the run reads `interrupted` once we exit
         raise
     finally:
         report.rejects_path = rejects_f.close()
     report.seed_ids = list(seed_ids or ())
-    if run:
-        store.finish_run(run.id, "done", summary=report.model_dump(exclude={"errors"}))
+    if lease:
+        lease.finish("done", summary=report.model_dump(exclude={"errors"}))
     return report

@@ -24,8 +24,9 @@ SECRET_NAME = re.compile(
 _NOT_SECRET = {"KCC_COMPAT_API_KEY_NAME", "TOKENIZERS_PARALLELISM", "SSH_AUTH_SOCK", "XAUTHORITY"}
 MIN_SECRET_LEN = 8  # shorter values ("1", "true") would mask ordinary text
 KEY_SHAPES = (
-    r"sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}",
-    r"Bearer\s+[A-Za-z0-9_\-\.=]{16,}",
+    r"sk-(?=[A-Za-z_\-]*[0-9])[A-Za-z0-9_\-]{8,}",  # sk-… with a digit (keys are random) ...
+    r"sk-[A-Za-z0-9_\-]{20,}",  # ... or long; not "sk-hynix" style words
+    r"Bearer\s+[A-Za-z0-9_\-\.=]{8,}",
     r"hf_[A-Za-z0-9]{30,}",
     r"gh[pousr]_[A-Za-z0-9]{30,}",
     r"AKIA[0-9A-Z]{16}",

@@ -166,6 +166,10 @@ class Store:
     def schema_version(self) -> int:
         return self._q("PRAGMA user_version")[0][0]
 
+    def redact(self, value: Any) -> Any:
+        """`value` with the secrets masked as the store masks them (for files written beside the store)."""
+        return self._redactor.value(value)
+
     def _encode(self, table: str, data: dict[str, Any]) -> dict[str, Any]:
         """Row values as SQLite takes them: JSON columns dumped, bools as 0/1, and every string redacted
         (db.redact: a key echoed by a model, or put in a config, never reaches the file)."""

@@ -38,7 +38,9 @@ def main(sample: Path = SAMPLE, db: Path = DB, out: Path = OUT) -> int:
         for e in rep.errors[:10]:
             con.print(Text(str(e)))
         con.print(Text("Judging rules-only (no judge model configured: the deterministic checks rank alone)…"))
-        summary = JudgeRunner(store, JudgeConfig(input=str(sample)), out).execute()
+        runner = JudgeRunner(store, JudgeConfig(input=str(sample)), out)
+        runner.imported = rep.model_dump(exclude={"errors"})  # summary.json carries the import, written once
+        summary = runner.execute()
         print_summary(summary, con)
         agree = label_agreement(store)
     con.print(Text(f"\nPairs (TRL conversational JSONL): {summary.pairs.get('path')}"))

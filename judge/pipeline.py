@@ -1,8 +1,8 @@
 """The judging pipeline behind `kcc-judge run`: stream seeds from the store, judge, save, report.
 
 Memory stays bounded on any input size: seeds are streamed in chunks, each chunk's judgments and pairs are
-committed in one transaction (so a seed is never half-saved), and its result lines are appended to
-results.jsonl right after the commit. SIGINT/SIGTERM stop the loop between chunks: the run row becomes
+committed in one transaction (so a seed is never half-saved), its result lines appended (and flushed) to the
+run's part file just before the commit; the part file becomes OUT/results.jsonl when the run ends. SIGINT/SIGTERM stop the loop between chunks: the run row becomes
 "cancelled" and `--resume` continues it, skipping the seeds already judged.
 """
 
@@ -408,14 +408,17 @@ class JudgeRunner:
                     all_lines.extend(lines)
                     if cands:
                         all_p.append(outcome.pair)
+                # lines first, then the commit: a kill in between leaves lines of uncommitted seeds, which a
+                # resume drops (it keeps lines of judged seeds only); the other order would lose lines
+                for row in all_lines:
+                    results.write(json.dumps(self.store.redact(row), ensure_ascii=False) + "\n")
+                results.flush()
                 # one transaction: whole seeds only
                 self.store.save_judgments(all_j, all_p, judge_flags=JUDGE_FLAGS)
                 last = None
                 for row in all_lines:
-                    results.write(json.dumps(row, ensure_ascii=False) + "\n")
                     self.stats.add_line(row, row["seed_id"] != last)
                     last = row["seed_id"]
-                results.flush()
                 done += len(chunk)
                 if done >= next_mark or done >= total:
                     self.store.progress(self.run.id, done, total)
@@ -456,7 +459,7 @@ class JudgeRunner:
             self._log(f"judge run done ({summary.mode}): {summary.counts.get('seeds', 0)} seeds, "
                       f"{summary.counts.get('candidates', 0)} candidates, {summary.pairs.get('pair', 0)} pairs, "
                       f"safe rate {summary.safe_rate}")
-        data = summary.model_dump(mode="json")
+        data = self.store.redact(summary.model_dump(mode="json"))
         tmp = self.out / ".summary.json.tmp"
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
         os.replace(tmp, self.out / "summary.json")

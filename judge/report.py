@@ -36,7 +36,8 @@ def summary_lines(s: JudgeSummary) -> list[Text]:
         Text(f"run {s.run_id}: {s.status}, {s.counts.get('seeds', 0)} seeds in {s.elapsed_s:.1f}s"
              + (f" (resumed after {s.resumed_from})" if s.resumed_from else "")),
         Text(f"pairs: {p.get('pair', 0)} pair, {p.get('tie', 0)} tie, {p.get('no_pair', 0)} no pair"
-             + (f"; exported {p['exported']} → {p['path']}" if "path" in p else "")),
+             + (f"; exported {p['exported']} → {p['path']}" if p.get("path") else "")
+             + (f"; not exported: {p['not_exported']}" if p.get("not_exported") else "")),
         Text("flags: " + (", ".join(f"{k} {v}" for k, v in s.flags.items()) or "none")),
     ]
     if s.unsafe_reasons:

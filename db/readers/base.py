@@ -10,7 +10,8 @@ from typing import Any, BinaryIO
 from pydantic import BaseModel
 
 MAX_TEXT = 200_000  # characters in one prompt, answer or CSV field; longer is rejected, not truncated
-MAX_RECORD = 2_000_000  # characters in one CSV row or JSON array item; longer is rejected without being held
+MAX_RECORD = 2_000_000  # characters in one CSV row (one candidate a row); longer is rejected without being held
+MAX_ITEM = 32 * 1024 * 1024  # characters in one JSON array item (a seed with all its candidates), as for JSONL
 MAX_LINE_BYTES = 32 * 1024 * 1024  # one JSONL line
 MAX_DEPTH = 100  # nesting of JSON values in a row
 

@@ -66,6 +66,13 @@ def _records(f) -> Iterator[tuple[int, list[str] | None]]:
         yield start, buf
 
 
+def _repeats_candidate(pending: dict[str, Any], rec: dict[str, Any]) -> bool:
+    """A row repeating a candidate id of the seed above stays its own row: the importer then counts it as a
+    duplicate (same answer) or rejects it alone (another answer), instead of failing the merged seed."""
+    ids = {c.get("id") for c in pending.get("candidates", []) if c.get("id")}
+    return any(c.get("id") in ids for c in rec.get("candidates", []))
+
+
 def read_csv(path: Path) -> Iterator[Item]:
     with open_text(path) as f:
         recs = _records(f)
@@ -139,7 +146,7 @@ def _rows(path: Path, header: list[str], recs: Iterator[tuple[int, list[str] | N
         if cand:
             rec["candidates"] = [cand] if "response" in cand else []
         same_seed = pending is not None and rec.get("id") and rec.get("id") == pending.get("id") and all(
-            rec.get(k) == pending.get(k) for k in _SEED_KEYS)
+            rec.get(k) == pending.get(k) for k in _SEED_KEYS) and not _repeats_candidate(pending, rec)
         if same_seed:
             pending["candidates"].extend(rec.get("candidates", []))
             continue

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from db.readers.base import MAX_DEPTH, MAX_RECORD, Item, RowError, open_text
+from db.readers.base import MAX_DEPTH, MAX_ITEM, Item, RowError, open_text
 from db.readers.jsonl import parse_json
 from db.readers.values import check_values
 
@@ -56,7 +56,7 @@ class _Buffer:
 
 
 def _scan_item(b: _Buffer) -> tuple[str | None, int]:
-    """Consume one value from b.pos; (its text or None when over MAX_RECORD, its maximal depth)."""
+    """Consume one value from b.pos; (its text or None when over MAX_ITEM, its maximal depth)."""
     start, kept, depth, deepest = b.pos, [], 0, 0
     size = 0
     i = b.pos
@@ -85,11 +85,11 @@ def _scan_item(b: _Buffer) -> tuple[str | None, int]:
         if m is None or (in_string and m.group() == "\\" and m.end() >= len(b.text)):
             cut = len(b.text) if m is None else m.start()
             size += cut - start
-            if size <= MAX_RECORD:
+            if size <= MAX_ITEM:
                 kept.append(b.text[start:cut])
             b.advance(cut)
             if not b.more():
-                return ("".join(kept) if size <= MAX_RECORD else None), deepest
+                return ("".join(kept) if size <= MAX_ITEM else None), deepest
             start = i = 0
             continue
         ch, i = m.group(), m.end()
@@ -110,10 +110,10 @@ def _scan_item(b: _Buffer) -> tuple[str | None, int]:
             if depth == 0:
                 break
     size += i - start
-    if size <= MAX_RECORD:
+    if size <= MAX_ITEM:
         kept.append(b.text[start:i])
     b.advance(i)
-    return ("".join(kept) if size <= MAX_RECORD else None), deepest
+    return ("".join(kept) if size <= MAX_ITEM else None), deepest
 
 
 def read_json(path: Path) -> Iterator[Item]:
@@ -168,7 +168,7 @@ def _item(path: Path, line: int, text: str | None, deepest: int) -> tuple[str, o
         return RowError(file=str(path), line=line, field="json", message=msg)
 
     if text is None:
-        return "", err(f"the item is longer than {MAX_RECORD} characters (too long; not read)")
+        return "", err(f"the item is longer than {MAX_ITEM} characters (too long; not read)")
     if deepest > MAX_DEPTH:
         return text[:200] + "…", err(f"nested {deepest} levels deep (max {MAX_DEPTH})")
     try:

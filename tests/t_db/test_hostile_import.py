@@ -280,3 +280,45 @@ def test_directory_symlink_loop_fifo_and_missing_inputs(tmp_path):
                          ("dangling.jsonl", "broken symlink")]:
         res = _run([str(tmp_path / name), "--db", db])
         assert res.exit_code == 2 and needle in res.output, (name, res.output)
+
+
+def test_two_imports_reusing_ids_at_once_never_mix_prompts_and_answers(tmp_path):
+    import subprocess
+    import sys
+
+    n = 1500
+    db = tmp_path / "kcc.db"
+    Store(db).close()
+    srcs = []
+    for tag in "AB":
+        srcs.append(_jsonl(tmp_path / f"{tag}.jsonl", [
+            {"id": f"s{i}", "prompt": f"{tag} 질문 {i}", "candidates": [{"id": tag, "response": f"{tag} 답 {i}"}]}
+            for i in range(n)]))
+    code = "import sys; from db.cli import import_command; import_command(sys.argv[1:])"
+    logs = [tmp_path / f"{s.stem}.err" for s in srcs]
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(s), "--db", str(db), "--batch-size", "50"],
+                              stdout=subprocess.DEVNULL, stderr=log.open("w")) for s, log in zip(srcs, logs, strict=True)]
+    results = [(p.wait(timeout=300), log.read_text().strip()) for p, log in zip(procs, logs, strict=True)]
+    assert all(rc in (0, 1) and "Traceback" not in out for rc, out in results), results
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT s.text, c.id FROM candidates c JOIN seeds s ON s.id = c.seed_id").fetchall()
+    assert conn.execute("SELECT count(*) FROM seeds").fetchone()[0] == n
+    assert len(rows) == n and all(text[0] == cid[-1] for text, cid in rows)  # each answer under its own prompt
+    assert sum(int(out.rsplit(", ", 1)[1].split()[0]) for _, out in results) == n  # the other rows: rejected
+
+
+def test_parquet_with_a_damaged_row_group_keeps_the_others(store, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    f = tmp_path / "rg.parquet"
+    pq.write_table(pa.table({"id": [f"s{i}" for i in range(300)], "prompt": [f"질문 {i} " * 20 for i in range(300)]}),
+                   f, row_group_size=100)
+    off = pq.ParquetFile(f).metadata.row_group(1).column(1).data_page_offset
+    data = bytearray(f.read_bytes())
+    data[off + 20:off + 300] = b"A" * 280  # inside that column chunk only
+    f.write_bytes(bytes(data))
+    rep = import_file(store, f)
+    assert store.counts()["seeds"] == 200 and rep.rejected == 100
+    assert [e.line for e in rep.errors] == list(range(101, 201)) and rep.errors[0].field == "parquet"
+    assert "row group 1" in rep.errors[0].message

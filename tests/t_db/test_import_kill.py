@@ -11,6 +11,9 @@ import sys
 import time
 from pathlib import Path
 
+from db import Store
+from db.runs import effective_status, this_host
+
 N = 40_000
 
 
@@ -54,10 +57,16 @@ def test_kill_9_mid_import_then_rerun(tmp_path):
     assert 0 < seeds < N
     assert seeds % 500 == 0 and cands == 2 * seeds  # whole batches only: no seed without its candidates
     conn.close()
+    with Store(db) as s:  # the killed import is shown as interrupted, not running forever
+        (run,) = s.list_runs("import")
+        assert (run.status, run.pid, run.host) == ("running", proc.pid, this_host())
+        assert effective_status(run) == "interrupted"
 
     done = subprocess.run(_import_cmd(db, src), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*), count(DISTINCT id) FROM seeds").fetchone() == (N, N)
     assert conn.execute("SELECT count(*), count(DISTINCT id) FROM candidates").fetchone() == (2 * N, 2 * N)
+    statuses = sorted(r[0] for r in conn.execute("SELECT status FROM runs WHERE kind = 'import'"))
+    assert statuses == ["done", "running"]  # the re-run finished; the killed one keeps its row (interrupted)
     assert conn.execute("SELECT count(*) FROM seeds_fts WHERE seeds_fts MATCH '\"보이스피싱\"'").fetchone()[0] == N
