@@ -66,6 +66,7 @@ class Book:
         self.history_rows: list[dict] = raw.get("history", [])
         self.abbreviation_rows: list[dict] = raw.get("abbreviations", [])
         self._rows: dict[str, dict] | None = None
+        self._former: dict[str, dict[str, tuple[int, str]]] = {}
         self._sources: dict = {}
         self._docs: dict[str, Document] = {}
         self._shards: dict[int, dict] = {}
@@ -77,8 +78,15 @@ class Book:
         if self._rows is None:
             raw = json.loads(gzip.decompress(self.root.joinpath("index.json.gz").read_bytes()))
             self._sources = raw.get("sources", {})
+            self._former = {did: {a[0]: (a[1], a[2]) for a in arts} for did, arts in raw.get("former_articles", {}).items()}
             self._rows = {d["id"]: d for d in raw["documents"]}
         return self._rows
+
+    def former_article(self, doc_id: str, no: str) -> tuple[int, str] | None:
+        """(decisions citing it, one such decision's path) for an article no kept version has: the article of a
+        former text, as court decisions cite it without marking it 구."""
+        _ = self.rows
+        return self._former.get(doc_id, {}).get(no)
 
     @property
     def sources(self) -> dict:

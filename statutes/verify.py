@@ -125,6 +125,9 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
                 verdict="repealed_or_lapsed", law=law.name, law_id=law.id,
                 note="구법 조문: 현행 법률에는 이 조문이 없습니다",
             )
+        former = reg.former_article(law.id, c.article)
+        if former is not None:
+            return _CheckRecord(verdict="outdated", law=law.name, law_id=law.id, note=_former_note(former))
         return _CheckRecord(
             verdict="article_not_found", law=law.name, law_id=law.id,
             note=f"「{law.name}」에 {c.article}이(가) 없습니다(지어낸 조문일 수 있음)",
@@ -180,6 +183,9 @@ def _book_check(c, res, reg: Registry, as_of: date | None):
         if c.old_law:
             return _CheckRecord(verdict="outdated", law=name, law_id=did,
                                 note="구법 조문: 현행 법령에는 이 조문이 없습니다(개정 전 조문 인용)")
+        former = reg.former_article(did, c.article)
+        if former is not None:
+            return _CheckRecord(verdict="outdated", law=name, law_id=did, note=_former_note(former))
         return _CheckRecord(verdict="article_not_found", law=name, law_id=did,
                             note=f"「{name}」에 {c.article}이(가) 없습니다(지어낸 조문일 수 있음)")
     if art.only_later:
@@ -195,6 +201,10 @@ def _book_check(c, res, reg: Registry, as_of: date | None):
         later = "삭제" if art.later.deleted else f"제목 '{art.later.title}'"
         note = (note + "; " if note else "") + f"{art.later.version.effective} 시행 개정으로 {later}"
     return _CheckRecord(verdict="valid", law=name, law_id=did, article_title=art.title, note=note)
+
+
+def _former_note(former: tuple[int, str]) -> str:
+    return f"현행 법령에 없는 조문: 개정 전 법령의 조문으로 판례 {former[0]}건이 인용합니다(예: {former[1]})"
 
 
 def _old_title(ch: Change | None, article: str) -> str | None:
