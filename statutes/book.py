@@ -88,6 +88,21 @@ class Book:
         _ = self.rows
         return self._former.get(doc_id, {}).get(no)
 
+    def earlier_article(self, doc_id: str, no: str) -> tuple[str | None, str] | None:
+        """(title, 시행일자 of the last earlier text having it) for an article that only earlier texts of the
+        source history have (git builds)."""
+        if doc_id not in self.slim:
+            return None
+        got = self._shard(shard_of(doc_id)).get("~former", {}).get(doc_id, {}).get(no)
+        return (got[0], got[1]) if got else None
+
+    def _shard(self, i: int) -> dict:
+        shard = self._shards.get(i)
+        if shard is None:
+            shard = json.loads(gzip.decompress(self.root.joinpath(f"articles-{i:02d}.json.gz").read_bytes()))
+            self._shards[i] = shard
+        return shard
+
     @property
     def sources(self) -> dict:
         _ = self.rows
@@ -124,11 +139,7 @@ class Book:
             return got
         if doc_id not in self.slim:
             return []
-        i = shard_of(doc_id)
-        shard = self._shards.get(i)
-        if shard is None:
-            shard = json.loads(gzip.decompress(self.root.joinpath(f"articles-{i:02d}.json.gz").read_bytes()))
-            self._shards[i] = shard
+        shard = self._shard(shard_of(doc_id))
         out = []
         for v, arts in shard.get(doc_id, []):
             out.append((_new_version(**v), {a[0]: (a[1], a[2]) for a in arts}))

@@ -102,9 +102,11 @@ class Source:
         proc.wait()
 
     def history(self) -> dict[str, list[tuple[str, str]]]:
-        """path -> [(commit, date)] newest first (git only; empty for a folder)."""
+        """path -> [(commit, date)] newest first (git only; empty for a folder); read once."""
         if not self.git:
             return {}
+        if getattr(self, "_hist", None) is not None:
+            return self._hist
         out = _git(self.root, "log", "--format=@%H %ad", "--date=short", "--name-only", "--no-renames", "-z",
                    self.commit, "--", (self.subdir or ".") + "/")
         hist: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -117,6 +119,7 @@ class Source:
                     commit, _, date = line[1:].partition(" ")
                 else:
                     hist[line].append((commit, date))
+        self._hist = hist
         return hist
 
 
@@ -257,6 +260,7 @@ def build_book(src: Source, log=print) -> dict:
                 done.add(doc_id)
         log(f"book: {len(pending)} documents not yet in force on {snapshot}; "
             f"{sum(len(versions[d['id']]) - 1 for d in pending)} earlier versions read from the history")
+    former = _former_articles(src, docs, arts, log) if src.git else {}
     # parent Act of decrees and rules: the 법률 of the same folder
     by_folder = {d["folder"]: d for d in docs if d["form"] == "법률"}
     for d in docs:
@@ -271,7 +275,37 @@ def build_book(src: Source, log=print) -> dict:
     for d in docs:
         pairs = sorted(zip(versions[d["id"]], arts[d["id"]], strict=True), key=lambda x: (x[0]["effective"], x[0]["promulgated"]))
         art_rows[d["id"]] = [[v, a] for v, a in pairs]
-    return {"snapshot": snapshot, "documents": docs, "articles": art_rows}
+    return {"snapshot": snapshot, "documents": docs, "articles": art_rows, "former": former}
+
+
+_EFF_RE = re.compile(r"^시행일자: *'?([0-9-]+)", re.M)
+
+
+def _former_articles(src: Source, docs: list[dict], arts: dict[str, list[list]], log) -> dict[str, dict[str, list]]:
+    """Article numbers of every earlier text in the history that no kept version has: doc id -> no ->
+    [title, 시행일자 of the last earlier text that has it]. An article cited from a former text is outdated,
+    not fabricated."""
+    hist = src.history()
+    specs = [(f"{d['id']}", f"{c}:{d['path']}") for d in docs for c, _date in hist.get(d["path"], [])[1:]]
+    kept = {did: {a[0] for al in a_list for a in al} for did, a_list in arts.items()}
+    former: dict[str, dict[str, list]] = defaultdict(dict)
+    n = 0
+    for did, data in src.read_specs(specs):
+        n += 1
+        text = data.decode("utf-8", "replace")
+        m = _EFF_RE.search(text, 0, 800)
+        eff = m.group(1) if m else ""
+        k = kept[did]
+        f = former[did]
+        for hm in HEADING_RE.finditer(text):
+            no = hm.group(1)
+            if no in k:
+                continue
+            prev = f.get(no)
+            if prev is None or eff > prev[1]:
+                f[no] = [(hm.group(2) or "").strip() or None, eff]
+    log(f"book: {n} earlier texts read; {sum(len(v) for v in former.values())} articles only in earlier texts")
+    return {did: v for did, v in former.items() if v}
 
 
 # ---- court decisions -------------------------------------------------------------------------------------
@@ -482,6 +516,8 @@ def write_book(book: dict, mined: dict | None, out: Path, sources: dict, log=pri
     shards: list[dict] = [{} for _ in range(N_SHARDS)]
     for doc_id, vers in book["articles"].items():
         shards[shard_of(doc_id)][doc_id] = vers
+    for doc_id, f in book.get("former", {}).items():
+        shards[shard_of(doc_id)].setdefault("~former", {})[doc_id] = f
     from statutes.book import key_probe
 
     index = {"format": 1, "snapshot": book["snapshot"], "sources": sources, "documents": book["documents"],
@@ -533,7 +569,8 @@ def promulgation_days(src: Source, docs: list[dict]) -> dict[str, list[str]]:
 def build(from_dir: Path, out: Path, precedents: Path | None = None, *, commit: str | None = None,
           precedents_commit: str | None = None, precedents_subdir: str = "", log=None,
           refs_dump: Path | None = None, exclude: frozenset[str] = frozenset()) -> dict:
-    """The whole build: book from `from_dir` (its `kr/` folder when it has one), decisions from `precedents`."""
+    """The whole build: book from `from_dir` (its `kr/` folder when it has one), decisions from `precedents`
+    (`exclude`: decision paths left out of the mining, e.g. a development set the figures are measured on)."""
     log = log or (lambda m: print(m, file=sys.stderr))
     from_dir = Path(from_dir)
     sub = "kr" if (from_dir / "kr").is_dir() or _git_has(from_dir, commit, "kr") else ""
@@ -555,7 +592,7 @@ def build(from_dir: Path, out: Path, precedents: Path | None = None, *, commit: 
                                 id_name={d["id"]: d["name"] for d in book["documents"]}, refs_dump=refs_dump,
                                 articles=arts, exclude=exclude)
         sources["precedents"] = {"path": str(precedents), "commit": psrc.commit, "git": psrc.git, "subdir": psub,
-                                 "decisions_read": mined["decisions"]}
+                                 "decisions_read": mined["decisions"], "excluded_count": len(exclude)}
     write_book(book, mined, Path(out), sources, log)
     return {"documents": len(book["documents"]), "snapshot": book["snapshot"]}
 

@@ -138,6 +138,13 @@ class Registry:
             return None
         return self.book.former_article(doc_id, no)
 
+    def earlier_article(self, doc_id: str, no: str) -> tuple[str | None, str] | None:
+        """(title, 시행일자 of the last earlier text with it) when only earlier texts in the source history have
+        article `no` (it was deleted as a heading, renumbered or dropped by a wholesale revision)."""
+        if self.book is None or doc_id not in self.book.ids:
+            return None
+        return self.book.earlier_article(doc_id, no)
+
     def aliases_of(self, doc_id: str) -> list[Alias]:
         """Reference and curated aliases (registry laws) followed by abbreviations mined from decisions."""
         law = self.laws.get(doc_id)

@@ -109,7 +109,11 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
     if as_of is not None and as_of > reg.snapshot_date and res.doc_id is not None:
         v = reg.version_as_of(res.doc_id, as_of)
         if v is not None and v.effective > reg.snapshot_date.isoformat():
-            return _book_check(c, res, reg, as_of)  # a version effective after the snapshot applies
+            # a version effective after the snapshot applies: where it changes this article (added, deleted,
+            # retitled) the book decides; otherwise the curated record (lapses, renumberings) still holds
+            now, then = reg.article_as_of(res.doc_id, c.article, as_of), reg.article_as_of(res.doc_id, c.article)
+            if _differs(now, then):
+                return _book_check(c, res, reg, as_of)
     art = reg.article(law, c.article)
     old_note = "구법(개정 전 조문) 인용: 현행 조문 기준으로만 확인했습니다" if c.old_law else None
     if art is None:
@@ -125,6 +129,10 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
                 verdict="repealed_or_lapsed", law=law.name, law_id=law.id,
                 note="구법 조문: 현행 법률에는 이 조문이 없습니다",
             )
+        earlier = reg.earlier_article(law.id, c.article)
+        if earlier is not None:
+            return _CheckRecord(verdict="outdated", law=law.name, law_id=law.id,
+                                article_title=earlier[0], note=_earlier_note(earlier))
         former = reg.former_article(law.id, c.article)
         if former is not None:
             return _CheckRecord(verdict="outdated", law=law.name, law_id=law.id, note=_former_note(former))
@@ -171,6 +179,12 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
     return _CheckRecord(verdict="valid", law=law.name, law_id=law.id, article_title=title, note=note)
 
 
+def _differs(now, then) -> bool:
+    if now is None or then is None:
+        return (now is None) != (then is None)
+    return then.only_later or (now.title, now.deleted) != (then.title, then.deleted)
+
+
 def _book_check(c, res, reg: Registry, as_of: date | None):
     """Article-level verdict from the statute book (Acts outside the curated laws, decrees, rules)."""
     name = res.name
@@ -183,6 +197,10 @@ def _book_check(c, res, reg: Registry, as_of: date | None):
         if c.old_law:
             return _CheckRecord(verdict="outdated", law=name, law_id=did,
                                 note="구법 조문: 현행 법령에는 이 조문이 없습니다(개정 전 조문 인용)")
+        earlier = reg.earlier_article(did, c.article)
+        if earlier is not None:
+            return _CheckRecord(verdict="outdated", law=name, law_id=did,
+                                article_title=earlier[0], note=_earlier_note(earlier))
         former = reg.former_article(did, c.article)
         if former is not None:
             return _CheckRecord(verdict="outdated", law=name, law_id=did, note=_former_note(former))
@@ -201,6 +219,11 @@ def _book_check(c, res, reg: Registry, as_of: date | None):
         later = "삭제" if art.later.deleted else f"제목 '{art.later.title}'"
         note = (note + "; " if note else "") + f"{art.later.version.effective} 시행 개정으로 {later}"
     return _CheckRecord(verdict="valid", law=name, law_id=did, article_title=art.title, note=note)
+
+
+def _earlier_note(earlier: tuple[str | None, str]) -> str:
+    title = f"({earlier[0]}) " if earlier[0] else ""
+    return f"현행 법령에 없는 조문 {title}: 개정 전 법령에 있던 조문입니다(그 조문이 있던 마지막 본문 시행 {earlier[1]})"
 
 
 def _former_note(former: tuple[int, str]) -> str:

@@ -74,3 +74,27 @@ def test_acts_outside_the_curated_laws_get_article_verdicts():
     assert check_citation(_cit("주택임대차보호법", "제999조"), reg).verdict == "article_not_found"
     dec = check_citation(_cit("주택임대차보호법 시행령", "제2조"), reg)
     assert dec.verdict == "valid"
+
+
+def test_as_of_applies_later_versions_and_keeps_curated_facts():
+    from datetime import date
+
+    reg = registry()
+    later = date(2026, 12, 7)
+    # 형법 as amended 2026-03-12, in force 2026-09-13: 제123조의2 added, 제98조 retitled
+    assert check_citation(_cit("형법", "제123조의2"), reg).verdict == "not_yet_in_force"
+    new = check_citation(_cit("형법", "제123조의2"), reg, as_of=later)
+    assert new.verdict == "valid" and new.article_title == "법왜곡"
+    assert check_citation(_cit("형법", "제98조"), reg, as_of=later).article_title == "적국을 위한 간첩"
+    # articles the amendment does not touch keep the curated record (간통: struck down, then deleted)
+    assert check_citation(_cit("형법", "제241조"), reg, as_of=later).verdict == "repealed_or_lapsed"
+
+
+def test_former_and_repealed_names_are_never_fabricated():
+    reg = registry()
+    for name in ("윤락행위등방지법", "토지수용법", "도시계획법", "문화재보호법", "섭외사법", "상속세법"):
+        v = check_citation(_cit(name, "제2조"), reg)
+        assert v.verdict in ("renamed", "repealed_or_lapsed", "outdated"), (name, v)
+    assert reg.resolve("도시계획법").name == "국토의 계획 및 이용에 관한 법률"
+    h = reg.history("윤락행위등방지법")
+    assert h.kind == "repealed" and h.successor == "성매매알선 등 행위의 처벌에 관한 법률" and h.evidence
