@@ -71,6 +71,8 @@ class Book:
         self._docs: dict[str, Document] = {}
         self._shards: dict[int, dict] = {}
         self._versions: dict[str, list[tuple[Version, dict[str, tuple[str | None, int]]]]] = {}
+        self._articles: dict[tuple[str, str, str], DatedArticle | None] = {}  # (id, no, date): the hot path
+        self._vindex: dict[tuple[str, str], int] = {}
 
     @property
     def rows(self) -> dict[str, dict]:
@@ -148,17 +150,33 @@ class Book:
 
     def version_index(self, doc_id: str, on: str) -> int:
         """Index of the version in force on `on` (ISO date); 0 when every version is later (the oldest kept)."""
+        got = self._vindex.get((doc_id, on))
+        if got is not None:
+            return got
         idx = 0
         for i, (v, _arts) in enumerate(self.versions(doc_id)):
             if v.effective <= on:
                 idx = i
+        self._vindex[(doc_id, on)] = idx
         return idx
 
     def article(self, doc_id: str, no: str, on: str | None = None) -> DatedArticle | None:
+        """Article `no` in the version in force on `on` (ISO date, default the snapshot); cached."""
+        key = (doc_id, no, on or self.snapshot)
+        try:
+            return self._articles[key]
+        except KeyError:
+            pass
+        if len(self._articles) > 65536:
+            self._articles.clear()
+        got = self._articles[key] = self._article(doc_id, no, key[2])
+        return got
+
+    def _article(self, doc_id: str, no: str, on: str) -> DatedArticle | None:
         vers = self.versions(doc_id)
         if not vers:
             return None
-        i = self.version_index(doc_id, on or self.snapshot)
+        i = self.version_index(doc_id, on)
         v, arts = vers[i]
         later = None
         if i + 1 < len(vers):

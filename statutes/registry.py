@@ -86,7 +86,7 @@ class Registry:
     _act_dates: dict[str, str] = field(default_factory=dict)  # Act id -> 공포일자 (acts_index)
 
     # ---- dates -------------------------------------------------------------------------------------
-    @property
+    @functools.cached_property
     def snapshot_date(self) -> date:
         """Date of the snapshot (latest 공포일자 of the source tree)."""
         return date.fromisoformat(self.book.snapshot if self.book else self.snapshot)

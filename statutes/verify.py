@@ -106,14 +106,8 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
     assert law is not None
     if c.article is None:
         return _CheckRecord(verdict="valid", law=law.name, law_id=law.id, note=res.note)
-    if as_of is not None and as_of > reg.snapshot_date and res.doc_id is not None:
-        v = reg.version_as_of(res.doc_id, as_of)
-        if v is not None and v.effective > reg.snapshot_date.isoformat():
-            # a version effective after the snapshot applies: where it changes this article (added, deleted,
-            # retitled) the book decides; otherwise the curated record (lapses, renumberings) still holds
-            now, then = reg.article_as_of(res.doc_id, c.article, as_of), reg.article_as_of(res.doc_id, c.article)
-            if _differs(now, then):
-                return _book_check(c, res, reg, as_of)
+    if as_of is not None and res.doc_id is not None and _later_version_changes(reg, res.doc_id, c.article, as_of):
+        return _book_check(c, res, reg, as_of)
     art = reg.article(law, c.article)
     old_note = "구법(개정 전 조문) 인용: 현행 조문 기준으로만 확인했습니다" if c.old_law else None
     if art is None:
@@ -177,6 +171,19 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
     if art.in_force_title and art.in_force_title != art.title:
         note = (note + "; " if note else "") + f"개정 공포된 제목 '{art.title}'은 아직 시행 전"
     return _CheckRecord(verdict="valid", law=law.name, law_id=law.id, article_title=title, note=note)
+
+
+@functools.lru_cache(maxsize=8192)
+def _later_version_changes(reg: Registry, doc_id: str, article: str, as_of: date) -> bool:
+    """A version effective after the snapshot applies on `as_of` and changes this article (added, deleted,
+    retitled): the book decides; otherwise the curated record (lapses, renumberings) still holds. Cached: asked
+    for every citation of a curated law."""
+    if as_of <= reg.snapshot_date:
+        return False
+    v = reg.version_as_of(doc_id, as_of)
+    if v is None or v.effective <= reg.snapshot_date.isoformat():
+        return False
+    return _differs(reg.article_as_of(doc_id, article, as_of), reg.article_as_of(doc_id, article))
 
 
 def _differs(now, then) -> bool:
