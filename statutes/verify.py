@@ -222,6 +222,9 @@ def _book_check(c, res, reg: Registry, as_of: date | None):
                                 note="구법 조문: 현행 법령에서는 삭제된 조문입니다(개정 전 조문 인용)")
         return _CheckRecord(verdict="article_deleted", law=name, law_id=did, note="삭제된 조문입니다")
     note = "구법(개정 전 조문) 인용: 현행 조문 기준으로만 확인했습니다" if c.old_law else res.note
+    if art.version.effective > reg.snapshot_date.isoformat():
+        note = (note + "; " if note else "") + (f"{art.version.effective} 시행 개정본 기준"
+                                                 f"(공포 {art.version.promulgated}, 기준일 {on})")
     if art.later is not None:
         later = "삭제" if art.later.deleted else f"제목 '{art.later.title}'"
         note = (note + "; " if note else "") + f"{art.later.version.effective} 시행 개정으로 {later}"

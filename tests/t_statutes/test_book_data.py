@@ -98,3 +98,18 @@ def test_former_and_repealed_names_are_never_fabricated():
     assert reg.resolve("도시계획법").name == "국토의 계획 및 이용에 관한 법률"
     h = reg.history("윤락행위등방지법")
     assert h.kind == "repealed" and h.successor == "성매매알선 등 행위의 처벌에 관한 법률" and h.evidence
+
+
+def test_show_and_search_cover_decrees_and_rules():
+    from click.testing import CliRunner
+
+    from statutes.cli import statutes_group
+
+    r = CliRunner().invoke(statutes_group, ["show", "주택임대차보호법 시행령", "2"])
+    assert r.exit_code == 0, r.output
+    assert "대통령령" in r.output and "law.go.kr: https://www.law.go.kr/법령/주택임대차보호법시행령" in r.output
+    assert "상위 법률: 주택임대차보호법" in r.output
+    r = CliRunner().invoke(statutes_group, ["show", "청탁금지법", "8"])
+    assert r.exit_code == 0 and "금품등의 수수 금지" in r.output and "mined" in r.output
+    r = CliRunner().invoke(statutes_group, ["search", "자동차 및 자동차부품의 성능"])
+    assert "document" in r.output and "국토교통부령" in r.output and "https://www.law.go.kr/" in r.output
