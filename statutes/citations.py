@@ -10,6 +10,8 @@ lists and ranges (제14조, 제14조의2 및 제15조; 제14조부터 제16조�
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from typing import Literal
 
@@ -271,7 +273,7 @@ def _defined_name(defs: _Definitions, word: str) -> str | None:
     return hit
 
 
-def _find_law_before(reg: Registry, text: str, end: int, *, need_lawish: bool = True, defs=None) -> _LawFound | None:
+def _find_law_before(reg: Registry, text: str, end: int, need_lawish: bool = True, defs=None) -> _LawFound | None:
     """The law name that ends right before `end` (an article anchor), if any."""
     j = end
     while j > 0 and text[j - 1] in " \t\u00a0\u3000":
@@ -417,7 +419,7 @@ def extract_citations_normalized(text: str, reg: Registry | None = None) -> list
     reg = reg or registry()
     out: list[Citation] = []
     used_law_spans: set[int] = set()
-    defs = _definitions(reg, text) if "이하" in text else None
+    defs = _definitions(reg, text) if "(이하" in text or "( 이하" in text else None
     if "조" in text:
         _extract_articles(reg, text, out, used_law_spans, defs)
     if "법" in text or "「" in text or "『" in text or defs:
@@ -448,7 +450,7 @@ def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[i
             first_article = prev.article
             same_article = True
         else:
-            law = _find_law_before(reg, text, a_start, defs=defs)
+            law = _find_law_before(reg, text, a_start, True, defs)
             first_article = article_no(m.num, m.sub)
             same_article = False
             if not m.pfx and (law is None or law.ref != "named"):
@@ -474,21 +476,26 @@ def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[i
                 law = _LawFound(text=None, start=None, end=None, ref="none")
         if law.start is not None:
             used.add(law.start)
-        refs, ranges, resume = _parse_run(text, m.end, first_article, a_start, same_article, prev)
+        refs, ranges, titles, resume = _parse_run(text, m.end, first_article, a_start, same_article, prev)
         inner = _range_inner(reg, law.text, refs, ranges) if ranges else None
-        for k, (art, para, item, s, e, rng, title) in enumerate(refs):
+        for k, (art, para, item, s, e, rng) in enumerate(refs):
             start = s if law.start is None or s != a_start else min(s, law.start)
             c = _CitationRecord(
                 text=text[start:e], start=start, end=e, law_text=law.text, law_start=law.start, law_end=law.end,
                 law_ref=law.ref, article=art, paragraph=para, item=item, old_law=law.old, in_range=rng,
-                bracketed=law.bracketed, lang="ko", instrument=law.instrument, claimed_title=title,
-                defined=law.defined,
+                bracketed=law.bracketed, lang="ko", instrument=law.instrument,
             )
+            if titles is not None and k in titles:
+                c.claimed_title = titles[k]
+            if law.defined:
+                c.defined = True
             out.append(c)
             prev = c
             if len(out) >= MAX_CITATIONS:
                 return
-            for no in inner.get(k, ()) if inner else ():
+            if inner is None:
+                continue
+            for no in inner.get(k, ()):
                 rs, re_ = start, refs[k + 1][4]
                 out.append(_CitationRecord(
                     text=text[rs:re_], start=rs, end=re_, law_text=law.text, law_start=law.start, law_end=law.end,
@@ -509,7 +516,7 @@ def _range_inner(reg: Registry, law_text: str | None, refs: list, ranges: list[i
     if law_text:
         res = reg.resolve(law_text, fuzzy=False)
         law = res.law if res.kind == "registry" else None
-    arts = reg.articles.get(law.id) if law is not None else None
+    arts = _sorted_articles(reg, law.id) if law is not None else None
     out: dict[int, list[str]] = {}
     for k in ranges:
         if k + 1 >= len(refs):
@@ -518,12 +525,23 @@ def _range_inner(reg: Registry, law_text: str | None, refs: list, ranges: list[i
         if not lo < hi or hi[0] - lo[0] > MAX_RANGE:
             continue
         if arts:
-            inner = sorted((no for no in arts if lo < article_sort_key(no) < hi), key=article_sort_key)
+            keys, nos = arts
+            inner = nos[bisect.bisect_right(keys, lo) : bisect.bisect_left(keys, hi)]
         else:
             inner = [article_no(n) for n in range(lo[0] + 1, hi[0] + (1 if hi[1] else 0))]
         if inner:
             out[k] = inner
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _sorted_articles(reg: Registry, law_id: str) -> tuple[list[tuple[int, int]], list[str]] | None:
+    """The law's article numbers in order, with their sort keys (for ranges)."""
+    arts = reg.articles.get(law_id)
+    if not arts:
+        return None
+    nos = sorted(arts, key=article_sort_key)
+    return [article_sort_key(no) for no in nos], nos
 
 
 _LAW_CTX_WINDOW = 200  # chars back in the sentence where a bare article looks for the law it belongs to
@@ -551,9 +569,11 @@ def _law_in_sentence(reg: Registry, text: str, end: int, defs, after: int = 0) -
 
 def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool, prev: Citation | None):
     """Paragraph/item after an article, then more refs joined by separators. Returns the refs
-    [article, paragraph, item, start, end, in_range, title], the indexes of refs that open a range, and the end."""
-    refs: list[list] = []
+    (article, paragraph, item, start, end, in_range), the indexes of refs that open a range, the titles written
+    after refs (index -> title; None when there are none) and the end."""
+    refs: list[tuple[str, str | None, str | None, int, int, bool]] = []
     ranges: list[int] = []
+    titles: dict[int, str] | None = None
     para = item = None
     if same_article and prev is not None:
         para = prev.paragraph
@@ -571,12 +591,14 @@ def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool
             mk = _MOK.match(text, pos)
             if mk:
                 pos = mk.end()
-        refs.append([article, para, item, cur_start, pos, rng, None])
+        refs.append((article, para, item, cur_start, pos, rng))
         after = pos
         mt = _TITLE.match(text, after)
         if mt:
             after = mt.end()
-            refs[-1][6] = mt.group(0).strip()[1:-1].strip()
+            if titles is None:
+                titles = {}
+            titles[len(refs) - 1] = mt.group(0).strip()[1:-1].strip()
         ms = _SEP.match(text, after)
         if not ms:
             break
@@ -585,7 +607,7 @@ def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool
         ma = _ART_ONLY.match(text, q)
         if ma and (text.startswith("제", q) or ma.group("sub") or sep not in ("와", "과", "및", "에서")):
             if sep in _RANGE_SEPS:
-                refs[-1][5] = True
+                refs[-1] = refs[-1][:5] + (True,)
                 rng = True
                 ranges.append(len(refs) - 1)
             else:
@@ -595,8 +617,8 @@ def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool
             mu = _UNTIL.match(text, pos)
             if mu and rng:
                 pos2 = mu.end()
-                refs.append([article, None, None, cur_start, pos, True, None])
-                return refs, ranges, pos2
+                refs.append((article, None, None, cur_start, pos, True))
+                return refs, ranges, titles, pos2
             continue
         mp = _PARA.match(text, q)
         if mp and sep != "에서":
@@ -610,7 +632,7 @@ def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool
             pos = q
             continue
         break
-    return refs, ranges, pos
+    return refs, ranges, titles, pos
 
 
 def _para(mp: re.Match) -> str:
