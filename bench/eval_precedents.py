@@ -1,4 +1,4 @@
-"""Prints the checks' verdicts on real 참조조문 of Supreme Court decisions (tests/t_checks/data/precedent_refs.jsonl),
+"""Prints the checks' verdicts on real 참조조문 of court decisions of every case type (tests/t_checks/data/precedent_refs.jsonl),
 broken down by citation class (current / 구법 / deleted since / renumbered / outside the registry).
 
 Run: .venv/bin/python bench/eval_precedents.py [--examples]
@@ -20,6 +20,8 @@ def main() -> None:
     args = ap.parse_args()
     sc = score_precedents(load_precedents(DATA))
     print(sc.summary())
+    print("per case type (targets: coverage >= 0.90, fabricated <= 5 per 1,000):")
+    print(sc.type_table())
     if args.examples:
         for key, cases in sorted(sc.examples.items()):
             if key.endswith("/valid"):

@@ -1,6 +1,10 @@
 """Build statutes/data/ (package data) from ../shared/reference/statutes and taxonomy/institutions.json.
 
 Run: .venv/bin/python scripts/build_statutes.py [--reference DIR]
+     .venv/bin/python scripts/build_statutes.py --book LEGALIZE_KR [--precedents DIR] [--commit C] [--precedents-commit C]
+       (the statute book, statutes/data/book/, via statutes.build: the same code as `kcc statutes build`; the
+       shipped one: --book <mirror of xxyy89890-wq/legalize-kr> --commit 7460e2a014b50e82a85c4b46276eee674e9857c3
+       --precedents <mirror of Bullskc/Legalize-KR> --precedents-commit d242c128e246ffdecbcecfcac69a20e8e49bc148)
 Inputs read: laws.jsonl, laws_extra.jsonl, changes.jsonl, acts_index.tsv (statutes/), institutions.json and
 taxonomy_draft.json (taxonomy/); hand-curated: statutes/data/aliases_curated.json, institutions_overlay.json,
 procedures.json. Outputs: laws_core.json, laws_extra.json, acts_index.json, changes.json, institutions.json
@@ -166,7 +170,16 @@ def _check_procedures(laws: list[Law], institutions: list[Institution]) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reference", type=Path, default=DEFAULT_REF)
+    ap.add_argument("--book", type=Path, default=None, help="legalize-kr checkout: build statutes/data/book/ only")
+    ap.add_argument("--precedents", type=Path, default=None)
+    ap.add_argument("--commit", default=None)
+    ap.add_argument("--precedents-commit", default=None)
     args = ap.parse_args(argv)
+    if args.book is not None:
+        from statutes.build import build
+
+        build(args.book, DATA / "book", args.precedents, commit=args.commit, precedents_commit=args.precedents_commit)
+        return 0
     st = args.reference / "statutes"
     curated = json.loads((DATA / "aliases_curated.json").read_text(encoding="utf-8"))["laws"]
 

@@ -144,3 +144,71 @@ class Procedure(_Frozen):
     categories: list[str] = Field(default_factory=list)
     verified: str  # what was checked, and what was not
     source: str = "curated"
+
+
+# ---- the statute book (statutes/book.py) -----------------------------------------------------------------
+class Version(_Frozen):
+    """One text of a document: when it was promulgated and when it takes effect."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    effective: str  # 시행일자 (ISO)
+    promulgated: str  # 공포일자
+    promulgation_no: str = ""
+    mst: str = ""
+    commit: str | None = None  # source commit holding this text (git builds)
+
+
+class Document(_Frozen):
+    """A document of the statute book: an Act, decree, rule or other enactment."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    id: str  # 법령ID
+    mst: str = ""
+    name: str  # 제목
+    kind: str  # 법령구분: 법률, 대통령령, 총리령, ○○부령, 대법원규칙, …
+    form: str  # file stem in the tree: 법률, 시행령, 시행규칙, 대통령령, …
+    folder: str = ""
+    path: str
+    parent: str | None = None  # 법령ID of the parent Act (decrees and rules in the Act's folder)
+    ministry: list[str] = Field(default_factory=list)
+    status: str = ""
+    link: str = ""  # law.go.kr address as in the source
+    versions: list[Version]  # oldest first: the one in force on the snapshot date, then later-effective ones
+    n_articles: int = 0
+
+    @property
+    def is_act(self) -> bool:
+        return self.kind == "법률"
+
+    @property
+    def latest(self) -> Version:
+        return self.versions[-1]
+
+
+class Evidence(_Frozen):
+    source: str  # legalize-kr / precedent-kr
+    repo: str = ""
+    file: str
+    count: int = 1
+
+
+class HistoryFact(_Frozen):
+    """A name no document in force bears: a former name (renamed, with its successor) or a repealed law.
+    kind "former": cited as former text under that name, successor not identified."""
+
+    name: str
+    kind: Literal["renamed", "repealed", "former"]
+    successor: str | None = None
+    successor_id: str | None = None
+    count: int = 0
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class MinedAbbreviation(_Frozen):
+    """An abbreviation defined in court decisions ("(이하 '청탁금지법'이라 한다)"); unverified by nature."""
+
+    alias: str
+    id: str  # 법령ID of the document
+    name: str
+    count: int
+    evidence: list[Evidence] = Field(default_factory=list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel
@@ -21,6 +22,9 @@ Verdict = Literal[
     "law_not_covered",
     "unknown_law",
     "ambiguous",
+    "outdated",  # the former text cited (구 X법): the article is not in the current version
+    "renamed",  # a former name of a document in force
+    "title_mismatch",  # produced by the claim checks (article title written beside the number)
 ]
 
 
@@ -57,12 +61,15 @@ def _deleted_change(law: Law, article: str, reg: Registry) -> Change | None:
     return None
 
 
-def check_citation(c: Citation, reg: Registry | None = None, *, budget: list[int] | None = None) -> CitationCheck:
-    """Verdict for one citation. `budget` (a one-item list) caps fuzzy look-ups per answer."""
-    return _check_model(check_citation_fast(c, reg, budget=budget))
+def check_citation(c: Citation, reg: Registry | None = None, *, budget: list[int] | None = None,
+                   as_of: date | None = None) -> CitationCheck:
+    """Verdict for one citation. `budget` (a one-item list) caps fuzzy look-ups per answer; `as_of` (default the
+    snapshot date) picks the version of the statute book in force."""
+    return _check_model(check_citation_fast(c, reg, budget=budget, as_of=as_of))
 
 
-def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | None = None):
+def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | None = None,
+                        as_of: date | None = None):
     """`check_citation` for a citation or citation record, returning a lightweight record (same attributes as
     `CitationCheck`): the checks' hot path."""
     reg = reg or registry()
@@ -86,6 +93,12 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
         return _CheckRecord(verdict="ambiguous", law=c.law_text, note=res.note)
     if res.kind == "repealed":
         return _CheckRecord(verdict="repealed_or_lapsed", law=res.name, note=res.note)
+    if res.kind == "renamed":
+        return _CheckRecord(verdict="renamed", law=res.name, law_id=res.doc_id, note=res.note)
+    if res.kind in ("act", "decree", "document") and res.doc_id is not None and res.law is None:
+        return _book_check(c, res, reg, as_of)
+    if res.kind == "decree" and res.doc_id is not None:
+        return _book_check(c, res, reg, as_of)
     if res.kind in ("act", "decree"):
         return _CheckRecord(verdict="law_not_covered", law=res.name, law_id=res.act.law_id if res.act else None,
                              note=res.note)
@@ -93,6 +106,10 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
     assert law is not None
     if c.article is None:
         return _CheckRecord(verdict="valid", law=law.name, law_id=law.id, note=res.note)
+    if as_of is not None and as_of > reg.snapshot_date and res.doc_id is not None:
+        v = reg.version_as_of(res.doc_id, as_of)
+        if v is not None and v.effective > reg.snapshot_date.isoformat():
+            return _book_check(c, res, reg, as_of)  # a version effective after the snapshot applies
     art = reg.article(law, c.article)
     old_note = "구법(개정 전 조문) 인용: 현행 조문 기준으로만 확인했습니다" if c.old_law else None
     if art is None:
@@ -149,6 +166,35 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
     if art.in_force_title and art.in_force_title != art.title:
         note = (note + "; " if note else "") + f"개정 공포된 제목 '{art.title}'은 아직 시행 전"
     return _CheckRecord(verdict="valid", law=law.name, law_id=law.id, article_title=title, note=note)
+
+
+def _book_check(c, res, reg: Registry, as_of: date | None):
+    """Article-level verdict from the statute book (Acts outside the curated laws, decrees, rules)."""
+    name = res.name
+    did = res.doc_id
+    if c.article is None:
+        return _CheckRecord(verdict="valid", law=name, law_id=did, note=res.note)
+    art = reg.article_as_of(did, c.article, as_of)
+    on = (as_of or reg.snapshot_date).isoformat()
+    if art is None:
+        if c.old_law:
+            return _CheckRecord(verdict="outdated", law=name, law_id=did,
+                                note="구법 조문: 현행 법령에는 이 조문이 없습니다(개정 전 조문 인용)")
+        return _CheckRecord(verdict="article_not_found", law=name, law_id=did,
+                            note=f"「{name}」에 {c.article}이(가) 없습니다(지어낸 조문일 수 있음)")
+    if art.only_later:
+        return _CheckRecord(verdict="not_yet_in_force", law=name, law_id=did, article_title=art.title,
+                            note=f"공포되었으나 {on} 기준 아직 시행 전인 조문입니다(시행 {art.version.effective})")
+    if art.deleted:
+        if c.old_law:
+            return _CheckRecord(verdict="outdated", law=name, law_id=did,
+                                note="구법 조문: 현행 법령에서는 삭제된 조문입니다(개정 전 조문 인용)")
+        return _CheckRecord(verdict="article_deleted", law=name, law_id=did, note="삭제된 조문입니다")
+    note = "구법(개정 전 조문) 인용: 현행 조문 기준으로만 확인했습니다" if c.old_law else res.note
+    if art.later is not None:
+        later = "삭제" if art.later.deleted else f"제목 '{art.later.title}'"
+        note = (note + "; " if note else "") + f"{art.later.version.effective} 시행 개정으로 {later}"
+    return _CheckRecord(verdict="valid", law=name, law_id=did, article_title=art.title, note=note)
 
 
 def _old_title(ch: Change | None, article: str) -> str | None:

@@ -1,5 +1,8 @@
 """Scores the checks on real text nobody wrote for them: the 참조조문 of Supreme Court decisions
-(tests/t_checks/data/precedent_refs.jsonl, from legalize-kr's precedent-kr).
+(tests/t_checks/data/precedent_refs.jsonl, from legalize-kr's precedent-kr, every case type).
+
+Figures (bench/eval_precedents.py): per case type, the article-level coverage of article citations (share that
+got a verdict from the article, not only from the law) and the real citations judged fabricated per 1,000.
 
 A decision cites the law as it stood when it was decided, so each citation of a registry law is put in a
 class before its verdict is judged:
@@ -25,6 +28,9 @@ from judge.checks.runner import run_checks
 from statutes.citations import extract_citations
 
 FABRICATED = ("unknown_law", "article_not_found")
+# verdicts that looked the article up (the others stop at the law: not covered, ambiguous, unknown, renamed)
+ARTICLE_LEVEL = ("valid", "article_not_found", "article_deleted", "repealed_or_lapsed", "not_yet_in_force",
+                 "outdated", "title_mismatch")
 DELETED = ("article_deleted", "repealed_or_lapsed")
 CLASSES = ("current", "old_law", "deleted_article", "deleted_part", "renumbered_marked", "outside_registry")
 
@@ -34,6 +40,31 @@ class PrecedentScores(BaseModel):
     citations: int = 0
     counts: dict[str, dict[str, int]] = Field(default_factory=dict)  # class -> verdict -> citations
     examples: dict[str, list[str]] = Field(default_factory=dict)  # "class/verdict" -> a few cases
+    # case type (민사, 형사, …) -> citations / article (with an article number) / article_level / fabricated
+    by_type: dict[str, dict[str, int]] = Field(default_factory=dict)
+
+    def coverage(self, case_type: str | None = None) -> float:
+        """Share of article citations that got an article-level verdict."""
+        rows = [self.by_type[case_type]] if case_type else list(self.by_type.values())
+        art = sum(r.get("article", 0) for r in rows)
+        return sum(r.get("article_level", 0) for r in rows) / art if art else 1.0
+
+    def fabricated_per_1000(self, case_type: str | None = None) -> float:
+        rows = [self.by_type[case_type]] if case_type else list(self.by_type.values())
+        n = sum(r.get("citations", 0) for r in rows)
+        return 1000.0 * sum(r.get("fabricated", 0) for r in rows) / n if n else 0.0
+
+    def type_table(self) -> str:
+        lines = [f"  {'case type':10s} {'decisions':>9s} {'citations':>9s} {'article':>8s} {'coverage':>9s} "
+                 f"{'fabricated/1000':>15s}"]
+        for t in sorted(self.by_type, key=lambda k: -self.by_type[k].get("citations", 0)):
+            r = self.by_type[t]
+            lines.append(f"  {t:10s} {r.get('decisions', 0):9d} {r.get('citations', 0):9d} {r.get('article', 0):8d} "
+                         f"{self.coverage(t):9.3f} {self.fabricated_per_1000(t):15.1f}")
+        lines.append(f"  {'all':10s} {self.decisions:9d} {self.citations:9d} "
+                     f"{sum(r.get('article', 0) for r in self.by_type.values()):8d} {self.coverage():9.3f} "
+                     f"{self.fabricated_per_1000():15.1f}")
+        return "\n".join(lines)
 
     def n(self, cls: str, verdicts: tuple[str, ...] | None = None) -> int:
         by = self.counts.get(cls, {})
@@ -78,9 +109,19 @@ def score_precedents(rows: list[dict], examples: int = 4) -> PrecedentScores:
     sc = PrecedentScores(decisions=len(rows))
     for r in rows:
         refs = r["refs"]
+        ctype = r.get("type") or r["path"].split("/")[1]
+        bt = sc.by_type.setdefault(ctype, {})
+        bt["decisions"] = bt.get("decisions", 0) + 1
         old = {(c.start, c.end): c.old_law for c in extract_citations(refs)}
         for c in run_checks(refs).citations:
             sc.citations += 1
+            bt["citations"] = bt.get("citations", 0) + 1
+            if c.article:
+                bt["article"] = bt.get("article", 0) + 1
+                if c.verdict in ARTICLE_LEVEL:
+                    bt["article_level"] = bt.get("article_level", 0) + 1
+            if c.verdict in FABRICATED:
+                bt["fabricated"] = bt.get("fabricated", 0) + 1
             in_registry = bool(c.law_id) and c.verdict != "law_not_covered"
             cls = classify(refs, c.start, c.end, old.get((c.start, c.end), False), in_registry,
                            part=bool(c.paragraph or c.item))

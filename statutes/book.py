@@ -1,0 +1,166 @@
+"""The statute book: every document of the legalize-kr tree, read lazily from gzip shards.
+
+`index.json.gz` holds the documents (법령ID, name, kind, parent Act, versions with 공포/시행일자, status, link),
+former and repealed names and mined abbreviations; `articles-NN.json.gz` hold the article headings of every
+kept version, a shard read only when one of its documents is looked up. Built by `statutes.build`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import zlib
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from statutes.fastmodel import fast_constructor
+from statutes.models import Document, Evidence, HistoryFact, MinedAbbreviation, Version
+
+N_SHARDS = 64
+ENV = "KCC_STATUTES"
+
+
+def shard_of(doc_id: str) -> int:
+    return zlib.crc32(doc_id.encode()) % N_SHARDS
+
+
+@dataclass(frozen=True, slots=True)
+class DatedArticle:
+    """An article heading as it reads in one version of its document."""
+
+    no: str
+    title: str | None
+    deleted: bool
+    version: Version
+    later: DatedArticle | None = None  # the same number in the next version, not yet in force, when it differs
+    only_later: bool = False  # the heading exists only in a version not yet in force on the date asked
+
+
+_new_version = fast_constructor(Version)
+
+
+_PROBES = ("형법", "아동ㆍ청소년의 성보호에 관한 법률", "「개인정보 보호법」", "Criminal Act", "１２ 법률", "가·나\u200b다")
+
+
+def key_probe() -> list[str]:
+    """`law_key` of a few fixed strings: stored keys are used only while `law_key` still gives these."""
+    from statutes.normalize import law_key
+
+    return [law_key(p) for p in _PROBES]
+
+
+class Book:
+    """Documents by id; the full index and the article shards are read on first use."""
+
+    def __init__(self, root: Path | resources.abc.Traversable) -> None:
+        self.root = root
+        raw = json.loads(gzip.decompress(root.joinpath("names.json.gz").read_bytes()))
+        self.snapshot: str = raw["snapshot"]
+        self.keys_valid = raw.get("key_probe") == key_probe()
+        self.names: list[list] = raw["docs"]  # [id, name, key, parent, kind, form]
+        self.slim: dict[str, list] = {r[0]: r for r in self.names}
+        self.ids = self.slim.keys()
+        self.history_rows: list[dict] = raw.get("history", [])
+        self.abbreviation_rows: list[dict] = raw.get("abbreviations", [])
+        self._rows: dict[str, dict] | None = None
+        self._sources: dict = {}
+        self._docs: dict[str, Document] = {}
+        self._shards: dict[int, dict] = {}
+        self._versions: dict[str, list[tuple[Version, dict[str, tuple[str | None, int]]]]] = {}
+
+    @property
+    def rows(self) -> dict[str, dict]:
+        """Full document rows by id (index.json.gz, read on first use)."""
+        if self._rows is None:
+            raw = json.loads(gzip.decompress(self.root.joinpath("index.json.gz").read_bytes()))
+            self._sources = raw.get("sources", {})
+            self._rows = {d["id"]: d for d in raw["documents"]}
+        return self._rows
+
+    @property
+    def sources(self) -> dict:
+        _ = self.rows
+        return self._sources
+
+    @property
+    def snapshot_date(self) -> date:
+        return date.fromisoformat(self.snapshot)
+
+    def document(self, doc_id: str) -> Document | None:
+        d = self._docs.get(doc_id)
+        if d is None:
+            row = self.rows.get(doc_id)
+            if row is None:
+                return None
+            d = Document.model_validate(row)
+            self._docs[doc_id] = d
+        return d
+
+    def history(self) -> list[HistoryFact]:
+        return [HistoryFact(name=h["name"], kind=h["kind"], successor=h.get("successor"),
+                            successor_id=h.get("successor_id"), count=h.get("count", 0),
+                            evidence=[Evidence(**e) for e in h.get("evidence", [])]) for h in self.history_rows]
+
+    def abbreviations(self) -> list[MinedAbbreviation]:
+        return [MinedAbbreviation(alias=a["alias"], id=a["id"], name=a["name"], count=a["count"],
+                                  evidence=[Evidence(**e) for e in a.get("evidence", [])]) for a in self.abbreviation_rows]
+
+    # ---- articles ------------------------------------------------------------------------------
+    def versions(self, doc_id: str) -> list[tuple[Version, dict[str, tuple[str | None, int]]]]:
+        """[(version, {no: (title, deleted)})] oldest first."""
+        got = self._versions.get(doc_id)
+        if got is not None:
+            return got
+        if doc_id not in self.slim:
+            return []
+        i = shard_of(doc_id)
+        shard = self._shards.get(i)
+        if shard is None:
+            shard = json.loads(gzip.decompress(self.root.joinpath(f"articles-{i:02d}.json.gz").read_bytes()))
+            self._shards[i] = shard
+        out = []
+        for v, arts in shard.get(doc_id, []):
+            out.append((_new_version(**v), {a[0]: (a[1], a[2]) for a in arts}))
+        self._versions[doc_id] = out
+        return out
+
+    def version_index(self, doc_id: str, on: str) -> int:
+        """Index of the version in force on `on` (ISO date); 0 when every version is later (the oldest kept)."""
+        idx = 0
+        for i, (v, _arts) in enumerate(self.versions(doc_id)):
+            if v.effective <= on:
+                idx = i
+        return idx
+
+    def article(self, doc_id: str, no: str, on: str | None = None) -> DatedArticle | None:
+        vers = self.versions(doc_id)
+        if not vers:
+            return None
+        i = self.version_index(doc_id, on or self.snapshot)
+        v, arts = vers[i]
+        later = None
+        if i + 1 < len(vers):
+            lv, larts = vers[i + 1]
+            la = larts.get(no)
+            if la is not None and (no not in arts or arts[no] != la):
+                later = DatedArticle(no=no, title=la[0], deleted=bool(la[1]), version=lv)
+        a = arts.get(no)
+        if a is None:
+            if later is not None:
+                return DatedArticle(no=no, title=later.title, deleted=later.deleted, version=later.version,
+                                    later=None, only_later=True)
+            return None
+        return DatedArticle(no=no, title=a[0], deleted=bool(a[1]), version=v, later=later)
+
+
+def default_root() -> Path | resources.abc.Traversable:
+    env = os.environ.get(ENV)
+    if env:
+        p = Path(env)
+        if not (p / "index.json.gz").is_file():
+            raise FileNotFoundError(f"{ENV}={env}: no index.json.gz there (build one with `kcc statutes build`)")
+        return p
+    return resources.files("statutes.data").joinpath("book")

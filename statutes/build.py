@@ -1,0 +1,507 @@
+"""Builds the statute book (every document of a legalize-kr `kr/` tree) and mines court decisions for history.
+
+Input: a legalize-kr checkout (a working tree, or a git repository, bare or not) and optionally a precedent-kr
+folder (or a git repository holding `precedent-kr/`). Output: a book directory (see `statutes.book`):
+`index.json.gz` (documents, versions, former names, repealed Acts, mined abbreviations) and
+`articles-NN.json.gz` shards (article headings of every kept version).
+
+From a git repository the history is used: a document whose latest text is not yet in force on the snapshot
+date (the latest 공포일자 of the tree) keeps every later-effective version and the version in force then.
+
+Decisions whose 판례일련번호 ends in 7 are dropped after reading line 2 of their front matter, before anything
+else of them is parsed: they are reserved for evaluation.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+from statutes.book import N_SHARDS, shard_of
+from statutes.normalize import law_key
+
+
+class BuildError(Exception):
+    """The input cannot be built (names the folder and what is missing)."""
+
+
+HEADING_RE = re.compile(r"^#{5,6} (제\d+조(?:의\d+)*)(?: *\((.*)\))? *$", re.M)
+FRONT_KEYS = ("제목", "법령MST", "법령ID", "법령구분", "공포일자", "공포번호", "시행일자", "상태", "출처")
+
+
+# ---- reading sources -------------------------------------------------------------------------------------
+class Source:
+    """Files of a checkout: from git (`commit`, with history) or from a plain folder."""
+
+    def __init__(self, root: Path, commit: str | None = None, subdir: str = "") -> None:
+        self.root = root
+        self.subdir = subdir.strip("/")
+        self.git = _is_git(root)
+        self.commit = commit
+        self.repo = None
+        if self.git:
+            self.commit = commit or _git(root, "rev-parse", "HEAD").strip()
+        self._proc: subprocess.Popen | None = None
+
+    def label(self) -> str:
+        return f"{self.root} @ {self.commit}" if self.git else str(self.root)
+
+    def list(self, suffix: str = ".md") -> list[str]:
+        if self.git:
+            out = _git(self.root, "ls-tree", "-r", "--name-only", "-z", self.commit, *( [self.subdir + "/"] if self.subdir else []))
+            return sorted(p for p in out.split("\0") if p.endswith(suffix))
+        base = self.root / self.subdir if self.subdir else self.root
+        paths = []
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for f in filenames:
+                if f.endswith(suffix):
+                    paths.append(str(Path(dirpath, f).relative_to(self.root)))
+        return sorted(paths)
+
+    def read_many(self, paths: list[str], rev: str | None = None) -> Iterator[tuple[str, bytes]]:
+        """(path, bytes) for each path (at `rev`, default the source commit); missing paths are skipped."""
+        if not self.git:
+            for p in paths:
+                try:
+                    yield p, (self.root / p).read_bytes()
+                except OSError:
+                    continue
+            return
+        yield from self.read_specs([(p, f"{rev or self.commit}:{p}") for p in paths])
+
+    def read_specs(self, specs: list[tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
+        proc = subprocess.Popen(["git", "-C", str(self.root), "cat-file", "--batch"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE)
+        assert proc.stdin and proc.stdout
+        import threading
+
+        def feed() -> None:
+            assert proc.stdin
+            for _, spec in specs:
+                proc.stdin.write(spec.encode() + b"\n")
+            proc.stdin.close()
+
+        t = threading.Thread(target=feed, daemon=True)
+        t.start()
+        for key, _ in specs:
+            header = proc.stdout.readline().split()
+            if len(header) < 3 or header[1] == b"missing":
+                continue
+            data = proc.stdout.read(int(header[2]))
+            proc.stdout.read(1)
+            yield key, data
+        t.join()
+        proc.wait()
+
+    def history(self) -> dict[str, list[tuple[str, str]]]:
+        """path -> [(commit, date)] newest first (git only; empty for a folder)."""
+        if not self.git:
+            return {}
+        out = _git(self.root, "log", "--format=@%H %ad", "--date=short", "--name-only", "--no-renames", "-z",
+                   self.commit, "--", (self.subdir or ".") + "/")
+        hist: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        commit = date = ""
+        for tok in out.split("\0"):
+            for line in tok.split("\n"):
+                if not line:
+                    continue
+                if line.startswith("@"):
+                    commit, _, date = line[1:].partition(" ")
+                else:
+                    hist[line].append((commit, date))
+        return hist
+
+
+def _is_git(root: Path) -> bool:
+    """A git repository whose top is `root` (a work tree's top folder, or a bare repository)."""
+    r = subprocess.run(["git", "-C", str(root), "rev-parse", "--is-bare-repository"], capture_output=True, text=True)
+    if r.returncode != 0:
+        return False
+    if r.stdout.strip() == "true":
+        return True
+    top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
+    return top.returncode == 0 and Path(top.stdout.strip()).resolve() == root.resolve()
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), "-c", "core.quotepath=false", *args], capture_output=True,
+                          text=True, check=True).stdout
+
+
+# ---- parsing one document --------------------------------------------------------------------------------
+def parse_front(text: str) -> dict[str, str | list[str]]:
+    """Top-level scalar keys of the YAML front matter (plus 소관부처 as a list); line-based, no YAML parser."""
+    if not text.startswith("---"):
+        return {}
+    end = text.find("\n---", 3)
+    front = text[3:end] if end > 0 else ""
+    out: dict[str, str | list[str]] = {}
+    cur = None
+    for line in front.split("\n"):
+        if not line:
+            continue
+        if line[0] not in " -":
+            k, _, v = line.partition(":")
+            cur = k.strip()
+            v = v.strip()
+            if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
+                v = v[1:-1]
+            out[cur] = v
+        elif cur == "소관부처" and line.startswith("- "):
+            lst = out.get("소관부처")
+            if not isinstance(lst, list):
+                lst = []
+                out["소관부처"] = lst
+            lst.append(line[2:].strip())
+    return out
+
+
+def parse_articles(text: str) -> list[list]:
+    """[[no, title, deleted], ...] in order of the headings (the first heading of a number wins)."""
+    out: list[list] = []
+    seen: set[str] = set()
+    matches = list(HEADING_RE.finditer(text))
+    for i, m in enumerate(matches):
+        no = m.group(1)
+        if no in seen:
+            continue
+        seen.add(no)
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        body = text[m.end():end].strip()
+        deleted = (m.group(2) is None or m.group(2) == "") and (body.startswith("삭제") or not body)
+        if body.startswith("삭제") and len(body) < 40:
+            deleted = True
+        title = (m.group(2) or "").strip() or None
+        out.append([no, title, 1 if deleted else 0])
+    return out
+
+
+def _doc_row(path: str, front: dict) -> dict:
+    parts = path.split("/")
+    form = parts[-1][:-3]
+    return {
+        "id": str(front.get("법령ID", "")),
+        "mst": str(front.get("법령MST", "")),
+        "name": str(front.get("제목", "")).strip(),
+        "kind": str(front.get("법령구분", "")),
+        "form": form,
+        "folder": parts[-2] if len(parts) >= 2 else "",
+        "path": path,
+        "ministry": front.get("소관부처") if isinstance(front.get("소관부처"), list) else [],
+        "status": str(front.get("상태", "")),
+        "link": str(front.get("출처", "")),
+    }
+
+
+def _version(front: dict, commit: str | None) -> dict:
+    v = {"effective": str(front.get("시행일자", "")), "promulgated": str(front.get("공포일자", "")),
+         "promulgation_no": str(front.get("공포번호", "")), "mst": str(front.get("법령MST", ""))}
+    if commit:
+        v["commit"] = commit
+    return v
+
+
+# ---- the book --------------------------------------------------------------------------------------------
+def build_book(src: Source, log=print) -> dict:
+    """Documents and article versions of every markdown file under the source's `kr/` tree."""
+    paths = [p for p in src.list() if "/" in p and not p.rsplit("/", 1)[-1].startswith(("README", "."))]
+    docs: list[dict] = []
+    versions: dict[str, list[dict]] = {}
+    arts: dict[str, list[list]] = {}
+    heads: dict[str, dict] = {}
+    for path, data in src.read_many(paths):
+        text = data.decode("utf-8", "replace")
+        front = parse_front(text)
+        if not front.get("법령ID") or not front.get("제목"):
+            continue
+        row = _doc_row(path, front)
+        if row["id"] in heads:  # the same 법령ID twice: keep the first path, note the other
+            heads[row["id"]].setdefault("also_paths", []).append(path)
+            continue
+        heads[row["id"]] = row
+        docs.append(row)
+        versions[row["id"]] = [_version(front, src.commit if src.git else None)]
+        arts[row["id"]] = [parse_articles(text)]
+    snapshot = max((v[0]["promulgated"] for v in versions.values() if v[0]["promulgated"]), default="")
+    log(f"book: {len(docs)} documents, {sum(len(a[0]) for a in arts.values())} article headings, snapshot {snapshot}")
+    # documents not in force on the snapshot date: walk their history back to the version in force then
+    pending = [d for d in docs if versions[d["id"]][0]["effective"] > snapshot]
+    if pending and src.git:
+        hist = src.history()
+        specs: list[tuple[str, str]] = []
+        for d in pending:
+            for commit, _date in hist.get(d["path"], [])[1:]:
+                specs.append((f"{d['id']}\t{commit}", f"{commit}:{d['path']}"))
+        done: set[str] = set()
+        for key, data in src.read_specs(specs):
+            doc_id, commit = key.split("\t")
+            if doc_id in done:
+                continue
+            text = data.decode("utf-8", "replace")
+            front = parse_front(text)
+            v = _version(front, commit)
+            cur = versions[doc_id]
+            if v["effective"] >= cur[-1]["effective"] and v["promulgated"] != cur[-1]["promulgated"]:
+                continue  # promulgated earlier, effective later than a newer text: superseded before it applied
+            cur.append(v)
+            arts[doc_id].append(parse_articles(text))
+            if v["effective"] <= snapshot:
+                done.add(doc_id)
+        log(f"book: {len(pending)} documents not yet in force on {snapshot}; "
+            f"{sum(len(versions[d['id']]) - 1 for d in pending)} earlier versions read from the history")
+    # parent Act of decrees and rules: the 법률 of the same folder
+    by_folder = {d["folder"]: d for d in docs if d["form"] == "법률"}
+    for d in docs:
+        if d["form"] != "법률":
+            p = by_folder.get(d["folder"])
+            if p is not None:
+                d["parent"] = p["id"]
+        d["versions"] = sorted(versions[d["id"]], key=lambda v: (v["effective"], v["promulgated"]))
+        d["n_articles"] = len(arts[d["id"]][0])
+    # versions oldest first, articles aligned with them
+    art_rows = {}
+    for d in docs:
+        pairs = sorted(zip(versions[d["id"]], arts[d["id"]], strict=True), key=lambda x: (x[0]["effective"], x[0]["promulgated"]))
+        art_rows[d["id"]] = [[v, a] for v, a in pairs]
+    return {"snapshot": snapshot, "documents": docs, "articles": art_rows}
+
+
+# ---- court decisions -------------------------------------------------------------------------------------
+_REFS_RE = re.compile(r"\n## 참조조문\n(.*?)(?=\n## |\Z)", re.S)
+_SERIAL_RE = re.compile(r"^판례일련번호: *'?(\d+)'?")
+# 구 X(…개정되기 전의 것) / (…폐지되기 전의 것)
+_OLD_RE = re.compile(r"구\s*「?([가-힣A-Za-z0-9ㆍ·\s]{2,80}?(?:법|법률|령|규칙|규정))」?\s*\(([^()]{0,160}?)(개정|폐지|전부\s*개정|제정)되기\s*전의\s*것\)")
+_ABBR_RE = re.compile(r"\(\s*이하\s*[‘'\"“「]([^’'\"”」()]{2,20})[’'\"”」]\s*(?:이?라|라고|라\s*)\s*(?:한다|함|칭한다|약칭한다)")
+_NEXT_NAME_RE = re.compile(r"(?:법률|대통령령|총리령|[가-힣]+부령)\s*제\s*\d+\s*호\s*「?([가-힣ㆍ·\s]{2,60}?(?:법|법률|령|규칙))」?\s*(?:부칙|으로|로|에\s*의하여|에\s*따라|제\d+조)")
+_DATE_RE = re.compile(r"(\d{4})\.\s*(\d{1,2})\.\s*(\d{1,2})\.")
+
+
+def read_decisions(src: Source, log=print) -> Iterator[tuple[str, str]]:
+    """(path, text) of every decision whose 판례일련번호 does not end in 7 (others dropped after line 2)."""
+    paths = [p for p in src.list() if not p.rsplit("/", 1)[-1].startswith("README")]
+    dropped = 0
+    for path, data in src.read_many(paths):
+        nl1 = data.find(b"\n")
+        nl2 = data.find(b"\n", nl1 + 1)
+        m = _SERIAL_RE.match(data[nl1 + 1:nl2 if nl2 > 0 else None].decode("utf-8", "replace"))
+        if m is None or m.group(1).endswith("7"):
+            dropped += 1
+            continue
+        yield path, data.decode("utf-8", "replace")
+    log(f"decisions: {dropped} dropped (reserved serial or no serial)")
+
+
+def mine_precedents(src: Source, known: dict[str, tuple[str, str]], promulgated_on: dict[str, list[str]],
+                    repo_label: str, log=print, *, id_name: dict[str, str] | None = None,
+                    refs_dump: Path | None = None) -> dict:
+    """Former names, repealed Acts and abbreviations, each with its evidence.
+
+    `known`: law key -> (doc id, official name) of documents in force; `promulgated_on`: date -> doc ids with a
+    version promulgated that day (from the history), to find the successor of a renamed law."""
+    old_names: dict[str, Counter] = defaultdict(Counter)  # key -> Counter of (written, how)
+    old_files: dict[str, Counter] = defaultdict(Counter)
+    successors: dict[str, Counter] = defaultdict(Counter)
+    abbr: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    n = 0
+    dump = refs_dump.open("w", encoding="utf-8") if refs_dump is not None else None
+    for path, text in read_decisions(src, log):
+        n += 1
+        m = _REFS_RE.search(text)
+        refs = m.group(1).strip() if m else ""
+        if dump is not None and refs:
+            front = dict(re.findall(r"^(판례일련번호|사건번호|선고일자|사건종류|법원명): *'?([^'\n]*)'?$",
+                                    text.split("\n---", 1)[0], re.M))
+            dump.write(json.dumps({"path": path, "serial": front.get("판례일련번호", ""), "case": front.get("사건번호", ""),
+                                   "decided": front.get("선고일자", ""), "type": front.get("사건종류", ""),
+                                   "court": front.get("법원명", ""), "refs": refs}, ensure_ascii=False) + "\n")
+        for om in _OLD_RE.finditer(refs):
+            name = " ".join(om.group(1).split())
+            key = law_key(name)
+            if key in known or len(key) < 3:
+                continue
+            how = "repealed" if "폐지" in om.group(3) else "amended"
+            old_names[key][(name, how)] += 1
+            old_files[key][path] += 1
+            paren = om.group(2)
+            nm = _NEXT_NAME_RE.search(paren)
+            if nm is not None:
+                succ = law_key(nm.group(1))
+                if succ in known and succ != key:
+                    successors[key][known[succ][0]] += 1
+                    continue
+            dm = _DATE_RE.search(paren)
+            if dm is not None and how == "amended":
+                day = f"{dm.group(1)}-{int(dm.group(2)):02d}-{int(dm.group(3)):02d}"
+                for did in promulgated_on.get(day, ()):
+                    successors[key][did] += 0  # candidate; scored by name similarity below
+        for am in _ABBR_RE.finditer(text):
+            short = am.group(1).strip()
+            if not short.endswith(("법", "령", "규칙", "법률")) or " " in short.strip():
+                continue
+            before = text[max(0, am.start() - 80):am.start()]
+            target = _longest_known_suffix(before, known)
+            if target is None or law_key(short) == law_key(known[target][1]):
+                continue
+            abbr[(short, known[target][0])][path] += 1
+    if dump is not None:
+        dump.close()
+    log(f"decisions: {n} read")
+    from rapidfuzz import fuzz
+
+    id_name = id_name or {v[0]: v[1] for v in known.values()}
+    history = []
+    for key, forms in old_names.items():
+        (written, _), _cnt = forms.most_common(1)[0]
+        repealed = sum(c for (w, how), c in forms.items() if how == "repealed")
+        total = sum(forms.values())
+        succ_id = None
+        cands = successors.get(key, Counter())
+        explicit = [(d, c) for d, c in cands.most_common() if c > 0]
+        if explicit:
+            succ_id = explicit[0][0]
+        elif cands and not repealed:
+            scored = sorted(((fuzz.ratio(key, law_key(id_name[d])), d) for d in cands if d in id_name), reverse=True)
+            if scored and scored[0][0] >= 60:
+                succ_id = scored[0][1]
+        kind = "repealed" if repealed * 2 >= total else "renamed"
+        if kind == "renamed" and succ_id is None:
+            kind = "former"  # cited as the former text under a name no document bears now; successor unknown
+        files = old_files[key].most_common(3)
+        history.append({
+            "name": written, "kind": kind, "successor_id": succ_id,
+            "successor": id_name.get(succ_id) if succ_id else None,
+            "evidence": [{"source": "precedent-kr", "repo": repo_label, "file": f, "count": c} for f, c in files],
+            "count": total, "files": len(old_files[key]),
+        })
+    by_short: dict[str, Counter] = defaultdict(Counter)
+    for (short, did), files in abbr.items():
+        by_short[short][did] += sum(files.values())
+    abbreviations = []
+    for short, targets in by_short.items():
+        did, cnt = targets.most_common(1)[0]
+        total = sum(targets.values())
+        files = abbr[(short, did)]
+        if cnt < 2 or len(files) < 2 or cnt < 0.8 * total:
+            continue
+        abbreviations.append({"alias": short, "id": did, "name": id_name[did], "count": cnt, "files": len(files),
+                              "evidence": [{"source": "precedent-kr", "repo": repo_label, "file": f, "count": c}
+                                           for f, c in files.most_common(2)]})
+    history.sort(key=lambda h: (-h["count"], h["name"]))
+    abbreviations.sort(key=lambda a: (-a["count"], a["alias"]))
+    log(f"decisions: {len(history)} former or repealed names, {len(abbreviations)} abbreviations")
+    return {"history": history, "abbreviations": abbreviations, "decisions": n}
+
+
+def _longest_known_suffix(before: str, known: dict[str, tuple[str, str]]) -> str | None:
+    """The longest run of words ending `before` whose key is a known document name."""
+    s = before.rstrip().rstrip("」』\"'")
+    words = s.split()
+    best = None
+    for i in range(len(words) - 1, max(-1, len(words) - 14), -1):
+        cand = law_key(" ".join(words[i:]))
+        cand = cand.lstrip("구")  if cand not in known and cand.startswith("구") else cand
+        if cand in known:
+            best = cand
+    if best is None and words:
+        # unspaced names glued to a preceding word: try character suffixes of the last word
+        last = law_key(words[-1])
+        for j in range(len(last)):
+            if last[j:] in known and len(last) - j >= 3:
+                return last[j:]
+    return best
+
+
+# ---- writing ---------------------------------------------------------------------------------------------
+def write_book(book: dict, mined: dict | None, out: Path, sources: dict, log=print) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    shards: list[dict] = [{} for _ in range(N_SHARDS)]
+    for doc_id, vers in book["articles"].items():
+        shards[shard_of(doc_id)][doc_id] = vers
+    from statutes.book import key_probe
+
+    index = {"format": 1, "snapshot": book["snapshot"], "sources": sources, "documents": book["documents"]}
+    names = {"format": 1, "snapshot": book["snapshot"], "key_probe": key_probe(),
+             "docs": [[d["id"], d["name"], law_key(d["name"]), d.get("parent"), d["kind"], d["form"]]
+                      for d in book["documents"]],
+             "history": [{**h, "key": law_key(h["name"])} for h in (mined or {}).get("history", [])],
+             "abbreviations": [{**a, "key": law_key(a["alias"])} for a in (mined or {}).get("abbreviations", [])]}
+    tmp_files = []
+    p = out / "names.json.gz"
+    tmp = p.with_suffix(".tmp")
+    tmp.write_bytes(gzip.compress(json.dumps(names, ensure_ascii=False, separators=(",", ":")).encode(), 9, mtime=0))
+    tmp_files.append((tmp, p))
+    total = 0
+    for i, sh in enumerate(shards):
+        p = out / f"articles-{i:02d}.json.gz"
+        tmp = p.with_suffix(".tmp")
+        tmp.write_bytes(gzip.compress(json.dumps(sh, ensure_ascii=False, separators=(",", ":")).encode(), 9, mtime=0))
+        tmp_files.append((tmp, p))
+    p = out / "index.json.gz"
+    tmp = p.with_suffix(".tmp")
+    tmp.write_bytes(gzip.compress(json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode(), 9, mtime=0))
+    tmp_files.append((tmp, p))
+    for tmp, p in tmp_files:
+        total += tmp.stat().st_size
+        os.replace(tmp, p)
+    log(f"wrote {out} ({len(tmp_files)} files, {total:,} bytes; largest "
+        f"{max(p.stat().st_size for _, p in tmp_files):,})")
+
+
+def promulgation_days(src: Source, docs: list[dict]) -> dict[str, list[str]]:
+    """date -> ids of documents with a version promulgated that day (from the history; head dates otherwise)."""
+    by_path = {d["path"]: d["id"] for d in docs}
+    days: dict[str, list[str]] = defaultdict(list)
+    hist = src.history() if src.git else {}
+    for path, commits in hist.items():
+        did = by_path.get(path)
+        if did:
+            for _c, date in commits:
+                days[date].append(did)
+    for d in docs:
+        for v in d["versions"]:
+            if d["id"] not in days[v["promulgated"]]:
+                days[v["promulgated"]].append(d["id"])
+    return days
+
+
+def build(from_dir: Path, out: Path, precedents: Path | None = None, *, commit: str | None = None,
+          precedents_commit: str | None = None, precedents_subdir: str = "", log=None,
+          refs_dump: Path | None = None) -> dict:
+    """The whole build: book from `from_dir` (its `kr/` folder when it has one), decisions from `precedents`."""
+    log = log or (lambda m: print(m, file=sys.stderr))
+    from_dir = Path(from_dir)
+    sub = "kr" if (from_dir / "kr").is_dir() or _git_has(from_dir, commit, "kr") else ""
+    src = Source(from_dir, commit, sub)
+    book = build_book(src, log)
+    if not book["documents"]:
+        raise BuildError(f"{from_dir}: no statute documents found (expected kr/<law>/<kind>.md files with front matter)")
+    sources = {"statutes": {"path": str(from_dir), "commit": src.commit, "git": src.git}}
+    mined = None
+    if precedents is not None:
+        known = {}
+        for d in book["documents"]:
+            known.setdefault(law_key(d["name"]), (d["id"], d["name"]))
+        psub = precedents_subdir or ("precedent-kr" if (Path(precedents) / "precedent-kr").is_dir()
+                                     or _git_has(Path(precedents), precedents_commit, "precedent-kr") else "")
+        psrc = Source(Path(precedents), precedents_commit, psub)
+        mined = mine_precedents(psrc, known, promulgation_days(src, book["documents"]), psrc.label(), log,
+                                id_name={d["id"]: d["name"] for d in book["documents"]}, refs_dump=refs_dump)
+        sources["precedents"] = {"path": str(precedents), "commit": psrc.commit, "git": psrc.git, "subdir": psub,
+                                 "decisions_read": mined["decisions"]}
+    write_book(book, mined, Path(out), sources, log)
+    return {"documents": len(book["documents"]), "snapshot": book["snapshot"]}
+
+
+def _git_has(root: Path, commit: str | None, sub: str) -> bool:
+    if not _is_git(root):
+        return False
+    r = subprocess.run(["git", "-C", str(root), "cat-file", "-e", f"{commit or 'HEAD'}:{sub}"], capture_output=True)
+    return r.returncode == 0

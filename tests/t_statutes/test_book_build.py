@@ -1,0 +1,199 @@
+"""`kcc statutes build` from a small git checkout made here (two commits, the real file format), and the
+registry it gives through KCC_STATUTES: documents, decrees, later-effective versions, mined history."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from statutes.citations import Citation
+from statutes.cli import statutes_group
+
+registry_mod = importlib.import_module("statutes.registry")
+
+FRONT = """---
+제목: {name}
+법령MST: {mst}
+법령ID: '{id}'
+법령구분: {kind}
+법령구분코드: ''
+소관부처:
+- 가상부
+공포일자: {prom}
+공포번호: '{no}'
+시행일자: {eff}
+법령분야: ''
+상태: 시행
+출처: https://www.law.go.kr/법령/{link}
+첨부파일: []
+---
+
+# {name}
+
+"""
+
+
+def _doc(name, id_, kind, prom, eff, arts, no="1"):
+    text = FRONT.format(name=name, mst=id_ + "0", id=id_, kind=kind, prom=prom, no=no, eff=eff,
+                        link=name.replace(" ", ""))
+    for n, title, body in arts:
+        text += f"##### {n}" + (f" ({title})" if title else "") + f"\n\n{body}\n\n"
+    return text + "부칙 <제1호,2026.1.1>\n\n\n제1조(시행일) 이 법은 공포한 날부터 시행한다.\n"
+
+
+def _git(d: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(d), *args], check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@t", "HOME": str(d), "PATH": "/usr/bin:/bin"})
+
+
+def _write(root: Path, rel: str, text: str) -> None:
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8")
+
+
+DECISION = """---
+판례일련번호: '{serial}'
+사건번호: 2020다{serial}
+사건명: 손해배상
+사건종류: 민사
+선고일자: 2021-01-01
+---
+
+# 손해배상
+
+## 판시사항
+
+가상 보호법(이하 '{abbr}'이라 한다)의 적용 범위
+
+## 참조조문
+
+구 옛가상보호법(2026. 3. 1. 법률 제2호로 개정되기 전의 것) 제2조, 구 사라진법(2020. 1. 1. 법률 제9호 가상 보호법 부칙 제2조로 폐지되기 전의 것) 제1조
+
+## 판례내용
+
+가상 보호법(이하 '{abbr}'이라 한다) 제2조
+"""
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("legalize")
+    _git(root, "init", "-q")
+    arts1 = [("제1조", "목적", "이 법은 가상의 목적을 정한다."), ("제2조", "정의", "용어의 뜻은 다음과 같다."),
+             ("제3조", "적용 범위", "이 법은 모든 가상에 적용한다.")]
+    _write(root, "kr/가상보호법/법률.md", _doc("가상 보호법", "900001", "법률", "2026-01-01", "2026-01-01", arts1))
+    _write(root, "kr/가상보호법/시행령.md", _doc("가상 보호법 시행령", "900002", "대통령령", "2026-01-01", "2026-01-01",
+                                            [("제1조", "목적", "이 영은 위임 사항을 정한다.")]))
+    _write(root, "kr/가상표시에관한규칙/총리령.md", _doc("가상 표시에 관한 규칙", "900003", "총리령", "2026-01-01",
+                                                  "2026-01-01", [("제1조", "목적", "표시를 정한다."), ("제2조", None, "삭제 <2026.1.1>")]))
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "first")
+    arts2 = [("제1조", "목적", "이 법은 가상의 목적을 정한다."), ("제2조", "정의와 해석", "용어의 뜻은 다음과 같다."),
+             ("제3조", None, "삭제 <2026.3.1>"), ("제4조", "신설 조문", "새로 정한다.")]
+    _write(root, "kr/가상보호법/법률.md", _doc("가상 보호법", "900001", "법률", "2026-03-01", "2026-09-01", arts2, no="2"))
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "second")
+    prec = tmp_path_factory.mktemp("precedents")
+    for serial, abbr in (("10001", "가보법"), ("10002", "가보법"), ("10011", "가보법"), ("10007", "칠보법"),
+                         ("10017", "칠보법")):
+        _write(prec, f"precedent-kr/민사/대법원/2020다{serial}.md", DECISION.format(serial=serial, abbr=abbr))
+    out = tmp_path_factory.mktemp("book")
+    res = CliRunner().invoke(statutes_group, ["build", "--from", str(root), "--precedents", str(prec),
+                                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+@pytest.fixture
+def reg(built, monkeypatch):
+    monkeypatch.setenv("KCC_STATUTES", str(built))
+    registry_mod.registry.cache_clear()
+    yield registry_mod.registry()
+    registry_mod.registry.cache_clear()
+
+
+def test_documents_and_kinds(reg):
+    assert reg.snapshot_date == date(2026, 3, 1)
+    act = reg.resolve("가상보호법")
+    assert act.kind == "act" and act.doc_id == "900001" and act.document.name == "가상 보호법"
+    dec = reg.resolve("가상 보호법 시행령")
+    assert dec.kind == "decree" and dec.document.parent == "900001"
+    rule = reg.resolve("가상 표시에 관한 규칙")
+    assert rule.kind == "document" and rule.document.kind == "총리령"
+    assert reg.article_as_of("900003", "제2조").deleted
+    assert reg.resolve("형법").kind == "registry"  # the curated laws still resolve
+
+
+def test_versions_as_of(reg):
+    # snapshot 2026-03-01: the amendment promulgated that day takes effect on 2026-09-01
+    now = reg.article_as_of("900001", "제3조")
+    assert now.title == "적용 범위" and not now.deleted and now.later.deleted
+    assert reg.article_as_of("900001", "제3조", date(2026, 9, 1)).deleted
+    assert reg.article_as_of("900001", "제4조").only_later
+    assert reg.article_as_of("900001", "제4조", date(2026, 10, 1)).title == "신설 조문"
+    assert reg.version_as_of("900001").effective == "2026-01-01"
+    assert reg.version_as_of("900001", date(2026, 12, 1)).effective == "2026-09-01"
+    assert registry_mod.staleness_warning(reg, date(2026, 8, 1)) is None
+    assert "기준일 2026-03-01" in registry_mod.staleness_warning(reg, date(2026, 12, 1))
+
+
+def _cit(law, article, old=False):
+    return Citation(law_text=law, article=article, text=f"{law} {article}", start=0, end=1, old_law=old)
+
+
+def test_verdicts(reg):
+    from statutes.verify import check_citation
+
+    assert check_citation(_cit("가상 보호법", "제2조"), reg).verdict == "valid"
+    assert check_citation(_cit("가상 보호법", "제9조"), reg).verdict == "article_not_found"
+    assert check_citation(_cit("가상 보호법", "제4조"), reg).verdict == "not_yet_in_force"
+    assert check_citation(_cit("가상 보호법", "제4조"), reg, as_of=date(2026, 9, 2)).verdict == "valid"
+    assert check_citation(_cit("가상 보호법", "제3조"), reg, as_of=date(2026, 9, 2)).verdict == "article_deleted"
+    assert check_citation(_cit("가상 보호법", "제9조", old=True), reg).verdict == "outdated"
+    assert check_citation(_cit("가상 보호법 시행령", "제1조"), reg).verdict == "valid"
+
+
+def test_history_and_abbreviations_mined(reg):
+    old = reg.resolve("옛가상보호법")
+    assert old.kind == "renamed" and old.name == "가상 보호법" and old.history.evidence
+    assert old.history.evidence[0].file.startswith("precedent-kr/")
+    gone = reg.resolve("사라진법")
+    assert gone.kind == "repealed" and gone.history.successor == "가상 보호법"
+    ab = reg.resolve("가보법")
+    assert ab.doc_id == "900001" and ab.alias_kind == "abbreviation"
+    mined = [a for a in reg.aliases_of("900001") if a.alias == "가보법"]
+    assert mined and mined[0].source == "mined" and not mined[0].verified and mined[0].defined_in_precedents == 6
+    # decisions whose serial ends in 7 are never read
+    assert reg.resolve("칠보법").kind == "unknown"
+    assert "7.md" not in str(reg.book.sources) and all("7.md" not in e.file for h in reg.book.history() for e in h.evidence)
+
+
+def test_show_and_search_cover_documents(reg):
+    r = CliRunner().invoke(statutes_group, ["show", "가상 표시에 관한 규칙", "1"])
+    assert r.exit_code == 0, r.output
+    assert "총리령" in r.output and "law.go.kr: https://www.law.go.kr/법령/가상표시에관한규칙" in r.output
+    r = CliRunner().invoke(statutes_group, ["search", "가상"])
+    assert "가상 보호법 시행령" in r.output and "가상 표시에 관한 규칙" in r.output
+
+
+def test_plain_folder_without_history(tmp_path):
+    from statutes.build import build
+
+    _write(tmp_path / "src", "kr/가상보호법/법률.md",
+           _doc("가상 보호법", "900001", "법률", "2026-01-01", "2026-01-01", [("제1조", "목적", "목적")]))
+    info = build(tmp_path / "src", tmp_path / "out", log=lambda m: None)
+    assert info == {"documents": 1, "snapshot": "2026-01-01"}
+    assert (tmp_path / "out" / "names.json.gz").is_file()
+
+
+def test_bad_input_is_a_clear_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    r = CliRunner().invoke(statutes_group, ["build", "--from", str(tmp_path / "empty"), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 1 and "no statute documents found" in r.output
