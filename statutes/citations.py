@@ -673,7 +673,7 @@ def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: s
         s0 = m.start()
         if s0 and text[s0 - 1] in "방불" and (s0 < 2 or not "가" <= text[s0 - 2] <= "힣"):
             continue  # 방법 / 불법 (a fifth of all 법 words in real answers): never the end of a law name
-        if any(s <= s0 < be for s, be in law_spans) or any(s <= s0 < be for s, be in bracket_spans):
+        if (law_spans and _in_spans(s0, law_spans)) or (bracket_spans and _in_spans(s0, bracket_spans)):
             continue
         seen += 1
         f = _find_law_before(reg, text, e, defs=defs)
@@ -695,6 +695,13 @@ def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: s
                 law_end=f.end, old_law=f.old,
             )
         )
+
+
+def _in_spans(p: int, spans: list[tuple[int, int]]) -> bool:
+    for s, e in spans:
+        if s <= p < e:
+            return True
+    return False
 
 
 def _defined_mentions(reg, text, out, defs, taken, taken_starts, skip) -> None:

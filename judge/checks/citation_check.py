@@ -64,14 +64,13 @@ def check_citations(text: str, reg: Registry, fit: Fit, *, as_of: _dt.date | Non
     results: list[CitationResult] = []
     budget = [FUZZY_BUDGET]
     absent: list = []
-    day = as_of.isoformat() if as_of is not None else None
     offences = "죄" in text  # an offence named with a citation needs the word
     dated_verify = _VERIFY_AS_OF and as_of is not None
     for c in cits:
         v = check_citation_fast(c, reg, budget=budget, as_of=as_of) if dated_verify else (
             check_citation_fast(c, reg, budget=budget))
-        if v.verdict == "not_yet_in_force" and day is not None:
-            v = _in_force_by(v, c, reg, day)  # no later version in the book: the curated pending dates decide
+        if v.verdict == "not_yet_in_force" and as_of is not None:
+            v = _in_force_by(v, c, reg, as_of.isoformat())  # no later version in the book: the curated pending dates decide
         if c.range_inner and v.verdict in ("article_not_found", "article_deleted", "ambiguous"):
             continue  # an article the range passes over: gaps and deleted articles inside a range are normal
         if v.verdict == "unknown_law" and _ABSENT_AFTER.match(text, c.end) is not None:
