@@ -106,7 +106,8 @@ _ART_ONLY = re.compile(
 )
 _UNTIL = re.compile(rf"{_SP}까지")
 _LAW_WORD = re.compile(
-    r"법(?:률)?(?=(?:상의|상|에서는|에서|에는|에|은|는|이|가|을|를|의|과|와|도|으로|로|이나|만|위반)?(?:[^가-힣]|$))"
+    r"법(?:률)?(?=(?:상의|상|에서는|에서|에는|에|은|는|이|가|을|를|의|과|와|도|으로|로|이나|만|위반|입니다|이며|이고|이다)?"
+    r"(?:[^가-힣]|$))"
 )
 _BRACKET = re.compile(r"[「『]([^「」『』\n]{1,80})[」』]")
 _EN_ARTICLE = re.compile(
@@ -549,10 +550,42 @@ _LAW_CTX_WINDOW = 200  # chars back in the sentence where a bare article looks f
 
 def _law_in_sentence(reg: Registry, text: str, end: int, defs, after: int = 0) -> tuple[str, int, bool] | None:
     """The last known law named in the same sentence before a bare article ("근로기준법에 따르면 … 제23조"), and
-    after position `after` when given: (law text, end of the name, old-law flag), or None."""
+    after position `after` when given; for an article that opens a list item, the law named in the list's header
+    line ("근로기준법:\n- 제23조"): (law text, end of the name, old-law flag), or None."""
     lo = max(0, end - _LAW_CTX_WINDOW, after)
     for mm in _SENT_END_RE.finditer(text, lo, end):
         lo = mm.end()
+    found = _last_law_in(reg, text, lo, end, defs)
+    if found is None and after == 0:
+        ls = text.rfind("\n", max(0, end - 12), end) + 1
+        if ls > 0:
+            mk = _LIST_MARK.match(text, ls, end)
+            if mk is not None and mk.end() == end:  # the article opens a list item
+                found = _law_of_list(reg, text, ls, defs)
+    return found
+
+
+_LIST_MARK = re.compile(r"[ \t]{0,4}(?:[-*•·○●▶▷※]|[0-9]{1,2}[.)]|[가-하][.)])[ \t]+")
+MAX_LIST_LINES = 12
+
+
+def _law_of_list(reg: Registry, text: str, item_start: int, defs) -> tuple[str, int, bool] | None:
+    """The law named in the header line of the list whose item starts at `item_start` (the nearest line above
+    that is not an item), looking back over at most MAX_LIST_LINES lines."""
+    hi = item_start - 1  # the newline before the item
+    for _ in range(MAX_LIST_LINES):
+        lo = text.rfind("\n", max(0, hi - 300), hi) + 1
+        if lo == 0 and hi - 300 > 0:
+            return None
+        if _LIST_MARK.match(text, lo, hi) is None:
+            return _last_law_in(reg, text, lo, hi, defs) if text[lo:hi].strip() else None
+        if lo == 0:
+            return None
+        hi = lo - 1
+    return None
+
+
+def _last_law_in(reg: Registry, text: str, lo: int, end: int, defs) -> tuple[str, int, bool] | None:
     if text.find("법", lo, end) < 0 and not defs:
         return None
     hits = [mm.end() for mm in _LAW_WORD.finditer(text, lo, end)]
