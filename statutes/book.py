@@ -66,10 +66,13 @@ class Book:
         self.history_rows: list[dict] = raw.get("history", [])
         self.abbreviation_rows: list[dict] = raw.get("abbreviations", [])
         self._rows: dict[str, dict] | None = None
+        self._former: dict[str, dict[str, tuple[int, str]]] = {}
         self._sources: dict = {}
         self._docs: dict[str, Document] = {}
         self._shards: dict[int, dict] = {}
         self._versions: dict[str, list[tuple[Version, dict[str, tuple[str | None, int]]]]] = {}
+        self._articles: dict[tuple[str, str, str], DatedArticle | None] = {}  # (id, no, date): the hot path
+        self._vindex: dict[tuple[str, str], int] = {}
 
     @property
     def rows(self) -> dict[str, dict]:
@@ -77,8 +80,30 @@ class Book:
         if self._rows is None:
             raw = json.loads(gzip.decompress(self.root.joinpath("index.json.gz").read_bytes()))
             self._sources = raw.get("sources", {})
+            self._former = {did: {a[0]: (a[1], a[2]) for a in arts} for did, arts in raw.get("former_articles", {}).items()}
             self._rows = {d["id"]: d for d in raw["documents"]}
         return self._rows
+
+    def former_article(self, doc_id: str, no: str) -> tuple[int, str] | None:
+        """(decisions citing it, one such decision's path) for an article no kept version has: the article of a
+        former text, as court decisions cite it without marking it 구."""
+        _ = self.rows
+        return self._former.get(doc_id, {}).get(no)
+
+    def earlier_article(self, doc_id: str, no: str) -> tuple[str | None, str] | None:
+        """(title, 시행일자 of the last earlier text having it) for an article that only earlier texts of the
+        source history have (git builds)."""
+        if doc_id not in self.slim:
+            return None
+        got = self._shard(shard_of(doc_id)).get("~former", {}).get(doc_id, {}).get(no)
+        return (got[0], got[1]) if got else None
+
+    def _shard(self, i: int) -> dict:
+        shard = self._shards.get(i)
+        if shard is None:
+            shard = json.loads(gzip.decompress(self.root.joinpath(f"articles-{i:02d}.json.gz").read_bytes()))
+            self._shards[i] = shard
+        return shard
 
     @property
     def sources(self) -> dict:
@@ -116,11 +141,7 @@ class Book:
             return got
         if doc_id not in self.slim:
             return []
-        i = shard_of(doc_id)
-        shard = self._shards.get(i)
-        if shard is None:
-            shard = json.loads(gzip.decompress(self.root.joinpath(f"articles-{i:02d}.json.gz").read_bytes()))
-            self._shards[i] = shard
+        shard = self._shard(shard_of(doc_id))
         out = []
         for v, arts in shard.get(doc_id, []):
             out.append((_new_version(**v), {a[0]: (a[1], a[2]) for a in arts}))
@@ -129,17 +150,33 @@ class Book:
 
     def version_index(self, doc_id: str, on: str) -> int:
         """Index of the version in force on `on` (ISO date); 0 when every version is later (the oldest kept)."""
+        got = self._vindex.get((doc_id, on))
+        if got is not None:
+            return got
         idx = 0
         for i, (v, _arts) in enumerate(self.versions(doc_id)):
             if v.effective <= on:
                 idx = i
+        self._vindex[(doc_id, on)] = idx
         return idx
 
     def article(self, doc_id: str, no: str, on: str | None = None) -> DatedArticle | None:
+        """Article `no` in the version in force on `on` (ISO date, default the snapshot); cached."""
+        key = (doc_id, no, on or self.snapshot)
+        try:
+            return self._articles[key]
+        except KeyError:
+            pass
+        if len(self._articles) > 65536:
+            self._articles.clear()
+        got = self._articles[key] = self._article(doc_id, no, key[2])
+        return got
+
+    def _article(self, doc_id: str, no: str, on: str) -> DatedArticle | None:
         vers = self.versions(doc_id)
         if not vers:
             return None
-        i = self.version_index(doc_id, on or self.snapshot)
+        i = self.version_index(doc_id, on)
         v, arts = vers[i]
         later = None
         if i + 1 < len(vers):

@@ -102,9 +102,11 @@ class Source:
         proc.wait()
 
     def history(self) -> dict[str, list[tuple[str, str]]]:
-        """path -> [(commit, date)] newest first (git only; empty for a folder)."""
+        """path -> [(commit, date)] newest first (git only; empty for a folder); read once."""
         if not self.git:
             return {}
+        if getattr(self, "_hist", None) is not None:
+            return self._hist
         out = _git(self.root, "log", "--format=@%H %ad", "--date=short", "--name-only", "--no-renames", "-z",
                    self.commit, "--", (self.subdir or ".") + "/")
         hist: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -117,6 +119,7 @@ class Source:
                     commit, _, date = line[1:].partition(" ")
                 else:
                     hist[line].append((commit, date))
+        self._hist = hist
         return hist
 
 
@@ -257,10 +260,11 @@ def build_book(src: Source, log=print) -> dict:
                 done.add(doc_id)
         log(f"book: {len(pending)} documents not yet in force on {snapshot}; "
             f"{sum(len(versions[d['id']]) - 1 for d in pending)} earlier versions read from the history")
+    former = _former_articles(src, docs, arts, log) if src.git else {}
     # parent Act of decrees and rules: the 법률 of the same folder
     by_folder = {d["folder"]: d for d in docs if d["form"] == "법률"}
     for d in docs:
-        if d["form"] != "법률":
+        if d["kind"] != "법률":
             p = by_folder.get(d["folder"])
             if p is not None:
                 d["parent"] = p["id"]
@@ -271,7 +275,37 @@ def build_book(src: Source, log=print) -> dict:
     for d in docs:
         pairs = sorted(zip(versions[d["id"]], arts[d["id"]], strict=True), key=lambda x: (x[0]["effective"], x[0]["promulgated"]))
         art_rows[d["id"]] = [[v, a] for v, a in pairs]
-    return {"snapshot": snapshot, "documents": docs, "articles": art_rows}
+    return {"snapshot": snapshot, "documents": docs, "articles": art_rows, "former": former}
+
+
+_EFF_RE = re.compile(r"^시행일자: *'?([0-9-]+)", re.M)
+
+
+def _former_articles(src: Source, docs: list[dict], arts: dict[str, list[list]], log) -> dict[str, dict[str, list]]:
+    """Article numbers of every earlier text in the history that no kept version has: doc id -> no ->
+    [title, 시행일자 of the last earlier text that has it]. An article cited from a former text is outdated,
+    not fabricated."""
+    hist = src.history()
+    specs = [(f"{d['id']}", f"{c}:{d['path']}") for d in docs for c, _date in hist.get(d["path"], [])[1:]]
+    kept = {did: {a[0] for al in a_list for a in al} for did, a_list in arts.items()}
+    former: dict[str, dict[str, list]] = defaultdict(dict)
+    n = 0
+    for did, data in src.read_specs(specs):
+        n += 1
+        text = data.decode("utf-8", "replace")
+        m = _EFF_RE.search(text, 0, 800)
+        eff = m.group(1) if m else ""
+        k = kept[did]
+        f = former[did]
+        for hm in HEADING_RE.finditer(text):
+            no = hm.group(1)
+            if no in k:
+                continue
+            prev = f.get(no)
+            if prev is None or eff > prev[1]:
+                f[no] = [(hm.group(2) or "").strip() or None, eff]
+    log(f"book: {n} earlier texts read; {sum(len(v) for v in former.values())} articles only in earlier texts")
+    return {did: v for did, v in former.items() if v}
 
 
 # ---- court decisions -------------------------------------------------------------------------------------
@@ -301,15 +335,15 @@ def read_decisions(src: Source, log=print) -> Iterator[tuple[str, str]]:
 
 def mine_precedents(src: Source, known: dict[str, tuple[str, str]], promulgated_on: dict[str, list[str]],
                     repo_label: str, log=print, *, id_name: dict[str, str] | None = None,
-                    refs_dump: Path | None = None) -> dict:
-    """Former names, repealed Acts and abbreviations, each with its evidence.
+                    refs_dump: Path | None = None, articles: dict[str, set[str]] | None = None,
+                    exclude: frozenset[str] = frozenset()) -> dict:
+    """Former names, repealed Acts, articles of former texts and abbreviations, each with its evidence.
 
     `known`: law key -> (doc id, official name) of documents in force; `promulgated_on`: date -> doc ids with a
-    version promulgated that day (from the history), to find the successor of a renamed law."""
-    old_names: dict[str, Counter] = defaultdict(Counter)  # key -> Counter of (written, how)
-    old_files: dict[str, Counter] = defaultdict(Counter)
-    successors: dict[str, Counter] = defaultdict(Counter)
+    version promulgated that day (from the history), to find the successor of a renamed law; `articles`: doc
+    id -> every article number of its kept versions; `exclude`: decision paths left out (a development set)."""
     abbr: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    refs_rows: list[tuple[str, str]] = []
     n = 0
     dump = refs_dump.open("w", encoding="utf-8") if refs_dump is not None else None
     for path, text in read_decisions(src, log):
@@ -322,6 +356,64 @@ def mine_precedents(src: Source, known: dict[str, tuple[str, str]], promulgated_
             dump.write(json.dumps({"path": path, "serial": front.get("판례일련번호", ""), "case": front.get("사건번호", ""),
                                    "decided": front.get("선고일자", ""), "type": front.get("사건종류", ""),
                                    "court": front.get("법원명", ""), "refs": refs}, ensure_ascii=False) + "\n")
+        if path in exclude:
+            continue
+        if refs:
+            refs_rows.append((path, refs))
+        for am in _ABBR_RE.finditer(text):
+            short = am.group(1).strip()
+            if not short.endswith(("법", "령", "규칙", "법률")) or " " in short.strip():
+                continue
+            before = text[max(0, am.start() - 80):am.start()]
+            target = _longest_known_suffix(before, known)
+            if target is None or law_key(short) == law_key(known[target][1]):
+                continue
+            abbr[(short, known[target][0])][path] += 1
+    if dump is not None:
+        dump.close()
+    log(f"decisions: {n} read")
+    id_name = id_name or {v[0]: v[1] for v in known.values()}
+    out = mine_refs(refs_rows, known, promulgated_on, repo_label, id_name=id_name, articles=articles or {})
+    by_short: dict[str, Counter] = defaultdict(Counter)
+    for (short, did), files in abbr.items():
+        by_short[short][did] += sum(files.values())
+    abbreviations = []
+    for short, targets in by_short.items():
+        did, cnt = targets.most_common(1)[0]
+        total = sum(targets.values())
+        files = abbr[(short, did)]
+        if cnt < 2 or len(files) < 2 or cnt < 0.8 * total:
+            continue
+        abbreviations.append({"alias": short, "id": did, "name": id_name[did], "count": cnt, "files": len(files),
+                              "evidence": [{"source": "precedent-kr", "repo": repo_label, "file": f, "count": c}
+                                           for f, c in files.most_common(2)]})
+    abbreviations.sort(key=lambda a: (-a["count"], a["alias"]))
+    log(f"decisions: {len(out['history'])} former or repealed names, {len(abbreviations)} abbreviations, "
+        f"{sum(len(v) for v in out['former_articles'].values())} articles of former texts")
+    return {**out, "abbreviations": abbreviations, "decisions": n}
+
+
+_CHUNK_SPLIT_RE = re.compile(r"\[\d+\]|[,/]|\n")
+_CHUNK_CIT_RE = re.compile(r"^(?:구\s*)?「?([가-힣ㆍ·][가-힣ㆍ· ]{1,60}?(?:법|법률|령|규칙))」?\s*(?:\([^()]{0,160}\)\s*)?"
+                           r"제\s*(\d+)\s*조(?:\s*의\s*(\d+))?")
+_ART_CIT_RE = re.compile(r"제\s*(\d+)\s*조(?:\s*의\s*(\d+))?")
+
+
+def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]],
+              promulgated_on: dict[str, list[str]], repo_label: str, *, id_name: dict[str, str],
+              articles: dict[str, set[str]]) -> dict:
+    """From 참조조문 lists: names cited as former text (구 X(… 개정/폐지되기 전의 것)), names no document bears
+    now cited by at least two decisions, and articles of documents in force that no kept version has (the
+    article of a former text), each with the decisions that cite it."""
+    from rapidfuzz import fuzz
+
+    old_names: dict[str, Counter] = defaultdict(Counter)  # key -> Counter of (written, how)
+    old_files: dict[str, Counter] = defaultdict(Counter)
+    successors: dict[str, Counter] = defaultdict(Counter)
+    plain_names: dict[str, Counter] = defaultdict(Counter)  # key -> written forms (unmarked, unknown now)
+    plain_files: dict[str, Counter] = defaultdict(Counter)
+    former_articles: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for path, refs in refs_rows:
         for om in _OLD_RE.finditer(refs):
             name = " ".join(om.group(1).split())
             key = law_key(name)
@@ -342,21 +434,24 @@ def mine_precedents(src: Source, known: dict[str, tuple[str, str]], promulgated_
                 day = f"{dm.group(1)}-{int(dm.group(2)):02d}-{int(dm.group(3)):02d}"
                 for did in promulgated_on.get(day, ()):
                     successors[key][did] += 0  # candidate; scored by name similarity below
-        for am in _ABBR_RE.finditer(text):
-            short = am.group(1).strip()
-            if not short.endswith(("법", "령", "규칙", "법률")) or " " in short.strip():
+        for chunk in _CHUNK_SPLIT_RE.split(refs):
+            cm = _CHUNK_CIT_RE.match(chunk.strip())
+            if cm is None:
                 continue
-            before = text[max(0, am.start() - 80):am.start()]
-            target = _longest_known_suffix(before, known)
-            if target is None or law_key(short) == law_key(known[target][1]):
+            name = " ".join(cm.group(1).split())
+            key = law_key(name)
+            old = chunk.strip().startswith("구")
+            if key not in known:
+                if not old and len(key) >= 3:
+                    plain_names[key][name] += 1
+                    plain_files[key][path] += 1
                 continue
-            abbr[(short, known[target][0])][path] += 1
-    if dump is not None:
-        dump.close()
-    log(f"decisions: {n} read")
-    from rapidfuzz import fuzz
-
-    id_name = id_name or {v[0]: v[1] for v in known.values()}
+            did = known[key][0]
+            if old or did not in articles:
+                continue
+            no = f"제{int(cm.group(2))}조" + (f"의{int(cm.group(3))}" if cm.group(3) else "")
+            if no not in articles[did]:
+                former_articles[did][no][path] += 1
     history = []
     for key, forms in old_names.items():
         (written, _), _cnt = forms.most_common(1)[0]
@@ -381,23 +476,19 @@ def mine_precedents(src: Source, known: dict[str, tuple[str, str]], promulgated_
             "evidence": [{"source": "precedent-kr", "repo": repo_label, "file": f, "count": c} for f, c in files],
             "count": total, "files": len(old_files[key]),
         })
-    by_short: dict[str, Counter] = defaultdict(Counter)
-    for (short, did), files in abbr.items():
-        by_short[short][did] += sum(files.values())
-    abbreviations = []
-    for short, targets in by_short.items():
-        did, cnt = targets.most_common(1)[0]
-        total = sum(targets.values())
-        files = abbr[(short, did)]
-        if cnt < 2 or len(files) < 2 or cnt < 0.8 * total:
-            continue
-        abbreviations.append({"alias": short, "id": did, "name": id_name[did], "count": cnt, "files": len(files),
-                              "evidence": [{"source": "precedent-kr", "repo": repo_label, "file": f, "count": c}
-                                           for f, c in files.most_common(2)]})
+    for key, forms in plain_names.items():
+        if key in old_names or len(plain_files[key]) < 2:
+            continue  # one decision is not enough evidence for a name no document bears now
+        files = plain_files[key].most_common(3)
+        history.append({
+            "name": forms.most_common(1)[0][0], "kind": "former", "successor_id": None, "successor": None,
+            "evidence": [{"source": "precedent-kr", "repo": repo_label, "file": f, "count": c} for f, c in files],
+            "count": sum(forms.values()), "files": len(plain_files[key]),
+        })
     history.sort(key=lambda h: (-h["count"], h["name"]))
-    abbreviations.sort(key=lambda a: (-a["count"], a["alias"]))
-    log(f"decisions: {len(history)} former or repealed names, {len(abbreviations)} abbreviations")
-    return {"history": history, "abbreviations": abbreviations, "decisions": n}
+    former = {did: sorted([[no, sum(c.values()), c.most_common(1)[0][0]] for no, c in arts.items()])
+              for did, arts in sorted(former_articles.items())}
+    return {"history": history, "former_articles": former}
 
 
 def _longest_known_suffix(before: str, known: dict[str, tuple[str, str]]) -> str | None:
@@ -425,9 +516,12 @@ def write_book(book: dict, mined: dict | None, out: Path, sources: dict, log=pri
     shards: list[dict] = [{} for _ in range(N_SHARDS)]
     for doc_id, vers in book["articles"].items():
         shards[shard_of(doc_id)][doc_id] = vers
+    for doc_id, f in book.get("former", {}).items():
+        shards[shard_of(doc_id)].setdefault("~former", {})[doc_id] = f
     from statutes.book import key_probe
 
-    index = {"format": 1, "snapshot": book["snapshot"], "sources": sources, "documents": book["documents"]}
+    index = {"format": 1, "snapshot": book["snapshot"], "sources": sources, "documents": book["documents"],
+             "former_articles": (mined or {}).get("former_articles", {})}
     names = {"format": 1, "snapshot": book["snapshot"], "key_probe": key_probe(),
              "docs": [[d["id"], d["name"], law_key(d["name"]), d.get("parent"), d["kind"], d["form"]]
                       for d in book["documents"]],
@@ -474,8 +568,9 @@ def promulgation_days(src: Source, docs: list[dict]) -> dict[str, list[str]]:
 
 def build(from_dir: Path, out: Path, precedents: Path | None = None, *, commit: str | None = None,
           precedents_commit: str | None = None, precedents_subdir: str = "", log=None,
-          refs_dump: Path | None = None) -> dict:
-    """The whole build: book from `from_dir` (its `kr/` folder when it has one), decisions from `precedents`."""
+          refs_dump: Path | None = None, exclude: frozenset[str] = frozenset()) -> dict:
+    """The whole build: book from `from_dir` (its `kr/` folder when it has one), decisions from `precedents`
+    (`exclude`: decision paths left out of the mining, e.g. a development set the figures are measured on)."""
     log = log or (lambda m: print(m, file=sys.stderr))
     from_dir = Path(from_dir)
     sub = "kr" if (from_dir / "kr").is_dir() or _git_has(from_dir, commit, "kr") else ""
@@ -492,10 +587,12 @@ def build(from_dir: Path, out: Path, precedents: Path | None = None, *, commit: 
         psub = precedents_subdir or ("precedent-kr" if (Path(precedents) / "precedent-kr").is_dir()
                                      or _git_has(Path(precedents), precedents_commit, "precedent-kr") else "")
         psrc = Source(Path(precedents), precedents_commit, psub)
+        arts = {did: {a[0] for _v, al in vers for a in al} for did, vers in book["articles"].items()}
         mined = mine_precedents(psrc, known, promulgation_days(src, book["documents"]), psrc.label(), log,
-                                id_name={d["id"]: d["name"] for d in book["documents"]}, refs_dump=refs_dump)
+                                id_name={d["id"]: d["name"] for d in book["documents"]}, refs_dump=refs_dump,
+                                articles=arts, exclude=exclude)
         sources["precedents"] = {"path": str(precedents), "commit": psrc.commit, "git": psrc.git, "subdir": psub,
-                                 "decisions_read": mined["decisions"]}
+                                 "decisions_read": mined["decisions"], "excluded_count": len(exclude)}
     write_book(book, mined, Path(out), sources, log)
     return {"documents": len(book["documents"]), "snapshot": book["snapshot"]}
 

@@ -175,16 +175,27 @@ def default_out() -> Path:
               help="output folder (default: $XDG_DATA_HOME/kcc/statutes)")
 @click.option("--commit", default=None, help="commit of the legalize-kr repository to read (default HEAD)")
 @click.option("--precedents-commit", default=None, help="commit of the precedents repository (default HEAD)")
+@click.option("--exclude-decisions", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="JSONL with a 'path' per row: decisions left out of the mining (a development set)")
 def build_cmd(from_dir: Path, precedents: Path | None, out: Path | None, commit: str | None,
-              precedents_commit: str | None) -> None:
+              precedents_commit: str | None, exclude_decisions: Path | None) -> None:
     """Build the statute book (every document, article headings, later-effective versions, history) from a
     checkout; point every command at it with KCC_STATUTES=OUT."""
+    import json
+
     from statutes.build import BuildError, build
 
     out = out or default_out()
+    exclude: frozenset[str] = frozenset()
+    if exclude_decisions is not None:
+        try:
+            exclude = frozenset(json.loads(x)["path"] for x in exclude_decisions.read_text(encoding="utf-8").splitlines()
+                                if x.strip())
+        except (ValueError, KeyError) as e:
+            raise click.ClickException(f"{exclude_decisions}: each line must be a JSON object with 'path' ({e})") from e
     try:
         info = build(from_dir, out, precedents, commit=commit, precedents_commit=precedents_commit,
-                     log=lambda m: click.echo(m, err=True))
+                     log=lambda m: click.echo(m, err=True), exclude=exclude)
     except BuildError as e:
         raise click.ClickException(str(e)) from e
     click.echo(f"{info['documents']} documents, snapshot {info['snapshot']} -> {out}")

@@ -83,9 +83,10 @@ class Registry:
     book: Book | None = None  # every document of the statute book (None when no book data is installed)
     mined_aliases: dict[str, list[Alias]] = field(default_factory=dict)  # doc id -> abbreviations from decisions
     history_by_key: dict[str, HistoryFact] = field(default_factory=dict)
+    _act_dates: dict[str, str] = field(default_factory=dict)  # Act id -> 공포일자 (acts_index)
 
     # ---- dates -------------------------------------------------------------------------------------
-    @property
+    @functools.cached_property
     def snapshot_date(self) -> date:
         """Date of the snapshot (latest 공포일자 of the source tree)."""
         return date.fromisoformat(self.book.snapshot if self.book else self.snapshot)
@@ -93,6 +94,10 @@ class Registry:
     # ---- the statute book --------------------------------------------------------------------------
     def document(self, doc_id: str) -> Document | None:
         return self.book.document(doc_id) if self.book else None
+
+    def _prom(self, doc_id: str) -> str:
+        acts = self._act_dates.get(doc_id)
+        return acts or ""
 
     def _doc_id(self, doc_id: str | None) -> str | None:
         return doc_id if doc_id and self.book is not None and doc_id in self.book.ids else None
@@ -126,6 +131,19 @@ class Registry:
         if self.book is None or doc_id not in self.book.ids:
             return None
         return self.book.article(doc_id, no, (as_of or self.snapshot_date).isoformat())
+
+    def former_article(self, doc_id: str, no: str) -> tuple[int, str] | None:
+        """Evidence (count, decision path) that article `no` existed in a former text of the document."""
+        if self.book is None or doc_id not in self.book.ids:
+            return None
+        return self.book.former_article(doc_id, no)
+
+    def earlier_article(self, doc_id: str, no: str) -> tuple[str | None, str] | None:
+        """(title, 시행일자 of the last earlier text with it) when only earlier texts in the source history have
+        article `no` (it was deleted as a heading, renumbered or dropped by a wholesale revision)."""
+        if self.book is None or doc_id not in self.book.ids:
+            return None
+        return self.book.earlier_article(doc_id, no)
 
     def aliases_of(self, doc_id: str) -> list[Alias]:
         """Reference and curated aliases (registry laws) followed by abbreviations mined from decisions."""
@@ -236,7 +254,7 @@ class Registry:
         acts = [h.act for h in hits if h.act]
         if acts:
             # same name, several Act ids (e.g. 증권거래세법 twice): still one real Act name
-            act = acts[0]
+            act = max(acts, key=lambda a: a.promulgated)  # one name, several ids (교육세법 1961/1990): the latest
             did = self._doc_id(act.law_id) or next((h.doc_id for h in hits if h.doc_id), None)
             note = (f"현행 법률이지만 레지스트리 범위 밖이라 조문은 확인하지 않았습니다(공포 {act.promulgated})"
                     if did is None else None)
@@ -246,7 +264,7 @@ class Registry:
         docs = [self.book.slim[h.doc_id] for h in hits if h.doc_id and self.book is not None]
         if docs:
             # [id, name, key, parent, kind, form]; several documents of one name: the first listed
-            did, name, _key, parent_id, kind, form = docs[0]
+            did, name, _key, parent_id, kind, form = max(docs, key=lambda r: (r[4] == "법률", self._prom(r[0])))
             kind_h = next((h.alias_kind for h in hits if h.doc_id == did), None)
             if kind == "법률":
                 return Resolution(kind="act", written=written, name=name, fuzzy=fuzzy, doc_id=did, book=self.book,
@@ -426,6 +444,7 @@ def _add_book(reg: Registry, names: dict[str, list[_NameHit]], add) -> None:
             raise
         return
     reg.book = book
+    reg._act_dates = {a.law_id: a.promulgated for a in reg.acts}
     trust = book.keys_valid
 
     def put(k: str, hit: _NameHit) -> None:

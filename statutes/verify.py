@@ -106,10 +106,8 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
     assert law is not None
     if c.article is None:
         return _CheckRecord(verdict="valid", law=law.name, law_id=law.id, note=res.note)
-    if as_of is not None and as_of > reg.snapshot_date and res.doc_id is not None:
-        v = reg.version_as_of(res.doc_id, as_of)
-        if v is not None and v.effective > reg.snapshot_date.isoformat():
-            return _book_check(c, res, reg, as_of)  # a version effective after the snapshot applies
+    if as_of is not None and res.doc_id is not None and _later_version_changes(reg, res.doc_id, c.article, as_of):
+        return _book_check(c, res, reg, as_of)
     art = reg.article(law, c.article)
     old_note = "구법(개정 전 조문) 인용: 현행 조문 기준으로만 확인했습니다" if c.old_law else None
     if art is None:
@@ -125,6 +123,13 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
                 verdict="repealed_or_lapsed", law=law.name, law_id=law.id,
                 note="구법 조문: 현행 법률에는 이 조문이 없습니다",
             )
+        earlier = reg.earlier_article(law.id, c.article)
+        if earlier is not None:
+            return _CheckRecord(verdict="outdated", law=law.name, law_id=law.id,
+                                article_title=earlier[0], note=_earlier_note(earlier))
+        former = reg.former_article(law.id, c.article)
+        if former is not None:
+            return _CheckRecord(verdict="outdated", law=law.name, law_id=law.id, note=_former_note(former))
         return _CheckRecord(
             verdict="article_not_found", law=law.name, law_id=law.id,
             note=f"「{law.name}」에 {c.article}이(가) 없습니다(지어낸 조문일 수 있음)",
@@ -168,6 +173,25 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
     return _CheckRecord(verdict="valid", law=law.name, law_id=law.id, article_title=title, note=note)
 
 
+@functools.lru_cache(maxsize=8192)
+def _later_version_changes(reg: Registry, doc_id: str, article: str, as_of: date) -> bool:
+    """A version effective after the snapshot applies on `as_of` and changes this article (added, deleted,
+    retitled): the book decides; otherwise the curated record (lapses, renumberings) still holds. Cached: asked
+    for every citation of a curated law."""
+    if as_of <= reg.snapshot_date:
+        return False
+    v = reg.version_as_of(doc_id, as_of)
+    if v is None or v.effective <= reg.snapshot_date.isoformat():
+        return False
+    return _differs(reg.article_as_of(doc_id, article, as_of), reg.article_as_of(doc_id, article))
+
+
+def _differs(now, then) -> bool:
+    if now is None or then is None:
+        return (now is None) != (then is None)
+    return then.only_later or (now.title, now.deleted) != (then.title, then.deleted)
+
+
 def _book_check(c, res, reg: Registry, as_of: date | None):
     """Article-level verdict from the statute book (Acts outside the curated laws, decrees, rules)."""
     name = res.name
@@ -180,6 +204,13 @@ def _book_check(c, res, reg: Registry, as_of: date | None):
         if c.old_law:
             return _CheckRecord(verdict="outdated", law=name, law_id=did,
                                 note="구법 조문: 현행 법령에는 이 조문이 없습니다(개정 전 조문 인용)")
+        earlier = reg.earlier_article(did, c.article)
+        if earlier is not None:
+            return _CheckRecord(verdict="outdated", law=name, law_id=did,
+                                article_title=earlier[0], note=_earlier_note(earlier))
+        former = reg.former_article(did, c.article)
+        if former is not None:
+            return _CheckRecord(verdict="outdated", law=name, law_id=did, note=_former_note(former))
         return _CheckRecord(verdict="article_not_found", law=name, law_id=did,
                             note=f"「{name}」에 {c.article}이(가) 없습니다(지어낸 조문일 수 있음)")
     if art.only_later:
@@ -195,6 +226,15 @@ def _book_check(c, res, reg: Registry, as_of: date | None):
         later = "삭제" if art.later.deleted else f"제목 '{art.later.title}'"
         note = (note + "; " if note else "") + f"{art.later.version.effective} 시행 개정으로 {later}"
     return _CheckRecord(verdict="valid", law=name, law_id=did, article_title=art.title, note=note)
+
+
+def _earlier_note(earlier: tuple[str | None, str]) -> str:
+    title = f"({earlier[0]}) " if earlier[0] else ""
+    return f"현행 법령에 없는 조문 {title}: 개정 전 법령에 있던 조문입니다(그 조문이 있던 마지막 본문 시행 {earlier[1]})"
+
+
+def _former_note(former: tuple[int, str]) -> str:
+    return f"현행 법령에 없는 조문: 개정 전 법령의 조문으로 판례 {former[0]}건이 인용합니다(예: {former[1]})"
 
 
 def _old_title(ch: Change | None, article: str) -> str | None:

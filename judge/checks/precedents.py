@@ -31,7 +31,7 @@ FABRICATED = ("unknown_law", "article_not_found")
 # verdicts that looked the article up (the others stop at the law: not covered, ambiguous, unknown, renamed)
 ARTICLE_LEVEL = ("valid", "article_not_found", "article_deleted", "repealed_or_lapsed", "not_yet_in_force",
                  "outdated", "title_mismatch")
-DELETED = ("article_deleted", "repealed_or_lapsed")
+DELETED = ("article_deleted", "repealed_or_lapsed", "outdated")
 CLASSES = ("current", "old_law", "deleted_article", "deleted_part", "renumbered_marked", "outside_registry")
 
 

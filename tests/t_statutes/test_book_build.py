@@ -92,9 +92,12 @@ def built(tmp_path_factory):
     _write(root, "kr/가상보호법/시행령.md", _doc("가상 보호법 시행령", "900002", "대통령령", "2026-01-01", "2026-01-01",
                                             [("제1조", "목적", "이 영은 위임 사항을 정한다.")]))
     _write(root, "kr/가상표시에관한규칙/총리령.md", _doc("가상 표시에 관한 규칙", "900003", "총리령", "2026-01-01",
-                                                  "2026-01-01", [("제1조", "목적", "표시를 정한다."), ("제2조", None, "삭제 <2026.1.1>")]))
+                                                  "2026-01-01", [("제1조", "목적", "표시를 정한다."), ("제2조", None, "삭제 <2026.1.1>"),
+                                                                 ("제3조", "옛 조문", "전부개정으로 없어진다.")]))
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "first")
+    _write(root, "kr/가상표시에관한규칙/총리령.md", _doc("가상 표시에 관한 규칙", "900003", "총리령", "2026-02-01",
+                                                  "2026-02-01", [("제1조", "목적", "표시를 정한다."), ("제2조", None, "삭제 <2026.1.1>")]))
     arts2 = [("제1조", "목적", "이 법은 가상의 목적을 정한다."), ("제2조", "정의와 해석", "용어의 뜻은 다음과 같다."),
              ("제3조", None, "삭제 <2026.3.1>"), ("제4조", "신설 조문", "새로 정한다.")]
     _write(root, "kr/가상보호법/법률.md", _doc("가상 보호법", "900001", "법률", "2026-03-01", "2026-09-01", arts2, no="2"))
@@ -127,7 +130,7 @@ def test_documents_and_kinds(reg):
     assert dec.kind == "decree" and dec.document.parent == "900001"
     rule = reg.resolve("가상 표시에 관한 규칙")
     assert rule.kind == "document" and rule.document.kind == "총리령"
-    assert reg.article_as_of("900003", "제2조").deleted
+    assert reg.article_as_of("900003", "제2조").deleted and reg.article_as_of("900003", "제3조") is None
     assert reg.resolve("형법").kind == "registry"  # the curated laws still resolve
 
 
@@ -158,6 +161,10 @@ def test_verdicts(reg):
     assert check_citation(_cit("가상 보호법", "제3조"), reg, as_of=date(2026, 9, 2)).verdict == "article_deleted"
     assert check_citation(_cit("가상 보호법", "제9조", old=True), reg).verdict == "outdated"
     assert check_citation(_cit("가상 보호법 시행령", "제1조"), reg).verdict == "valid"
+    # an article only an earlier text in the history has: outdated with its title, never fabricated
+    assert reg.earlier_article("900003", "제3조") == ("옛 조문", "2026-01-01")
+    gone = check_citation(_cit("가상 표시에 관한 규칙", "제3조"), reg)
+    assert gone.verdict == "outdated" and gone.article_title == "옛 조문"
 
 
 def test_history_and_abbreviations_mined(reg):
