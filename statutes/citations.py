@@ -101,7 +101,8 @@ _ITEM = re.compile(
 _MOK = re.compile(rf"{_SP}[가-하]{_SP}목")
 _TITLE = re.compile(r"[ \t]{0,2}\([^()\n]{1,40}\)")
 # a list may go on after a line break ("민법 제1008조, \n        제1042조": 참조조문 lists, wrapped answers)
-_SEP = re.compile(rf"{_SP}(?P<sep>,|ㆍ|·|/|및|와|과|또는|내지|부터|~|∼|〜|에서)(?:[ \t]{{0,3}}\n[ \t]{{0,12}}|{_SP})")
+_LIST_WS = r"[ \t\u00a0\u3000]{0,3}(?:\n[ \t\u00a0\u3000]{0,12}){0,3}"  # bounded: the match stays linear
+_SEP = re.compile(rf"{_LIST_WS}(?P<sep>,|ㆍ|·|/|및|와|과|또는|내지|부터|~|∼|〜|에서){_LIST_WS}")
 _ART_ONLY = re.compile(
     rf"(?:제{_SP})?(?P<num>{_D}{{1,4}}){_SP}조(?!{_SP}[원억만천달엔])(?:{_SP}의{_SP}(?P<sub>{_D}{{1,3}})(?![0-9０-９]))?"
 )
