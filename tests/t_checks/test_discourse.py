@@ -94,3 +94,9 @@ def test_bare_articles_in_a_list_take_the_law_of_its_header():
     assert [v for _, _, v in got] == ["valid", "valid"]
     # a list under a header without a law stays unresolved
     assert [v for _, _, v in _cits("안내:\n- 제23조")] == ["ambiguous"]
+
+
+def test_article_list_goes_on_after_line_breaks():
+    text = "[1] \n        민법 제1008조, \n        제1042조 / [2] \n        민법 제806조\n,\n\n         제843조"
+    assert [(law, a) for law, a, _ in _cits(text)] == [("민법", "제1008조"), ("민법", "제1042조"), ("민법", "제806조"),
+                                                      ("민법", "제843조")]
