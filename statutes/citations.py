@@ -10,6 +10,8 @@ lists and ranges (제14조, 제14조의2 및 제15조; 제14조부터 제16조�
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from typing import Literal
 
@@ -98,13 +100,16 @@ _ITEM = re.compile(
 )
 _MOK = re.compile(rf"{_SP}[가-하]{_SP}목")
 _TITLE = re.compile(r"[ \t]{0,2}\([^()\n]{1,40}\)")
-_SEP = re.compile(rf"{_SP}(?P<sep>,|ㆍ|·|/|및|와|과|또는|내지|부터|~|∼|〜|에서){_SP}")
+# a list may go on after a line break ("민법 제1008조, \n        제1042조": 참조조문 lists, wrapped answers)
+_LIST_WS = r"[ \t\u00a0\u3000]{0,3}(?:\n[ \t\u00a0\u3000]{0,12}){0,3}"  # bounded: the match stays linear
+_SEP = re.compile(rf"{_LIST_WS}(?P<sep>,|ㆍ|·|/|및|와|과|또는|내지|부터|~|∼|〜|에서){_LIST_WS}")
 _ART_ONLY = re.compile(
     rf"(?:제{_SP})?(?P<num>{_D}{{1,4}}){_SP}조(?!{_SP}[원억만천달엔])(?:{_SP}의{_SP}(?P<sub>{_D}{{1,3}})(?![0-9０-９]))?"
 )
 _UNTIL = re.compile(rf"{_SP}까지")
 _LAW_WORD = re.compile(
-    r"법(?:률)?(?=(?:상의|상|에서는|에서|에는|에|은|는|이|가|을|를|의|과|와|도|으로|로|이나|만|위반)?(?:[^가-힣]|$))"
+    r"법(?:률)?(?=(?:상의|상|에서는|에서|에는|에|은|는|이|가|을|를|의|과|와|도|으로|로|이나|만|위반|입니다|이며|이고|이다)?"
+    r"(?:[^가-힣]|$))"
 )
 _BRACKET = re.compile(r"[「『]([^「」『』\n]{1,80})[」』]")
 _EN_ARTICLE = re.compile(
@@ -271,7 +276,7 @@ def _defined_name(defs: _Definitions, word: str) -> str | None:
     return hit
 
 
-def _find_law_before(reg: Registry, text: str, end: int, *, need_lawish: bool = True, defs=None) -> _LawFound | None:
+def _find_law_before(reg: Registry, text: str, end: int, need_lawish: bool = True, defs=None) -> _LawFound | None:
     """The law name that ends right before `end` (an article anchor), if any."""
     j = end
     while j > 0 and text[j - 1] in " \t\u00a0\u3000":
@@ -417,7 +422,7 @@ def extract_citations_normalized(text: str, reg: Registry | None = None) -> list
     reg = reg or registry()
     out: list[Citation] = []
     used_law_spans: set[int] = set()
-    defs = _definitions(reg, text) if "이하" in text else None
+    defs = _definitions(reg, text) if "(이하" in text or "( 이하" in text else None
     if "조" in text:
         _extract_articles(reg, text, out, used_law_spans, defs)
     if "법" in text or "「" in text or "『" in text or defs:
@@ -448,7 +453,7 @@ def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[i
             first_article = prev.article
             same_article = True
         else:
-            law = _find_law_before(reg, text, a_start, defs=defs)
+            law = _find_law_before(reg, text, a_start, True, defs)
             first_article = article_no(m.num, m.sub)
             same_article = False
             if not m.pfx and (law is None or law.ref != "named"):
@@ -474,21 +479,26 @@ def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[i
                 law = _LawFound(text=None, start=None, end=None, ref="none")
         if law.start is not None:
             used.add(law.start)
-        refs, ranges, resume = _parse_run(text, m.end, first_article, a_start, same_article, prev)
+        refs, ranges, titles, resume = _parse_run(text, m.end, first_article, a_start, same_article, prev)
         inner = _range_inner(reg, law.text, refs, ranges) if ranges else None
-        for k, (art, para, item, s, e, rng, title) in enumerate(refs):
+        for k, (art, para, item, s, e, rng) in enumerate(refs):
             start = s if law.start is None or s != a_start else min(s, law.start)
             c = _CitationRecord(
                 text=text[start:e], start=start, end=e, law_text=law.text, law_start=law.start, law_end=law.end,
                 law_ref=law.ref, article=art, paragraph=para, item=item, old_law=law.old, in_range=rng,
-                bracketed=law.bracketed, lang="ko", instrument=law.instrument, claimed_title=title,
-                defined=law.defined,
+                bracketed=law.bracketed, lang="ko", instrument=law.instrument,
             )
+            if titles is not None and k in titles:
+                c.claimed_title = titles[k]
+            if law.defined:
+                c.defined = True
             out.append(c)
             prev = c
             if len(out) >= MAX_CITATIONS:
                 return
-            for no in inner.get(k, ()) if inner else ():
+            if inner is None:
+                continue
+            for no in inner.get(k, ()):
                 rs, re_ = start, refs[k + 1][4]
                 out.append(_CitationRecord(
                     text=text[rs:re_], start=rs, end=re_, law_text=law.text, law_start=law.start, law_end=law.end,
@@ -509,7 +519,7 @@ def _range_inner(reg: Registry, law_text: str | None, refs: list, ranges: list[i
     if law_text:
         res = reg.resolve(law_text, fuzzy=False)
         law = res.law if res.kind == "registry" else None
-    arts = reg.articles.get(law.id) if law is not None else None
+    arts = _sorted_articles(reg, law.id) if law is not None else None
     out: dict[int, list[str]] = {}
     for k in ranges:
         if k + 1 >= len(refs):
@@ -518,7 +528,8 @@ def _range_inner(reg: Registry, law_text: str | None, refs: list, ranges: list[i
         if not lo < hi or hi[0] - lo[0] > MAX_RANGE:
             continue
         if arts:
-            inner = sorted((no for no in arts if lo < article_sort_key(no) < hi), key=article_sort_key)
+            keys, nos = arts
+            inner = nos[bisect.bisect_right(keys, lo) : bisect.bisect_left(keys, hi)]
         else:
             inner = [article_no(n) for n in range(lo[0] + 1, hi[0] + (1 if hi[1] else 0))]
         if inner:
@@ -526,15 +537,57 @@ def _range_inner(reg: Registry, law_text: str | None, refs: list, ranges: list[i
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def _sorted_articles(reg: Registry, law_id: str) -> tuple[list[tuple[int, int]], list[str]] | None:
+    """The law's article numbers in order, with their sort keys (for ranges)."""
+    arts = reg.articles.get(law_id)
+    if not arts:
+        return None
+    nos = sorted(arts, key=article_sort_key)
+    return [article_sort_key(no) for no in nos], nos
+
+
 _LAW_CTX_WINDOW = 200  # chars back in the sentence where a bare article looks for the law it belongs to
 
 
 def _law_in_sentence(reg: Registry, text: str, end: int, defs, after: int = 0) -> tuple[str, int, bool] | None:
     """The last known law named in the same sentence before a bare article ("근로기준법에 따르면 … 제23조"), and
-    after position `after` when given: (law text, end of the name, old-law flag), or None."""
+    after position `after` when given; for an article that opens a list item, the law named in the list's header
+    line ("근로기준법:\n- 제23조"): (law text, end of the name, old-law flag), or None."""
     lo = max(0, end - _LAW_CTX_WINDOW, after)
     for mm in _SENT_END_RE.finditer(text, lo, end):
         lo = mm.end()
+    found = _last_law_in(reg, text, lo, end, defs)
+    if found is None and after == 0:
+        ls = text.rfind("\n", max(0, end - 12), end) + 1
+        if ls > 0:
+            mk = _LIST_MARK.match(text, ls, end)
+            if mk is not None and mk.end() == end:  # the article opens a list item
+                found = _law_of_list(reg, text, ls, defs)
+    return found
+
+
+_LIST_MARK = re.compile(r"[ \t]{0,4}(?:[-*•·○●▶▷※]|[0-9]{1,2}[.)]|[가-하][.)])[ \t]+")
+MAX_LIST_LINES = 12
+
+
+def _law_of_list(reg: Registry, text: str, item_start: int, defs) -> tuple[str, int, bool] | None:
+    """The law named in the header line of the list whose item starts at `item_start` (the nearest line above
+    that is not an item), looking back over at most MAX_LIST_LINES lines."""
+    hi = item_start - 1  # the newline before the item
+    for _ in range(MAX_LIST_LINES):
+        lo = text.rfind("\n", max(0, hi - 300), hi) + 1
+        if lo == 0 and hi - 300 > 0:
+            return None
+        if _LIST_MARK.match(text, lo, hi) is None:
+            return _last_law_in(reg, text, lo, hi, defs) if text[lo:hi].strip() else None
+        if lo == 0:
+            return None
+        hi = lo - 1
+    return None
+
+
+def _last_law_in(reg: Registry, text: str, lo: int, end: int, defs) -> tuple[str, int, bool] | None:
     if text.find("법", lo, end) < 0 and not defs:
         return None
     hits = [mm.end() for mm in _LAW_WORD.finditer(text, lo, end)]
@@ -551,9 +604,11 @@ def _law_in_sentence(reg: Registry, text: str, end: int, defs, after: int = 0) -
 
 def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool, prev: Citation | None):
     """Paragraph/item after an article, then more refs joined by separators. Returns the refs
-    [article, paragraph, item, start, end, in_range, title], the indexes of refs that open a range, and the end."""
-    refs: list[list] = []
+    (article, paragraph, item, start, end, in_range), the indexes of refs that open a range, the titles written
+    after refs (index -> title; None when there are none) and the end."""
+    refs: list[tuple[str, str | None, str | None, int, int, bool]] = []
     ranges: list[int] = []
+    titles: dict[int, str] | None = None
     para = item = None
     if same_article and prev is not None:
         para = prev.paragraph
@@ -571,12 +626,14 @@ def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool
             mk = _MOK.match(text, pos)
             if mk:
                 pos = mk.end()
-        refs.append([article, para, item, cur_start, pos, rng, None])
+        refs.append((article, para, item, cur_start, pos, rng))
         after = pos
         mt = _TITLE.match(text, after)
         if mt:
             after = mt.end()
-            refs[-1][6] = mt.group(0).strip()[1:-1].strip()
+            if titles is None:
+                titles = {}
+            titles[len(refs) - 1] = mt.group(0).strip()[1:-1].strip()
         ms = _SEP.match(text, after)
         if not ms:
             break
@@ -585,7 +642,7 @@ def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool
         ma = _ART_ONLY.match(text, q)
         if ma and (text.startswith("제", q) or ma.group("sub") or sep not in ("와", "과", "및", "에서")):
             if sep in _RANGE_SEPS:
-                refs[-1][5] = True
+                refs[-1] = refs[-1][:5] + (True,)
                 rng = True
                 ranges.append(len(refs) - 1)
             else:
@@ -595,8 +652,8 @@ def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool
             mu = _UNTIL.match(text, pos)
             if mu and rng:
                 pos2 = mu.end()
-                refs.append([article, None, None, cur_start, pos, True, None])
-                return refs, ranges, pos2
+                refs.append((article, None, None, cur_start, pos, True))
+                return refs, ranges, titles, pos2
             continue
         mp = _PARA.match(text, q)
         if mp and sep != "에서":
@@ -610,7 +667,7 @@ def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool
             pos = q
             continue
         break
-    return refs, ranges, pos
+    return refs, ranges, titles, pos
 
 
 def _para(mp: re.Match) -> str:
@@ -651,7 +708,7 @@ def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: s
         s0 = m.start()
         if s0 and text[s0 - 1] in "방불" and (s0 < 2 or not "가" <= text[s0 - 2] <= "힣"):
             continue  # 방법 / 불법 (a fifth of all 법 words in real answers): never the end of a law name
-        if any(s <= s0 < be for s, be in law_spans) or any(s <= s0 < be for s, be in bracket_spans):
+        if (law_spans and _in_spans(s0, law_spans)) or (bracket_spans and _in_spans(s0, bracket_spans)):
             continue
         seen += 1
         f = _find_law_before(reg, text, e, defs=defs)
@@ -673,6 +730,13 @@ def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: s
                 law_end=f.end, old_law=f.old,
             )
         )
+
+
+def _in_spans(p: int, spans: list[tuple[int, int]]) -> bool:
+    for s, e in spans:
+        if s <= p < e:
+            return True
+    return False
 
 
 def _defined_mentions(reg, text, out, defs, taken, taken_starts, skip) -> None:

@@ -267,7 +267,15 @@ def find_mentions_fast(text: str, reg: InstitutionRegistry | None = None) -> lis
         out = [x for x in out if id(x) not in drop]
         names = [x for x in names if id(x) not in drop]
     # a number inside a name match ("국민콜110") is part of the name
-    return [x for x in out if x.kind == "name" or not any(nm.start <= x.start < nm.end for nm in names)]
+    return [x for x in out if x.kind == "name" or not _inside_any(x.start, names)]
+
+
+def _inside_any(p: int, spans) -> bool:
+    """Whether position `p` lies inside one of `spans` (records with start/end): a plain loop, cheaper than any()."""
+    for nm in spans:
+        if nm.start <= p < nm.end:
+            return True
+    return False
 
 
 # a name and a number after it belong together only within one clause: a sentence end, a list separator

@@ -64,37 +64,36 @@ def check_citations(text: str, reg: Registry, fit: Fit, *, as_of: _dt.date | Non
     results: list[CitationResult] = []
     budget = [FUZZY_BUDGET]
     absent: list = []
-    day = as_of.isoformat() if as_of is not None else None
     offences = "죄" in text  # an offence named with a citation needs the word
+    dated_verify = _VERIFY_AS_OF and as_of is not None
     for c in cits:
-        if _VERIFY_AS_OF and day is not None:
-            v = check_citation_fast(c, reg, budget=budget, as_of=as_of)
-        else:
-            v = check_citation_fast(c, reg, budget=budget)
-            if day is not None and v.verdict == "not_yet_in_force":
-                v = _in_force_by(v, c, reg, day)
+        v = check_citation_fast(c, reg, budget=budget, as_of=as_of) if dated_verify else (
+            check_citation_fast(c, reg, budget=budget))
+        if v.verdict == "not_yet_in_force" and as_of is not None:
+            v = _in_force_by(v, c, reg, as_of.isoformat())  # no later version in the book: the curated pending dates decide
         if c.range_inner and v.verdict in ("article_not_found", "article_deleted", "ambiguous"):
             continue  # an article the range passes over: gaps and deleted articles inside a range are normal
         if v.verdict == "unknown_law" and _ABSENT_AFTER.match(text, c.end) is not None:
             absent.append(c)
             continue
-        verdict, note, claimed, suggested = v.verdict, v.note, None, None
-        if v.verdict == "valid" and c.article and v.law_id:
+        verdict = v.verdict
+        mm = None
+        if verdict == "valid" and v.law_id and c.article:
             claimed = c.claimed_title or (_offence_around(text, c) if offences else None)
             if claimed:
                 mm = _title_mismatch(reg, v.law_id, c.article, v.article_title, claimed)
                 if mm is not None:
-                    verdict, note, suggested = "title_mismatch", mm[0], mm[1]
+                    verdict = "title_mismatch"
         relevant = fit.citation(v.law, c.article) if v.law_id else None
         historical = verdict in STALE and _GONE.search(_sentence(text, c.start, c.end)) is not None
-        results.append(
-            new_citation_result(
-                law=v.law, article=c.article, paragraph=c.paragraph, item=c.item, verdict=verdict, start=c.start,
-                end=c.end, text=c.text, law_id=v.law_id, article_title=v.article_title, relevant=relevant, note=note,
-                historical=historical, claimed_title=claimed if verdict == "title_mismatch" else None,
-                suggested_article=suggested,
-            )
+        r = new_citation_result(
+            law=v.law, article=c.article, paragraph=c.paragraph, item=c.item, verdict=verdict, start=c.start,
+            end=c.end, text=c.text, law_id=v.law_id, article_title=v.article_title, relevant=relevant,
+            note=v.note if mm is None else mm[0], historical=historical,
         )
+        if mm is not None:
+            r.claimed_title, r.suggested_article = claimed, mm[1]
+        results.append(r)
     checks: list[CheckResult] = []
     grouped: dict[str, list] = {"absent": absent} if absent else {}
     for r in results:

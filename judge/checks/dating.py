@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import sys
+import time
 
 STALE_DAYS = 180  # a registry older than this (relative to the as-of date) is reported once per process
 _warned = [False]
@@ -24,8 +25,14 @@ def resolve_as_of(as_of: _dt.date | str | None) -> _dt.date:
         raise ValueError(f"as_of: expected a date YYYY-MM-DD, got {as_of!r}") from e
 
 
+_TODAY: list = [0.0, None]  # (time it was read, date): `date.today()` costs more than a rules pass should pay
+
+
 def _today() -> _dt.date:
-    return _dt.date.today()
+    now = time.time()
+    if now - _TODAY[0] > 1.0 or _TODAY[1] is None:
+        _TODAY[0], _TODAY[1] = now, _dt.date.today()
+    return _TODAY[1]
 
 
 def snapshot_age_days(snapshot: str, as_of: _dt.date) -> int | None:

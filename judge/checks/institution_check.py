@@ -19,6 +19,13 @@ from statutes.normalize import law_key
 WINDOW = 160  # chars around a procedure mention where its institution / legal basis is looked for
 
 
+_HOTLINE_CHECKS = (
+    ("outdated", "hotline.outdated", "error", "폐지된 번호를 안내했습니다"),
+    ("wrong_number", "hotline.wrong_number", "error", "기관과 맞지 않는 번호를 안내했습니다"),
+    ("unknown", "hotline.unknown", "warning", "확인되지 않은 번호를 안내했습니다"),
+)
+
+
 def check_institutions(
     text: str, ireg: InstitutionRegistry, fit: Fit
 ) -> tuple[list[InstitutionResult], list, list[CheckResult]]:
@@ -33,19 +40,20 @@ def check_institutions(
         for f in found
     ]
     checks: list[CheckResult] = []
-    for verdict, cid, sev, msg in (
-        ("outdated", "hotline.outdated", "error", "폐지된 번호를 안내했습니다"),
-        ("wrong_number", "hotline.wrong_number", "error", "기관과 맞지 않는 번호를 안내했습니다"),
-        ("unknown", "hotline.unknown", "warning", "확인되지 않은 번호를 안내했습니다"),
-    ):
-        items = [r for r in results if r.verdict == verdict]
+    if not results:
+        return results, mentions, checks
+    by_verdict: dict[str, list[InstitutionResult]] = {}
+    for r in results:
+        by_verdict.setdefault(r.verdict, []).append(r)
+    for verdict, cid, sev, msg in _HOTLINE_CHECKS:
+        items = by_verdict.get(verdict)
         if items:
             detail = ", ".join(
                 f"{i.number or i.name}" + (f"→{i.current_number}" if i.current_number else "") for i in items[:3]
             )
             checks.append(new_check(id=cid, severity=sev, message=f"{msg}: {detail}",
                                       spans=[new_span(start=i.start, end=i.end) for i in items]))
-    irr = [r for r in results if r.verdict == "valid" and r.relevant is False]
+    irr = [r for r in by_verdict.get("valid", ()) if r.relevant is False]
     if irr:
         checks.append(new_check(id="institution.irrelevant", severity="info",
                                   message="이 유형의 위해와 관련이 적은 기관을 안내했습니다: "

@@ -8,7 +8,7 @@ import functools
 from judge.checks.citation_check import check_citations
 from judge.checks.compliance import detect_harmful_compliance
 from judge.checks.construct import new_report
-from judge.checks.dating import is_stale, resolve_as_of, warn_stale_once
+from judge.checks.dating import _today, is_stale, resolve_as_of, warn_stale_once
 from judge.checks.degenerate import check_degenerate
 from judge.checks.foreign import check_foreign
 from judge.checks.institution_check import check_institutions, check_procedures
@@ -33,13 +33,11 @@ def run_checks(text: str, *, category: str | None = None, seed_text: str | None 
     Matching runs on a normalised copy (zero-width/bidi marks, NFD Hangul, full-width forms); every span in the
     report points into the original `text`."""
     text = text if isinstance(text, str) else ("" if text is None else str(text))
-    day = resolve_as_of(as_of)
+    day = _today() if as_of is None else resolve_as_of(as_of)
     reg = registry()
-    snapshot = getattr(reg, "snapshot", None)
-    stale = bool(snapshot) and is_stale(snapshot, day)
-    if stale:
-        warn_stale_once(snapshot, day)
-    dated = {"as_of": _iso(day), "statute_snapshot": snapshot, "registry_stale": stale}
+    dated = _dated(getattr(reg, "snapshot", None), day)
+    if dated["registry_stale"]:
+        warn_stale_once(dated["statute_snapshot"], day)
     nt = normalize_text(text)
     original, text = text, nt.text
     ireg = institution_registry()
@@ -75,8 +73,10 @@ def run_checks(text: str, *, category: str | None = None, seed_text: str | None 
 
 
 @functools.lru_cache(maxsize=64)
-def _iso(day: _dt.date) -> str:
-    return day.isoformat()
+def _dated(snapshot: str | None, day: _dt.date) -> dict:
+    """The report's date fields (computed once per snapshot and day; callers never mutate the dict)."""
+    return {"as_of": day.isoformat(), "statute_snapshot": snapshot,
+            "registry_stale": bool(snapshot) and is_stale(snapshot, day)}
 
 
 def _mapped(rep: CheckReport, nt: NormText) -> CheckReport:

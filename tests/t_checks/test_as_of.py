@@ -22,7 +22,7 @@ def test_pending_article_before_and_after_its_effective_date():
     assert [c.verdict for c in before.citations] == ["not_yet_in_force"]
     after = run_checks(PENDING, as_of="2026-10-01")
     assert [c.verdict for c in after.citations] == ["valid"]
-    assert "2026-09-13" in after.citations[0].note
+    assert after.citations[0].article_title == "외국 등을 위한 간첩"  # the title of the version in force then
     assert after.as_of == "2026-10-01" and after.statute_snapshot == snap
 
 

@@ -85,3 +85,18 @@ def test_hanja_and_english(text):
 def test_hanja_paragraph():
     c = extract_citations("刑法 第250條 第1項")[0]
     assert (c.article, c.paragraph) == ("제250조", "제1항")
+
+
+def test_bare_articles_in_a_list_take_the_law_of_its_header():
+    text = "관련 법률은 근로기준법입니다:\n- 제23조(해고 등의 제한)\n- 제76조의2(직장 내 괴롭힘의 금지)"
+    assert [(law, a) for law, a, v in _cits(text) if v == "valid"] == [("근로기준법", "제23조"), ("근로기준법", "제76조의2")]
+    got = _cits("근로기준법\n1. 제23조\n2. 제76조의2")
+    assert [v for _, _, v in got] == ["valid", "valid"]
+    # a list under a header without a law stays unresolved
+    assert [v for _, _, v in _cits("안내:\n- 제23조")] == ["ambiguous"]
+
+
+def test_article_list_goes_on_after_line_breaks():
+    text = "[1] \n        민법 제1008조, \n        제1042조 / [2] \n        민법 제806조\n,\n\n         제843조"
+    assert [(law, a) for law, a, _ in _cits(text)] == [("민법", "제1008조"), ("민법", "제1042조"), ("민법", "제806조"),
+                                                      ("민법", "제843조")]

@@ -38,6 +38,9 @@ def test_huge_inputs_linear():
         "law_words": "방법법률법 " * 170_000,
         "numbers": "112 1393 1366 " * 80_000,
         "brackets": "「형법」「" * 200_000,
+        "zero_width_citations": "형\u200b법 제２５０조\u202e 13\u200b93 " * 70_000,
+        "nfd": "\u1112\u1167\u11bc\u1107\u1165\u11b8 제250조부터 제253조까지 " * 60_000,
+        "full_width_hotlines": "１３９３ \ufeff１３６６ " * 100_000,
     }
     for name, text in cases.items():
         text = text[:1_000_000]
