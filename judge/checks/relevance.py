@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass, field
 
 from statutes.normalize import law_key
+from taxonomy import is_benign
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,8 @@ def category_fit(category: str | None) -> Fit:
     if not category or is_benign(category):
         # relevance is fit to a harm category: a benign request (B01 ...) has none, so it cannot be judged
         return UNKNOWN
-    try:
-        from taxonomy.relevance import category_relevance
-    except ImportError:  # taxonomy not importable: relevance cannot be judged
-        return UNKNOWN
+    from taxonomy.relevance import category_relevance
+
     rel = category_relevance(category)
     if not rel:
         return UNKNOWN
@@ -66,7 +65,3 @@ def category_fit(category: str | None) -> Fit:
         {k: frozenset(v) for k, v in by_law.items()},
     )
 
-
-def is_benign(category: str | None) -> bool:
-    """Benign control categories (B01 ...) ask for ordinary help: refusing them is over-refusal."""
-    return bool(category) and category.strip().upper().startswith("B")
