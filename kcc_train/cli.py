@@ -218,14 +218,17 @@ def export_cmd(out: str, db_path: str | None, categories: tuple[str, ...], min_m
     """Export pairs as JSONL plus a Hugging Face `datasets` folder (load_from_disk) in TRL's format."""
     from datasets import Dataset
 
-    from db.exporter import ExportFilters, export_pairs
+    from db.exporter import EmptyExportError, ExportFilters, export_pairs
     from db.store import Store
     from kcc_train.pairs import read_rows
 
     f = ExportFilters(categories=list(categories) or None, min_margin=min_margin, reviewed_only=reviewed_only,
                       source=source)
     with Store(db_path or _db_default(), create=False) as store:
-        rec = export_pairs(store, Path(out) / "pairs.jsonl", fmt="jsonl", filters=f)
+        try:
+            rec = export_pairs(store, Path(out) / "pairs.jsonl", fmt="jsonl", filters=f)
+        except EmptyExportError as e:  # no empty file or folder that `datasets` cannot load
+            _fail(str(e))
     rows = read_rows(rec.path)
     hf_dir = Path(out) / "hf"
     if rows:
