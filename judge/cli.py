@@ -112,7 +112,11 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
 
     err = Console(stderr=True, highlight=False)
 
+    rejects_tmp: Path | None = None
+
     def fail(msg: str, code: int = EXIT_USAGE) -> None:
+        if rejects_tmp is not None:  # a run that never published leaves no temp file behind
+            rejects_tmp.unlink(missing_ok=True)
         err.print(f"kcc-judge: {msg}", markup=False, highlight=False)
         sys.exit(code)
 

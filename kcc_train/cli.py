@@ -308,6 +308,7 @@ def export_cmd(out: str, db_path: str | None, categories: tuple[str, ...], min_m
     from datasets import Dataset
     from pydantic import ValidationError
 
+    from db.exporter import EmptyExportError
     from db.store import Store
     from judge.length import pair_length_report
     from kcc_train.config import DataConfig
@@ -319,13 +320,13 @@ def export_cmd(out: str, db_path: str | None, categories: tuple[str, ...], min_m
     except ValidationError as e:
         _fail("; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()), 2)
     with Store(db_path or _db_default(), create=False) as store:
-        rec, selection = export_selected(store, data, Path(out) / "pairs.jsonl")
+        try:
+            rec, selection = export_selected(store, data, Path(out) / "pairs.jsonl")
+        except EmptyExportError as e:  # no empty file or folder that `datasets` cannot load
+            _fail(str(e))
     rows = read_rows(rec.path)
     hf_dir = Path(out) / "hf"
-    if rows:
-        Dataset.from_list(rows).save_to_disk(str(hf_dir))
-    else:
-        hf_dir.mkdir(parents=True, exist_ok=True)
+    Dataset.from_list(rows).save_to_disk(str(hf_dir))  # never empty: an empty export stopped above
     lengths = pair_length_report(rows)
     _emit({"export_id": rec.id, "jsonl": rec.path, "hf": str(hf_dir), "n_pairs": rec.n_pairs,
            "length_selection": selection.model_dump() if selection else None,
