@@ -236,7 +236,8 @@ async def test_every_review_key_is_audited_and_undoable(store_path: Path, config
         assert pair().rejected_id == f"{sid}-c2"
         await pilot.press("number_sign")  # shift+3: rejected == chosen -> previous rejected becomes chosen
         assert (pair().chosen_id, pair().rejected_id) == (f"{sid}-c2", f"{sid}-c3")
-        await pilot.press("2")  # already chosen: no change of pair, still audited
+        await pilot.press("2")  # already chosen: no change, so no audit row
+        assert len(store.reviews_for(sid)) == 4
         await pilot.press("1")
         assert pair().chosen_id == f"{sid}-c1"
         await pilot.press("s")
@@ -254,7 +255,7 @@ async def test_every_review_key_is_audited_and_undoable(store_path: Path, config
         await pilot.pause()
         assert pair().reason == "근거 부족"
         actions = [r.action for r in store.reviews_for(sid)]
-        assert actions == ["choose", "reject", "reject", "reject", "choose", "choose", "swap", "tie", "flag",
+        assert actions == ["choose", "reject", "reject", "reject", "choose", "swap", "tie", "flag",
                            "unflag", "reason"]
         assert {r.reviewer for r in store.reviews_for(sid)} == {"tester"}
         # undo walks back one action at a time, down to the judge's pair

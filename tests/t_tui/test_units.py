@@ -110,9 +110,13 @@ def test_plan_choose_keeps_or_swaps_rejected() -> None:
     # choosing the rejected answer makes the old chosen the rejected one
     p = review.plan_choose(JUDGE, IDS, 1)
     assert (p.chosen_id, p.rejected_id) == ("c2", "c1")
-    # no pair yet: the lowest-scored other answer becomes rejected
-    p = review.plan_choose(None, IDS, 0, {"c1": 0.9, "c2": 0.5, "c3": 0.1})
-    assert (p.chosen_id, p.rejected_id) == ("c1", "c3")
+    # no pair yet and two other answers: the reviewer is asked which one is rejected (nothing guessed)
+    with pytest.raises(review.NeedPick) as asked:
+        review.plan_choose(None, IDS, 0, {"c1": 0.9, "c2": 0.5, "c3": 0.1})
+    assert (asked.value.role, asked.value.picked, asked.value.options) == ("rejected", "c1", ["c2", "c3"])
+    # with one other answer the pair is fully determined
+    p = review.plan_choose(None, IDS[:2], 0)
+    assert (p.chosen_id, p.rejected_id) == ("c1", "c2")
     with pytest.raises(review.ReviewError):
         review.plan_choose(None, IDS, 5)
 
@@ -120,8 +124,9 @@ def test_plan_choose_keeps_or_swaps_rejected() -> None:
 def test_plan_reject_mirrors_choose() -> None:
     p = review.plan_reject(JUDGE, IDS, 0)
     assert (p.chosen_id, p.rejected_id) == ("c2", "c1")
-    p = review.plan_reject(None, IDS, 2, {"c1": 0.2, "c2": 0.8})
-    assert (p.chosen_id, p.rejected_id) == ("c2", "c3")
+    with pytest.raises(review.NeedPick) as asked:
+        review.plan_reject(None, IDS, 2, {"c1": 0.2, "c2": 0.8})
+    assert asked.value.role == "chosen" and asked.value.options == ["c1", "c2"]
     with pytest.raises(review.ReviewError):
         review.plan_reject(None, ["only"], 0)
 
@@ -137,6 +142,9 @@ def test_plan_swap_tie_skip_flag_reason_accept() -> None:
     off = review.plan_flag(JUDGE.model_copy(update={"flags": on.flags}))
     assert off.action == "unflag" and off.flags == ["low_margin"]
     assert review.plan_reason("  이유  ").reason == "이유"
+    # before a decision a reason is a note; on the reviewer's pair it is the decision's reason
+    assert review.plan_reason("이유", JUDGE).action == "note"
+    assert review.plan_reason("이유", JUDGE.model_copy(update={"source": "human"})).action == "reason"
     with pytest.raises(review.ReviewError):
         review.plan_reason("   ")
     acc = review.plan_accept(JUDGE.model_copy(update={"chosen_id": "c3"}))
