@@ -182,7 +182,7 @@ def queue_page(store: Store, f: SeedFilter | None = None, *, offset: int = 0, li
     where, params = store._seed_where(f)
     out: list[SeedRow] = []
     for cond, order in _GROUPS:
-        if len(out) >= limit:
+        if 0 <= limit <= len(out):
             break
         base = f"FROM seeds s LEFT JOIN pairs p ON p.seed_id = s.id WHERE {where} AND {cond}"
         if offset:
@@ -191,7 +191,7 @@ def queue_page(store: Store, f: SeedFilter | None = None, *, offset: int = 0, li
                 offset -= n
                 continue
         rows = store._q(f"SELECT {_COLS} {base} ORDER BY {order} LIMIT ? OFFSET ?",
-                        [*params, limit - len(out), offset])
+                        [*params, limit - len(out) if limit >= 0 else -1, offset])
         offset = 0
         out.extend(_row(r) for r in rows)
     return out

@@ -74,6 +74,21 @@ class SeedNavigator:
             self.exhausted = True
         return new
 
+    def load_all(self) -> list[SeedRow]:
+        """Every remaining row in one read (End in the list): no page-by-page OFFSET walk."""
+        if self.exhausted:
+            return []
+        if self.volatile:
+            fetched = self._page(0, -1)
+        else:
+            fetched = self._page(self._offset, -1)
+            self._offset += len(fetched)
+        new = [r for r in fetched if r.id not in self._seen]
+        self._seen.update(r.id for r in new)
+        self.rows.extend(new)
+        self.exhausted = True
+        return new
+
     def ensure(self, index: int) -> bool:
         """Make row `index` available (fetching pages as needed); False if the list is shorter."""
         while index >= len(self.rows) and not self.exhausted:

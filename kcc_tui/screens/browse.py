@@ -58,6 +58,22 @@ class SeedTable(DataTable):
     class NeedMore(Message):
         pass
 
+    class Jump(Message):
+        """Home / End: the first or the last row of the whole list (not only of the pages read so far)."""
+
+        def __init__(self, last: bool) -> None:
+            super().__init__()
+            self.last = last
+
+    def action_scroll_top(self) -> None:
+        self.post_message(self.Jump(False))
+
+    def action_scroll_bottom(self) -> None:
+        self.post_message(self.Jump(True))
+
+    action_scroll_home = action_scroll_top
+    action_scroll_end = action_scroll_bottom
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if self.row_count and self.max_scroll_y - new_value < 10:
@@ -261,17 +277,21 @@ class BrowseScreen(Screen[None]):
         self._runs_seen = runs_signature(self.store)
         self.nav = SeedNavigator(self.store, self.filter)
         table = self.query_one(SeedTable)
-        widths = {"n": self._num_cells, "cat": CAT_CELLS, "text": self.text_cells(), "state": STATE_CELLS}
-        if [c.width for c in table.columns.values()] != list(widths.values()):  # first load, or more seeds
-            table.clear(columns=True)
-            for label, key in (("#", "n"), ("cat", "cat"), ("seed", "text"), ("pair", "state")):
-                table.add_column(label, key=key, width=widths[key])
+        self._set_columns()
         table.clear()
         self._shown = 0
         self.nav.load_more()
         self._sync_rows()
         self._status()
         self.count_rows(self.nav)
+
+    def _set_columns(self, force: bool = False) -> None:
+        table = self.query_one(SeedTable)
+        widths = {"n": self._num_cells, "cat": CAT_CELLS, "text": self.text_cells(), "state": STATE_CELLS}
+        if force or [c.width for c in table.columns.values()] != list(widths.values()):  # first load, resize
+            table.clear(columns=True)
+            for label, key in (("#", "n"), ("cat", "cat"), ("seed", "text"), ("pair", "state")):
+                table.add_column(label, key=key, width=widths[key])
 
     def text_cells(self) -> int:
         """Cells for the seed text so the row fits the terminal (fixed per list, not re-measured)."""
@@ -318,6 +338,34 @@ class BrowseScreen(Screen[None]):
     def _need_more(self) -> None:
         self.load_more()
 
+    @on(SeedTable.Jump)
+    def _jump(self, event: SeedTable.Jump) -> None:
+        table = self.query_one(SeedTable)
+        if event.last and self.nav is not None and not self.nav.exhausted:
+            self.nav.load_all()
+            self._sync_rows()
+            self._status()
+        if table.row_count:
+            table.move_cursor(row=table.row_count - 1 if event.last else 0, animate=False)
+
+    def on_resize(self) -> None:
+        """The seed column follows the terminal's width (DataTable keeps the widths it was given)."""
+        table = self.query_one(SeedTable)
+        cols = list(table.columns.values())
+        if len(cols) == 4 and cols[2].width != self.text_cells() and self.nav is not None:
+            row = table.cursor_row
+            self._rebuild_rows()
+            if table.row_count:
+                table.move_cursor(row=min(row, table.row_count - 1), animate=False)
+
+    def _rebuild_rows(self) -> None:
+        assert self.nav is not None
+        table = self.query_one(SeedTable)
+        self._set_columns(force=True)
+        table.clear()
+        self._shown = 0
+        self._sync_rows()
+
     @on(DataTable.RowHighlighted, "#seeds")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.nav is not None and event.cursor_row >= self._shown - 20:
@@ -340,7 +388,7 @@ class BrowseScreen(Screen[None]):
             if last is not None:
                 self.query_one(SeedTable).move_cursor(row=last)
 
-        self.app.push_screen(SeedScreen(self.nav, index, title="Browse"), back)
+        self.app.push_screen(SeedScreen(self.nav, index), back)
 
     def action_page_down(self) -> None:
         table = self.query_one(SeedTable)

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Log, ProgressBar, Sparkli
 from db.models import Run
 from kcc_tui import jobs
 from kcc_tui.literal import one_line, visible
-from kcc_tui.screens.modals import FormModal
+from kcc_tui.screens.modals import ConfirmModal, FormModal
 from kcc_tui.stats import sparkline
 
 STATUS_STYLE = {"running": "bold cyan", "pending": "cyan", "done": "green", "failed": "bold red",
@@ -92,6 +92,7 @@ class JobsScreen(Screen[None]):
         self._signature: tuple[Any, ...] = ()
         self._log_after = 0
         self._log_run: str | None = None
+        self._file_pos = 0  # how far the job's output file has been shown
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -195,17 +196,17 @@ class JobsScreen(Screen[None]):
             f"loss {losses[0]:.4f} → {losses[-1]:.4f} ({len(losses)} steps) {sparkline(losses[-30:])}" if losses
             else "")
         if self._log_run != run.id:
-            self._log_run, self._log_after = run.id, 0
+            self._log_run, self._log_after, self._file_pos = run.id, 0, 0
             log.clear()
         lines = self.store.logs(run.id, self._log_after)
         if lines:
             self._log_after = lines[-1][0]
             log.write_lines([f"{ln.created_at[11:19]} {ln.level:<7} {visible(ln.message)}" for _, ln in lines])
-        elif self._log_after == 0 and run.status in ("failed", "cancelled") and run.config.get("log"):
-            tail = jobs.tail(run.config["log"], 15)
-            if tail:
-                self._log_after = -1  # shown once
-                log.write_lines(["-- end of the job's output file --", *(visible(x) for x in tail)])
+        elif self._log_after == 0 and run.config.get("log"):
+            # a job that writes no log lines to the store (an export): follow its output file instead
+            new, self._file_pos = jobs.read_from(run.config["log"], self._file_pos)
+            if new:
+                log.write_lines([visible(x) for x in new])
 
     # -- actions ------------------------------------------------------------------------------------------
     def action_start(self, kind: str) -> None:
@@ -233,11 +234,21 @@ class JobsScreen(Screen[None]):
         return run
 
     def action_cancel_job(self) -> None:
-        if not self.selected:
+        """`x`: cancel the selected job, after a y/n confirmation (a cancelled run cannot be resumed here)."""
+        run = next((r for r in self.runs if r.id == self.selected), None)
+        if run is None:
             return
-        msg = self.launcher.cancel(self.selected)
-        self.notify(f"{self.selected}: {msg}", markup=False)
-        self.action_poll()
+        if run.status not in jobs.ACTIVE:
+            self.notify(f"{run.id}: already {run.status}", markup=False)
+            return
+        rid = run.id
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.notify(f"{rid}: {self.launcher.cancel(rid)}", markup=False)
+                self.action_poll()
+
+        self.app.push_screen(ConfirmModal(f"Cancel {run.kind} job {rid}? (SIGTERM to its processes)"), done)
 
     def action_back(self) -> None:
         self.app.switch_mode("browse")

@@ -160,5 +160,9 @@ class CandidatePanel(VerticalScroll, can_focus=True):
         body = found.first(Static)
         body.update(highlighted(self.text, self.marks, index))
         if index is not None and 0 <= index < len(self.marks):
-            line = self.text[: self.marks[index].start].count("\n")
+            # the card's title is docked, so it stays in view; stacked cards scroll so this one is shown
+            self.scroll_visible(top=True, animate=False)
+            width = max(1, body.content_region.width or self.content_region.width or 1)
+            before = self.text[: self.marks[index].start]
+            line = sum(max(1, -(-len(part) * 2 // width)) for part in before.split("\n")) - 1
             self.scroll_to(y=max(0, body.virtual_region.y + line - 2), animate=False)

@@ -450,7 +450,10 @@ async def test_jobs_start_watch_cancel_trivial_job(store_path: Path, config: Set
         assert "tui-job" in text and "running" in text
         assert "started 시작 [bold]literal[/]" in text  # log lines from the store, literal
         assert "loss 1.0000 →" in text
-        await pilot.press("x")
+        await pilot.press("x")  # asks first
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "ConfirmModal" and app.store.get_run("tui-job").status == "running"
+        await pilot.press("y")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and app.store.get_run("tui-job").status == "running":
             await pilot.pause(0.1)
@@ -487,6 +490,11 @@ async def test_jobs_form_launches_export(store_path: Path, config: Settings, tmp
             screen.action_poll()
         assert app.store.get_run(run_id).status == "done", app.store.get_run(run_id)
         assert out.exists() and out.read_text(encoding="utf-8").count("\n") == 31
+        # the export writes no log lines to the store: its output file is shown instead
+        screen.action_poll()
+        from textual.widgets import Log
+
+        assert screen.query_one("#job-log", Log).line_count > 0
 
 
 # -- help, palette, themes ------------------------------------------------------------------------------------
