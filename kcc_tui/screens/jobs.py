@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Log, ProgressBar, Sparkli
 from db.models import Run
 from kcc_tui import jobs
 from kcc_tui.literal import one_line, visible
-from kcc_tui.screens.modals import ConfirmModal, FormModal
+from kcc_tui.screens.modals import ConfirmModal, DetailModal, FormModal
 from kcc_tui.stats import sparkline
 
 STATUS_STYLE = {"running": "bold cyan", "pending": "cyan", "done": "green", "failed": "bold red",
@@ -81,6 +81,7 @@ class JobsScreen(Screen[None]):
         Binding("d", "start('train')", "DPO", id="start_train"),
         Binding("v", "start('eval')", "Eval", id="start_eval"),
         Binding("x", "cancel_job", "Cancel job", id="cancel_job"),
+        Binding("r", "report", "Report", id="job_report"),
         Binding("ctrl+r", "poll", "Refresh", id="jobs_refresh"),
         Binding("escape", "back", "Back", id="jobs_back"),
     ]
@@ -211,6 +212,9 @@ class JobsScreen(Screen[None]):
     # -- actions ------------------------------------------------------------------------------------------
     def action_start(self, kind: str) -> None:
         db = str(self.store.path)
+        if kind == "train":
+            self.start_training()
+            return
         title, fields = job_form(kind, db)
 
         def done(values: dict[str, str] | None) -> None:
@@ -224,6 +228,23 @@ class JobsScreen(Screen[None]):
             self.start_spec(spec)
 
         self.app.push_screen(FormModal(title, fields), done)
+
+    def start_training(self) -> None:
+        """The training form; its TOML goes next to the store (`<store>.jobs/<run_id>.toml`)."""
+        from pathlib import Path
+
+        from db.store import new_id
+        from kcc_tui.screens.train import TrainModal
+
+        db = Path(self.store.path).resolve()
+        rid = new_id("train")
+        toml_path = jobs.log_path(db, rid).with_suffix(".toml")
+
+        def done(path: str | None) -> None:
+            if path is not None:
+                self.start_spec(jobs.train_spec(db, path, run_id=rid))
+
+        self.app.push_screen(TrainModal(toml_path, db.with_name(f"{db.stem}-{rid}"), Path.cwd()), done)
 
     def start_spec(self, spec: jobs.JobSpec) -> Run:
         run = self.launcher.launch(spec)
@@ -250,5 +271,37 @@ class JobsScreen(Screen[None]):
 
         self.app.push_screen(ConfirmModal(f"Cancel {run.kind} job {rid}? (SIGTERM to its processes)"), done)
 
+    def action_report(self) -> None:
+        """`r`: the selected run's report: its summary, last eval metrics, re-evaluation results."""
+        run = next((r for r in self.runs if r.id == self.selected), None)
+        if run is None:
+            return
+        self.app.push_screen(DetailModal(f"{run.kind} run {run.id} · {run.status}", report_rows(self.store, run)))
+
     def action_back(self) -> None:
         self.app.switch_mode("browse")
+
+
+def report_rows(store, run: Run) -> list[tuple[str, str]]:  # noqa: ANN001 - the app's Store
+    """Field/value rows of a run's report (what a finished training or evaluation produced)."""
+    rows: list[tuple[str, str]] = [("status", run.status)]
+    if run.error:
+        rows.append(("error", run.error))
+    for k, v in (run.summary or {}).items():
+        if isinstance(v, dict):
+            v = ", ".join(f"{a}={b}" for a, b in v.items() if not isinstance(b, dict | list))
+        rows.append((str(k), str(v)))
+    last: dict[str, float] = {}
+    for m in store.metrics(run.id):
+        if m.name.startswith("eval") or m.name in ("loss", "train_loss"):
+            last[m.name] = m.value
+    rows += [(f"last {k}", f"{v:.4f}") for k, v in sorted(last.items())]
+    for r in store.eval_results(run.id):
+        d = r.model_dump()
+        rows.append((f"{d.get('benchmark')} {d.get('category') or ''} {d.get('model') or ''}".strip(),
+                     ", ".join(f"{k}={v}" for k, v in d.items()
+                               if k not in ("run_id", "benchmark", "category", "model", "created_at")
+                               and v is not None)))
+    if len(rows) == 1:
+        rows.append(("report", "nothing yet: the run has written no summary or metrics"))
+    return rows

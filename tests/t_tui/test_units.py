@@ -216,3 +216,22 @@ def test_cli_jobs_lists_runs(store_path: Path) -> None:
 
 def test_kcc_script_exists() -> None:
     assert (Path(sys.executable).parent / "kcc").exists()
+
+
+# -- training form ------------------------------------------------------------------------------------------
+def test_train_form_toml_is_absolute_and_validated(tmp_path: Path) -> None:
+    import tomllib
+
+    from kcc_tui.trainform import FormError, TrainForm, to_toml
+
+    text = to_toml(TrainForm(model="models/tiny", reviewed_only=True, min_margin="0.1", categories="K01, K05",
+                             source="human", lora=True, beta="0.2"), base=tmp_path, default_output=tmp_path / "o")
+    cfg = tomllib.loads(text)["train"]
+    assert cfg["model"] == str(tmp_path / "models" / "tiny") and cfg["output_dir"] == str(tmp_path / "o")
+    assert cfg["beta"] == 0.2 and cfg["data"] == {"reviewed_only": True, "min_margin": 0.1,
+                                                  "categories": ["K01", "K05"], "source": "human"}
+    assert cfg["lora"] == {"enabled": True}
+    for bad, field in (({"model": ""}, "model"), ({"beta": "x"}, "beta"), ({"epochs": "0"}, "epochs"),
+                       ({"max_length": "1.5"}, "max length")):
+        with pytest.raises(FormError, match=field):
+            to_toml(TrainForm(**{"model": "m", **bad}), base=tmp_path, default_output=tmp_path)
