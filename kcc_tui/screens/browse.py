@@ -19,6 +19,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static, Tree
 from textual.widgets.tree import TreeNode
 
+from db import stats as store_stats
 from db.store import SeedFilter, SeedRow
 from kcc_tui.jobs import runs_signature
 from kcc_tui.literal import one_line
@@ -138,7 +139,7 @@ class BrowseScreen(Screen[None]):
                 table = SeedTable(id="seeds", cursor_type="row", zebra_stripes=True)
                 yield table
                 yield Static("", id="list-status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def store(self):  # noqa: ANN201
@@ -189,10 +190,21 @@ class BrowseScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="rates")
     def load_rates(self) -> None:
         with self.app.open_store() as store:  # type: ignore[attr-defined]
-            stats = store.category_stats()
+            stats = store_stats.category_stats(store)
             models = store.models()
         self.app.call_from_thread(self._apply_rates, stats, category_names())
         self.app.call_from_thread(self._set_model_suggestions, models)
+        self.warm_stats()
+
+    @work(thread=True, exclusive=True, group="warm-stats")
+    def warm_stats(self) -> None:
+        """The stats screen's numbers, computed once in the background so `S` shows them at once."""
+        from kcc_tui.screens.stats import compute_stats
+
+        with self.app.open_store() as store:  # type: ignore[attr-defined]
+            data = compute_stats(store)
+        if getattr(self.app, "stats_cache", None) is None:
+            self.app.stats_cache = data  # type: ignore[attr-defined]
 
     def _set_model_suggestions(self, models: list[str]) -> None:
         """The model filter completes from the store's candidate models (→ accepts a suggestion)."""

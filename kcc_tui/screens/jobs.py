@@ -106,7 +106,7 @@ class JobsScreen(Screen[None]):
                 yield Static("", id="loss-label", markup=False)
                 yield Sparkline([], id="job-loss")
                 yield Log(id="job-log", max_lines=2000)
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def store(self):  # noqa: ANN201

@@ -33,7 +33,7 @@ class SearchScreen(Screen[None]):
         yield Input(placeholder="search seeds and answers (Korean ok; 3+ characters use the index)", id="query")
         yield DataTable(id="hits", cursor_type="row", zebra_stripes=True)
         yield Static("", id="search-status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.app.db_path.name} · Search"  # type: ignore[attr-defined]

@@ -76,7 +76,7 @@ class SeedScreen(Screen[int | None]):
             yield Static("", id="policy", markup=False)
         yield Container(id="candidates")
         yield Static(legend(), id="legend", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def _set_title(self) -> None:
         """The header names this screen: `kcc.db · Seed s000003` (`· Review queue` in the queue)."""
