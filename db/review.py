@@ -198,15 +198,24 @@ def queue_page(store: Store, f: SeedFilter | None = None, *, offset: int = 0, li
 
 
 # -- bulk ---------------------------------------------------------------------------------------------------
+def _acceptable(store: Store, f: SeedFilter) -> tuple[str, list[Any]]:
+    where, params = store._seed_where(f)
+    return (f"FROM seeds s JOIN pairs p ON p.seed_id = s.id WHERE {where} AND p.source = 'judge' "
+            "AND p.judge_chosen_id IS NOT NULL AND p.judge_rejected_id IS NOT NULL", params)
+
+
+def count_acceptable(store: Store, f: SeedFilter) -> int:
+    sql, params = _acceptable(store, f)
+    return store._q(f"SELECT count(*) {sql}", params)[0][0]
+
+
 def bulk_accept(store: Store, f: SeedFilter, reviewer: str, *, limit: int | None = None) -> tuple[str, int]:
     """Accept the judge's pair on every seed of the filter that has one and no reviewer decision yet.
     One audit row per seed, tagged with the bulk action's id (returned with the count) for `undo_bulk`."""
     tag = f"bulk-{uuid.uuid4().hex[:10]}"
-    where, params = store._seed_where(f)
-    ids = [r[0] for r in store._q(
-        f"SELECT s.id FROM seeds s JOIN pairs p ON p.seed_id = s.id WHERE {where} AND p.source = 'judge' "
-        "AND p.judge_chosen_id IS NOT NULL AND p.judge_rejected_id IS NOT NULL ORDER BY s.rowid"
-        + (" LIMIT ?" if limit else ""), [*params, *([limit] if limit else [])])]
+    sql, params = _acceptable(store, f)
+    ids = [r[0] for r in store._q(f"SELECT s.id {sql} ORDER BY s.rowid" + (" LIMIT ?" if limit else ""),
+                                  [*params, *([limit] if limit else [])])]
     n = 0
     with store.transaction() as conn:
         for sid in ids:
@@ -232,3 +241,42 @@ def undo_bulk(store: Store, tag: str, reviewer: str) -> int:
 def last_bulk(store: Store) -> str | None:
     rows = store._q("SELECT reason FROM reviews WHERE action = 'bulk_accept' ORDER BY id DESC LIMIT 1")
     return rows[0][0] if rows else None
+
+
+# -- filters ------------------------------------------------------------------------------------------------
+CHECK_FILTERS = {
+    "fabricated": ("citation.fabricated",),
+    "outdated": ("citation.outdated", "citation.not_in_force", "hotline.outdated"),
+}
+MAX_IDS = 30_000  # a filter result becomes an id list; SQLite takes at most 32,766 parameters
+
+
+def seeds_matching(store: Store, what: str) -> list[str]:
+    """Seed ids for the reviewer's extra filters: `fabricated` / `outdated` (a check of any answer's latest
+    judgment), `unsafe_chosen` (the current chosen answer is judged unsafe), `disagree` (the reviewer's pair
+    differs from the judge's), `reviewer:NAME` (decided by NAME). At most MAX_IDS, in list order."""
+    if what in CHECK_FILTERS:
+        ors = " OR ".join("j.checks LIKE ?" for _ in CHECK_FILTERS[what])
+        sql = ("SELECT DISTINCT c.seed_id FROM judgments j JOIN candidates c ON c.id = j.candidate_id "
+               f"WHERE j.id IN (SELECT max(id) FROM judgments GROUP BY candidate_id) AND ({ors})")
+        params: list[Any] = [f'%"{cid}"%' for cid in CHECK_FILTERS[what]]
+    elif what == "unsafe_chosen":
+        sql = ("SELECT p.seed_id FROM pairs p JOIN judgments j ON j.id = (SELECT max(id) FROM judgments "
+               "WHERE candidate_id = p.chosen_id) WHERE p.status = 'pair' AND j.verdict = 'unsafe'")
+        params = []
+    elif what == "disagree":
+        sql = ("SELECT seed_id FROM pairs WHERE source = 'human' AND judge_chosen_id IS NOT NULL AND "
+               "(status != 'pair' OR chosen_id IS NOT judge_chosen_id OR rejected_id IS NOT judge_rejected_id)")
+        params = []
+    elif what.startswith("reviewer:"):
+        sql, params = "SELECT seed_id FROM pairs WHERE source = 'human' AND reviewer = ?", [what[9:]]
+    else:
+        raise StoreError(f"unknown filter {what!r}")
+    ids = {r[0] for r in store._q(sql, params)}
+    rows = store._q("SELECT id FROM seeds ORDER BY rowid")
+    return [r[0] for r in rows if r[0] in ids][:MAX_IDS]
+
+
+def reviewers(store: Store) -> list[str]:
+    return [r[0] for r in store._q("SELECT DISTINCT reviewer FROM pairs WHERE source = 'human' AND reviewer "
+                                   "IS NOT NULL ORDER BY reviewer")]

@@ -178,3 +178,27 @@ class ConfirmModal(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class TextModal(ModalScreen[None]):
+    """A scrollable read-only rich Text (a word diff); Escape, Enter or q closes it."""
+
+    BINDINGS = [Binding("escape,enter,q", "close", "Close", id="close_text")]
+    DEFAULT_CSS = """
+    TextModal { align: center middle; }
+    TextModal > VerticalScroll { width: 95%; max-width: 120; height: auto; max-height: 85%;
+        border: thick $accent; background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, title: str, body: Text) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as vs:
+            vs.border_title = visible(self.title_text)
+            yield Static(self.body, id="text-body")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -7,6 +7,8 @@ and the review queue (queue order, with progress).
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,13 +16,14 @@ from textual.containers import Container, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from db import review as store_review
 from db.store import SeedFilter, StoreError
 from kcc_tui import refs, review
 from kcc_tui.highlight import STYLES, Mark, legend
 from kcc_tui.jobs import runs_signature
 from kcc_tui.literal import literal, one_line
 from kcc_tui.nav import SeedNavigator, SeedView, load_seed_view
-from kcc_tui.screens.modals import DetailModal, InputModal, PickModal
+from kcc_tui.screens.modals import DetailModal, InputModal, PickModal, TextModal
 from kcc_tui.widgets.candidate import CandidatePanel
 
 REVIEW_BINDINGS = [
@@ -43,6 +46,7 @@ REVIEW_BINDINGS = [
     Binding("I,shift+i", "prev_mark", "Previous citation", id="prev_mark", show=False, key_display="I"),
     Binding("enter", "open_mark", "Details", id="open_mark", show=False),
     Binding("c", "toggle_policy", "Policy", id="toggle_policy"),
+    Binding("d", "diff", "Diff", id="diff", show=False),
     Binding("escape", "back", "Back", id="back"),
 ]
 
@@ -65,6 +69,8 @@ class SeedScreen(Screen[int | None]):
         self._reviewed: int | None = None
         self._panel_list: list[CandidatePanel] = []  # queue progress, re-counted after each review action
         self._runs_seen: tuple[tuple[str, str, int], ...] | None = None
+        self._session_start = time.monotonic()
+        self._session_done: set[str] = set()  # seeds decided in this session (shown as a rate in the queue)
 
     # -- layout -------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -183,6 +189,7 @@ class SeedScreen(Screen[int | None]):
                 self._reviewed = int(self.store.review_counts().get("human", 0))
             t.append(f"queue {self.index + 1:,}/{self.nav.total:,}  reviewed {self._reviewed:,}"
                      f"/{self.nav.total:,}  ", style="bold")
+            t.append(self.session_line(self.nav.total - self._reviewed) + "  ", style="dim")
         else:
             t.append(f"{self.index + 1:,}/{self.nav.total:,}  ", style="bold")
         t.append(one_line(s.category or "—"))
@@ -225,6 +232,9 @@ class SeedScreen(Screen[int | None]):
             t.append(label + one_line(v.relabel(reason), 70), style="italic")
         self.query_one("#seed-info", Static).update(t)
 
+    def session_line(self, left: int) -> str:
+        return session_text(len(self._session_done), (time.monotonic() - self._session_start) / 60, left)
+
     # -- review actions -----------------------------------------------------------------------------------
     def _apply(self, make) -> bool:  # noqa: ANN001 - a zero-arg callable returning a ReviewPlan
         if self.view is None:
@@ -241,6 +251,8 @@ class SeedScreen(Screen[int | None]):
         if done is None:
             self.notify("no change", severity="information")
             return True
+        if done.action in store_review.DECISIONS:
+            self._session_done.add(self.view.seed.id)
         self.refresh_pair()
         return True
 
@@ -336,6 +348,23 @@ class SeedScreen(Screen[int | None]):
         if self._policy_shown and self.view is not None:
             self.query_one("#policy", Static).update(literal(refs.policy_card(self.view.seed.category)))
 
+    def action_diff(self) -> None:
+        """`d`: word diff from the rejected answer to the chosen one (answers 1 and 2 when there is no pair)."""
+        from kcc_tui.diff import diff_counts, word_diff
+
+        v = self.view
+        if v is None or len(v.candidates) < 2:
+            self.notify("a diff needs two answers", severity="warning")
+            return
+        p = v.pair
+        ids = v.candidate_ids
+        a, b = ((p.rejected_id, p.chosen_id) if p is not None and p.status == "pair" and p.chosen_id in ids
+                and p.rejected_id in ids else (ids[0], ids[1]))
+        texts = {c.id: c.text for c in v.candidates}
+        removed, added = diff_counts(texts[a], texts[b])
+        title = f"{v.label(a)} → {v.label(b)}: {removed} words removed, {added} added"
+        self.app.push_screen(TextModal(title, word_diff(texts[a], texts[b])))
+
     # -- citations ----------------------------------------------------------------------------------------
     def all_marks(self) -> list[tuple[CandidatePanel, int, Mark]]:
         return [(p, i, m) for p in self._panels() for i, m in enumerate(p.marks)]
@@ -377,6 +406,17 @@ class SeedScreen(Screen[int | None]):
         rows = refs.citation_details(m.data) if m.kind == "citation" else refs.institution_details(m.data)
         title = f"candidate {panel.slot} · {m.kind} · {m.category}"
         self.app.push_screen(DetailModal(title, rows))
+
+
+def session_text(done: int, minutes: float, left: int) -> str:
+    """`session 12 · 3.4/min · ~2h05m left`: this session's decisions, their rate and the time the rest of
+    the queue would take at that rate."""
+    if done == 0 or minutes <= 0:
+        return f"session {done}"
+    rate = done / minutes
+    eta = left / rate
+    h, m = divmod(round(eta), 60)
+    return f"session {done} · {rate:.1f}/min · ~{f'{h}h{m:02d}m' if h else f'{m}m'} left"
 
 
 class QueueScreen(SeedScreen):
