@@ -563,9 +563,12 @@ class Store:
                  json.dumps(_merge_flags(conn, p, replace), ensure_ascii=False), p.seed_id),
             )
         else:
+            # a reviewer's flag on a pair nobody decided yet is not the judge's to drop
+            kept = {"reviewer"} & set(json.loads(conn.execute("SELECT flags FROM pairs WHERE seed_id = ?",
+                                                              (p.seed_id,)).fetchone()[0]))
             p = p.model_copy(update={"source": "judge", "judge_chosen_id": p.chosen_id,
                                      "judge_rejected_id": p.rejected_id, "judge_margin": p.margin,
-                                     "updated_at": utcnow()})
+                                     "flags": sorted(set(p.flags) | kept), "updated_at": utcnow()})
             self._insert(conn, "pairs", p, verb="INSERT OR REPLACE")
 
     def get_pair(self, seed_id: str) -> Pair | None:

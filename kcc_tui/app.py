@@ -54,6 +54,7 @@ class KccApp(App[None]):
         self.reviewer = reviewer or self.config.reviewer
         self.launcher = Launcher(self.store)
         self.touched: set[str] = set()
+        self.stats_cache = None  # StatsData of the last stats computation (shown at once on `S`)
         self.keymap_config = dict(self.config.keys.bindings)
         self.keymap_problems: list[str] = []
         if self.keymap_config:

@@ -213,3 +213,18 @@ def tail(path: str | Path, lines: int = 20) -> list[str]:
         fh.seek(max(0, size - 64 * 1024))
         data = fh.read().decode("utf-8", errors="replace")
     return data.splitlines()[-lines:]
+
+
+def read_from(path: str | Path, pos: int, limit: int = 256 * 1024) -> tuple[list[str], int]:
+    """Complete lines of a job's output file from byte `pos` on, and the position after them (a partial last
+    line waits for the next poll)."""
+    p = Path(path)
+    if not p.is_file():
+        return [], pos
+    with p.open("rb") as fh:
+        fh.seek(pos)
+        data = fh.read(limit)
+    end = data.rfind(b"\n")
+    if end < 0:
+        return [], pos
+    return data[: end + 1].decode("utf-8", errors="replace").splitlines(), pos + end + 1

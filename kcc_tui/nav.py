@@ -6,8 +6,11 @@ Nothing here holds more than the pages the reviewer has reached: a 100,000-seed 
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel
 
+from db import review as store_review
 from db.models import Candidate, Judgment, Pair, Seed
 from db.store import SeedFilter, SeedRow, Store
 
@@ -47,16 +50,20 @@ class SeedNavigator:
     def invalidate_total(self) -> None:
         self._total = None
 
+    def _page(self, offset: int, limit: int) -> list[SeedRow]:
+        if self.order == "queue":
+            return store_review.queue_page(self.store, self.filter, offset=offset, limit=limit)
+        return self.store.page_seeds(self.filter, offset=offset, limit=limit, order=self.order)
+
     def load_more(self) -> list[SeedRow]:
         """Fetch the next page; returns the rows added (empty when the list is complete)."""
         if self.exhausted:
             return []
         if self.volatile:
-            fetched = self.store.page_seeds(self.filter, offset=0, limit=len(self.rows) + self.page,
-                                            order=self.order)
+            fetched = self._page(0, len(self.rows) + self.page)
             complete = len(fetched) < len(self.rows) + self.page
         else:
-            fetched = self.store.page_seeds(self.filter, offset=self._offset, limit=self.page, order=self.order)
+            fetched = self._page(self._offset, self.page)
             self._offset += len(fetched)
             complete = len(fetched) < self.page
         new = [r for r in fetched if r.id not in self._seen]
@@ -65,6 +72,21 @@ class SeedNavigator:
         self.rows.extend(new)
         if complete or not new:
             self.exhausted = True
+        return new
+
+    def load_all(self) -> list[SeedRow]:
+        """Every remaining row in one read (End in the list): no page-by-page OFFSET walk."""
+        if self.exhausted:
+            return []
+        if self.volatile:
+            fetched = self._page(0, -1)
+        else:
+            fetched = self._page(self._offset, -1)
+            self._offset += len(fetched)
+        new = [r for r in fetched if r.id not in self._seen]
+        self._seen.update(r.id for r in new)
+        self.rows.extend(new)
+        self.exhausted = True
         return new
 
     def ensure(self, index: int) -> bool:
@@ -87,6 +109,26 @@ class SeedView(BaseModel):
     candidates: list[Candidate]
     judgments: dict[str, Judgment]
     pair: Pair | None
+    note: str | None = None  # a reviewer's note written before deciding
+    judge_reason: str | None = None  # the judge's reason for its own pair
+
+    def refresh_notes(self, store: Store) -> None:
+        self.note = store_review.pending_note(store, self.seed.id)
+        self.judge_reason = store_review.judge_reason(store, self.seed.id, self.pair)
+
+    def label(self, candidate_id: str | None) -> str:
+        """How answers are named everywhere on screen: `2 (s001-b)`."""
+        if candidate_id is None:
+            return "—"
+        slot = self.slot(candidate_id)
+        return f"{slot} ({candidate_id})" if slot else candidate_id
+
+    def relabel(self, text: str) -> str:
+        """A text naming candidate ids (a judge's reason) with the on-screen labels instead."""
+        ids = sorted(self.candidate_ids, key=len, reverse=True)
+        if not ids:
+            return text
+        return re.sub("|".join(re.escape(c) for c in ids), lambda m: self.label(m.group(0)), text)
 
     @property
     def candidate_ids(self) -> list[str]:
@@ -108,5 +150,7 @@ def load_seed_view(store: Store, seed_id: str) -> SeedView | None:
     seed = store.get_seed(seed_id)
     if seed is None:
         return None
-    return SeedView(seed=seed, candidates=store.candidates_for(seed_id),
+    view = SeedView(seed=seed, candidates=store.candidates_for(seed_id),
                     judgments=store.judgments_for_seed(seed_id), pair=store.get_pair(seed_id))
+    view.refresh_notes(store)
+    return view

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from db import review as store_review
 from db.models import Pair, Review
 from db.store import Store
 
@@ -29,18 +30,27 @@ class ReviewError(ValueError):
     """The key cannot apply to this seed (e.g. fewer than two candidates); the message says why."""
 
 
-def _worst_other(candidates: list[str], exclude: str, totals: dict[str, float | None]) -> str:
-    others = [c for c in candidates if c != exclude]
-    if not others:
-        raise ReviewError("a pair needs at least two candidates")
-    return min(others, key=lambda c: (totals.get(c) is None, totals.get(c) or 0.0, others.index(c)))
+class NeedPick(ReviewError):
+    """One answer was picked but nothing says which other answer it is compared with: ask the reviewer."""
+
+    def __init__(self, role: str, picked: str, options: list[str]) -> None:
+        super().__init__(f"pick the {role} answer")
+        self.role, self.picked, self.options = role, picked, options
 
 
-def _best_other(candidates: list[str], exclude: str, totals: dict[str, float | None]) -> str:
-    others = [c for c in candidates if c != exclude]
+def _only_other(candidates: list[str], picked: str, role: str) -> str:
+    """The other answer when there is exactly one; else the reviewer must say which (NeedPick)."""
+    others = [c for c in candidates if c != picked]
     if not others:
         raise ReviewError("a pair needs at least two candidates")
-    return max(others, key=lambda c: (totals.get(c) is not None, totals.get(c) or 0.0, -others.index(c)))
+    if len(others) == 1:
+        return others[0]
+    raise NeedPick(role, picked, others)
+
+
+def plan_pick(chosen: str, rejected: str) -> ReviewPlan:
+    """Both answers named by the reviewer (after NeedPick)."""
+    return ReviewPlan(action="choose", chosen_id=chosen, rejected_id=rejected, status="pair")
 
 
 def plan_choose(pair: Pair | None, candidates: list[str], index: int,
@@ -50,11 +60,13 @@ def plan_choose(pair: Pair | None, candidates: list[str], index: int,
     if not 0 <= index < len(candidates):
         raise ReviewError(f"no candidate {index + 1}")
     chosen = candidates[index]
-    totals = totals or {}
     rejected = pair.rejected_id if pair else None
     if rejected is None or rejected == chosen or rejected not in candidates:
         prev = pair.chosen_id if pair else None
-        rejected = prev if prev and prev != chosen and prev in candidates else _worst_other(candidates, chosen, totals)
+        if prev and prev != chosen and prev in candidates:
+            rejected = prev
+        else:
+            rejected = _only_other(candidates, chosen, "rejected")
     return ReviewPlan(action="choose", chosen_id=chosen, rejected_id=rejected, status="pair")
 
 
@@ -64,11 +76,13 @@ def plan_reject(pair: Pair | None, candidates: list[str], index: int,
     if not 0 <= index < len(candidates):
         raise ReviewError(f"no candidate {index + 1}")
     rejected = candidates[index]
-    totals = totals or {}
     chosen = pair.chosen_id if pair else None
     if chosen is None or chosen == rejected or chosen not in candidates:
         prev = pair.rejected_id if pair else None
-        chosen = prev if prev and prev != rejected and prev in candidates else _best_other(candidates, rejected, totals)
+        if prev and prev != rejected and prev in candidates:
+            chosen = prev
+        else:
+            chosen = _only_other(candidates, rejected, "chosen")
     return ReviewPlan(action="reject", chosen_id=chosen, rejected_id=rejected, status="pair")
 
 
@@ -94,18 +108,21 @@ def plan_flag(pair: Pair | None) -> ReviewPlan:
     return ReviewPlan(action="flag", flags=[*flags, REVIEWER_FLAG])
 
 
-def plan_reason(text: str) -> ReviewPlan:
+def plan_reason(text: str, pair: Pair | None = None) -> ReviewPlan:
+    """The reason of the reviewer's decision; before any decision it is a note (not a decision itself) that
+    becomes the reason of the next one."""
     text = text.strip()
     if not text:
         raise ReviewError("empty reason")
-    return ReviewPlan(action="reason", reason=text)
+    return ReviewPlan(action="reason" if pair is not None and pair.source == "human" else "note", reason=text)
 
 
-def apply(store: Store, seed_id: str, reviewer: str, plan: ReviewPlan) -> Review:
-    """Write one planned action (atomic; appended to the audit log with the reviewer and time)."""
-    return store.apply_review(seed_id, reviewer, plan.action, chosen_id=plan.chosen_id,
-                              rejected_id=plan.rejected_id, status=plan.status, flags=plan.flags,
-                              reason=plan.reason)
+def apply(store: Store, seed_id: str, reviewer: str, plan: ReviewPlan) -> Review | None:
+    """Write one planned action (atomic; appended to the audit log with the reviewer and time); None when it
+    changes nothing (then nothing is written)."""
+    return store_review.record(store, seed_id, reviewer, plan.action, chosen_id=plan.chosen_id,
+                               rejected_id=plan.rejected_id, status=plan.status, flags=plan.flags,
+                               reason=plan.reason)
 
 
 def plan_accept(pair: Pair | None) -> ReviewPlan:

@@ -120,3 +120,34 @@ def sparkline(values: Sequence[float]) -> str:
 
 def pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+class PairAgreement(BaseModel):
+    """Two reviewers on the seeds both decided (skips left out)."""
+
+    a: str
+    b: str
+    n: int
+    agree: int
+    kappa: float | None
+
+
+def reviewer_agreement(decisions: dict[str, dict[str, tuple[str, str | None]]],
+                       label_of: Callable[[str | None], Hashable]) -> list[PairAgreement]:
+    """Cohen's kappa for every pair of reviewers over their shared seeds (a tie is "none", as for the judge)."""
+    names = sorted(decisions)
+    out: list[PairAgreement] = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            shared = [s for s in decisions[a].keys() & decisions[b].keys()
+                      if decisions[a][s][0] != "skip" and decisions[b][s][0] != "skip"]
+            if not shared:
+                continue
+
+            def lab(d: tuple[str, str | None]) -> Hashable:
+                return label_of(d[1] if d[0] == "pair" else None)
+
+            items = [(lab(decisions[a][s]), lab(decisions[b][s])) for s in sorted(shared)]
+            out.append(PairAgreement(a=a, b=b, n=len(items), agree=sum(1 for x, y in items if x == y),
+                                     kappa=cohen_kappa(items)))
+    return out

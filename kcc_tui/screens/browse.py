@@ -19,6 +19,8 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static, Tree
 from textual.widgets.tree import TreeNode
 
+from db import review as store_review
+from db import stats as store_stats
 from db.store import SeedFilter, SeedRow
 from kcc_tui.jobs import runs_signature
 from kcc_tui.literal import one_line
@@ -28,6 +30,8 @@ from kcc_tui.stats import subcategory_rates
 REVIEW_FILTERS = [("all", "all"), ("unreviewed", "unreviewed"), ("reviewed", "reviewed"),
                   ("flagged", "flagged"), ("overridden", "overridden")]
 SOURCE_FILTERS = [("any source", "any"), ("judge", "judge"), ("human", "human")]
+EXTRA_FILTERS = [("any check", "any"), ("fabricated cite", "fabricated"), ("outdated", "outdated"),
+                 ("chosen unsafe", "unsafe_chosen"), ("judge≠human", "disagree")]
 TEXT_CELLS = 56
 # fixed widths: a reviewed row's state ("human 0.76 skip ⚑") must never be cut by a width measured on the
 # first page (DataTable does not widen a column when a cell is updated), and the list must fit 80 columns
@@ -57,6 +61,22 @@ class SeedTable(DataTable):
 
     class NeedMore(Message):
         pass
+
+    class Jump(Message):
+        """Home / End: the first or the last row of the whole list (not only of the pages read so far)."""
+
+        def __init__(self, last: bool) -> None:
+            super().__init__()
+            self.last = last
+
+    def action_scroll_top(self) -> None:
+        self.post_message(self.Jump(False))
+
+    def action_scroll_bottom(self) -> None:
+        self.post_message(self.Jump(True))
+
+    action_scroll_home = action_scroll_top
+    action_scroll_end = action_scroll_bottom
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -98,6 +118,9 @@ class BrowseScreen(Screen[None]):
         Binding("ctrl+f", "focus_filters", "Filters", id="focus_filters"),
         Binding("ctrl+r", "reload", "Reload", id="reload"),
         Binding("e", "focus_tree", "Tree", id="focus_tree", show=False),
+        Binding("g", "jump", "Go to", id="jump"),
+        Binding("A", "bulk_accept", "Accept all", id="bulk_accept", show=False),
+        Binding("U", "undo_bulk", "Undo bulk", id="undo_bulk", show=False),
     ]
 
     def __init__(self) -> None:
@@ -108,6 +131,7 @@ class BrowseScreen(Screen[None]):
         self._counts: dict[tuple[str | None, str | None], int] = {}
         self._runs_seen: tuple[tuple[str, str, int], ...] | None = None
         self._num_cells = NUM_CELLS
+        self._extra: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -117,12 +141,13 @@ class BrowseScreen(Screen[None]):
                 with Horizontal(id="filters"):
                     yield Select(REVIEW_FILTERS, value="all", allow_blank=False, compact=True, id="f-review")
                     yield Select(SOURCE_FILTERS, value="any", allow_blank=False, compact=True, id="f-source")
+                    yield Select(EXTRA_FILTERS, value="any", allow_blank=False, compact=True, id="f-extra")
                     yield Input(placeholder="max margin", compact=True, id="f-margin")
                     yield Input(placeholder="model", compact=True, id="f-model")
                 table = SeedTable(id="seeds", cursor_type="row", zebra_stripes=True)
                 yield table
                 yield Static("", id="list-status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def store(self):  # noqa: ANN201
@@ -173,10 +198,23 @@ class BrowseScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="rates")
     def load_rates(self) -> None:
         with self.app.open_store() as store:  # type: ignore[attr-defined]
-            stats = store.category_stats()
+            stats = store_stats.category_stats(store)
             models = store.models()
+            names = store_review.reviewers(store)
         self.app.call_from_thread(self._apply_rates, stats, category_names())
         self.app.call_from_thread(self._set_model_suggestions, models)
+        self.app.call_from_thread(self._set_extra_options, names)
+        self.warm_stats()
+
+    @work(thread=True, exclusive=True, group="warm-stats")
+    def warm_stats(self) -> None:
+        """The stats screen's numbers, computed once in the background so `S` shows them at once."""
+        from kcc_tui.screens.stats import compute_stats
+
+        with self.app.open_store() as store:  # type: ignore[attr-defined]
+            data = compute_stats(store)
+        if getattr(self.app, "stats_cache", None) is None:
+            self.app.stats_cache = data  # type: ignore[attr-defined]
 
     def _set_model_suggestions(self, models: list[str]) -> None:
         """The model filter completes from the store's candidate models (→ accepts a suggestion)."""
@@ -229,6 +267,28 @@ class BrowseScreen(Screen[None]):
             self.filter = self.filter.model_copy(update={"source": value})
             self.reload_list()
 
+    @on(Select.Changed, "#f-extra")
+    def _extra_changed(self, event: Select.Changed) -> None:
+        value = None if event.value in ("any", Select.NULL) else str(event.value)
+        self.set_extra(value)
+
+    def set_extra(self, what: str | None) -> None:
+        """Check result / verdict / disagreement / reviewer filters, as the list of matching seed ids."""
+        if what == self._extra:
+            return
+        self._extra = what
+        ids = None if what is None else store_review.seeds_matching(self.store, what)
+        if ids is not None and len(ids) >= store_review.MAX_IDS:
+            self.notify(f"{what}: showing the first {store_review.MAX_IDS:,} matches", severity="warning",
+                        markup=False)
+        self.filter = self.filter.model_copy(update={"ids": ids})
+        self.reload_list()
+
+    def _set_extra_options(self, names: list[str]) -> None:
+        sel = self.query_one("#f-extra", Select)
+        sel.set_options([*EXTRA_FILTERS, *((f"by {one_line(n, 10)}", f"reviewer:{n}") for n in names)])
+        sel.value = self._extra or "any"
+
     @on(Input.Submitted, "#f-margin")
     def _margin_submitted(self, event: Input.Submitted) -> None:
         raw = event.value.strip()
@@ -261,17 +321,21 @@ class BrowseScreen(Screen[None]):
         self._runs_seen = runs_signature(self.store)
         self.nav = SeedNavigator(self.store, self.filter)
         table = self.query_one(SeedTable)
-        widths = {"n": self._num_cells, "cat": CAT_CELLS, "text": self.text_cells(), "state": STATE_CELLS}
-        if [c.width for c in table.columns.values()] != list(widths.values()):  # first load, or more seeds
-            table.clear(columns=True)
-            for label, key in (("#", "n"), ("cat", "cat"), ("seed", "text"), ("pair", "state")):
-                table.add_column(label, key=key, width=widths[key])
+        self._set_columns()
         table.clear()
         self._shown = 0
         self.nav.load_more()
         self._sync_rows()
         self._status()
         self.count_rows(self.nav)
+
+    def _set_columns(self, force: bool = False) -> None:
+        table = self.query_one(SeedTable)
+        widths = {"n": self._num_cells, "cat": CAT_CELLS, "text": self.text_cells(), "state": STATE_CELLS}
+        if force or [c.width for c in table.columns.values()] != list(widths.values()):  # first load, resize
+            table.clear(columns=True)
+            for label, key in (("#", "n"), ("cat", "cat"), ("seed", "text"), ("pair", "state")):
+                table.add_column(label, key=key, width=widths[key])
 
     def text_cells(self) -> int:
         """Cells for the seed text so the row fits the terminal (fixed per list, not re-measured)."""
@@ -301,7 +365,8 @@ class BrowseScreen(Screen[None]):
         total = f"{self.nav._total:,}" if self.nav._total is not None else "…"
         f = self.filter
         parts = [f"{k}={v}" for k, v in (("category", f.category), ("sub", f.subcategory), ("review", f.review),
-                                          ("source", f.source), ("max margin", f.max_margin), ("model", f.model))
+                                          ("source", f.source), ("max margin", f.max_margin), ("model", f.model),
+                                          ("check", self._extra))
                  if v is not None]
         more = "" if self.nav.exhausted else " (more on scroll)"
         self.query_one("#list-status", Static).update(
@@ -317,6 +382,34 @@ class BrowseScreen(Screen[None]):
     @on(SeedTable.NeedMore)
     def _need_more(self) -> None:
         self.load_more()
+
+    @on(SeedTable.Jump)
+    def _jump(self, event: SeedTable.Jump) -> None:
+        table = self.query_one(SeedTable)
+        if event.last and self.nav is not None and not self.nav.exhausted:
+            self.nav.load_all()
+            self._sync_rows()
+            self._status()
+        if table.row_count:
+            table.move_cursor(row=table.row_count - 1 if event.last else 0, animate=False)
+
+    def on_resize(self) -> None:
+        """The seed column follows the terminal's width (DataTable keeps the widths it was given)."""
+        table = self.query_one(SeedTable)
+        cols = list(table.columns.values())
+        if len(cols) == 4 and cols[2].width != self.text_cells() and self.nav is not None:
+            row = table.cursor_row
+            self._rebuild_rows()
+            if table.row_count:
+                table.move_cursor(row=min(row, table.row_count - 1), animate=False)
+
+    def _rebuild_rows(self) -> None:
+        assert self.nav is not None
+        table = self.query_one(SeedTable)
+        self._set_columns(force=True)
+        table.clear()
+        self._shown = 0
+        self._sync_rows()
 
     @on(DataTable.RowHighlighted, "#seeds")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -340,7 +433,71 @@ class BrowseScreen(Screen[None]):
             if last is not None:
                 self.query_one(SeedTable).move_cursor(row=last)
 
-        self.app.push_screen(SeedScreen(self.nav, index, title="Browse"), back)
+        self.app.push_screen(SeedScreen(self.nav, index), back)
+
+    def action_jump(self) -> None:
+        """`g`: go to a row number of this list or open a seed by its id."""
+        from kcc_tui.screens.modals import InputModal
+
+        def done(text: str | None) -> None:
+            text = (text or "").strip()
+            if not text or self.nav is None:
+                return
+            table = self.query_one(SeedTable)
+            if text.isdigit():
+                row = int(text) - 1
+                if not self.nav.ensure(row):
+                    self.notify(f"row {text}: the list has {len(self.nav.rows):,} rows", severity="warning")
+                    return
+                self._sync_rows()
+                self._status()
+                table.move_cursor(row=row, animate=False)
+                return
+            if self.store.get_seed(text) is None:
+                self.notify(f"no seed {text!r}", severity="warning", markup=False)
+                return
+            from kcc_tui.screens.seed import SeedScreen
+
+            nav = SeedNavigator(self.store, SeedFilter(ids=[text]))
+            self.app.push_screen(SeedScreen(nav, 0))
+
+        self.app.push_screen(InputModal("Go to: a row number of this list, or a seed id", ""), done)
+
+    def action_bulk_accept(self) -> None:
+        """`A`: accept the judge's pair on every undecided seed of this filtered list (asks first)."""
+        from kcc_tui.screens.modals import ConfirmModal
+
+        n = store_review.count_acceptable(self.store, self.filter)
+        if n == 0:
+            self.notify("no undecided judge pairs in this list", severity="warning")
+            return
+        reviewer = self.app.reviewer  # type: ignore[attr-defined]
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                tag, k = store_review.bulk_accept(self.store, self.filter, reviewer)
+                self.notify(f"accepted the judge's pair on {k:,} seeds ({tag}; U undoes it)", markup=False)
+                self._reload_in_place()
+
+        self.app.push_screen(ConfirmModal(f"Accept the judge's pair on {n:,} seeds of this list as {reviewer}? "
+                                          "(one audit row each)"), done)
+
+    def action_undo_bulk(self) -> None:
+        from kcc_tui.screens.modals import ConfirmModal
+
+        tag = store_review.last_bulk(self.store)
+        if tag is None:
+            self.notify("no bulk action to undo", severity="warning")
+            return
+        reviewer = self.app.reviewer  # type: ignore[attr-defined]
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                k = store_review.undo_bulk(self.store, tag, reviewer)
+                self.notify(f"undid {tag} on {k:,} seeds (later decisions kept)", markup=False)
+                self._reload_in_place()
+
+        self.app.push_screen(ConfirmModal(f"Undo bulk accept {tag}?"), done)
 
     def action_page_down(self) -> None:
         table = self.query_one(SeedTable)

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Log, ProgressBar, Sparkli
 from db.models import Run
 from kcc_tui import jobs
 from kcc_tui.literal import one_line, visible
-from kcc_tui.screens.modals import FormModal
+from kcc_tui.screens.modals import ConfirmModal, DetailModal, FormModal
 from kcc_tui.stats import sparkline
 
 STATUS_STYLE = {"running": "bold cyan", "pending": "cyan", "done": "green", "failed": "bold red",
@@ -81,6 +81,7 @@ class JobsScreen(Screen[None]):
         Binding("d", "start('train')", "DPO", id="start_train"),
         Binding("v", "start('eval')", "Eval", id="start_eval"),
         Binding("x", "cancel_job", "Cancel job", id="cancel_job"),
+        Binding("r", "report", "Report", id="job_report"),
         Binding("ctrl+r", "poll", "Refresh", id="jobs_refresh"),
         Binding("escape", "back", "Back", id="jobs_back"),
     ]
@@ -92,6 +93,7 @@ class JobsScreen(Screen[None]):
         self._signature: tuple[Any, ...] = ()
         self._log_after = 0
         self._log_run: str | None = None
+        self._file_pos = 0  # how far the job's output file has been shown
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -104,7 +106,7 @@ class JobsScreen(Screen[None]):
                 yield Static("", id="loss-label", markup=False)
                 yield Sparkline([], id="job-loss")
                 yield Log(id="job-log", max_lines=2000)
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def store(self):  # noqa: ANN201
@@ -195,21 +197,24 @@ class JobsScreen(Screen[None]):
             f"loss {losses[0]:.4f} → {losses[-1]:.4f} ({len(losses)} steps) {sparkline(losses[-30:])}" if losses
             else "")
         if self._log_run != run.id:
-            self._log_run, self._log_after = run.id, 0
+            self._log_run, self._log_after, self._file_pos = run.id, 0, 0
             log.clear()
         lines = self.store.logs(run.id, self._log_after)
         if lines:
             self._log_after = lines[-1][0]
             log.write_lines([f"{ln.created_at[11:19]} {ln.level:<7} {visible(ln.message)}" for _, ln in lines])
-        elif self._log_after == 0 and run.status in ("failed", "cancelled") and run.config.get("log"):
-            tail = jobs.tail(run.config["log"], 15)
-            if tail:
-                self._log_after = -1  # shown once
-                log.write_lines(["-- end of the job's output file --", *(visible(x) for x in tail)])
+        elif self._log_after == 0 and run.config.get("log"):
+            # a job that writes no log lines to the store (an export): follow its output file instead
+            new, self._file_pos = jobs.read_from(run.config["log"], self._file_pos)
+            if new:
+                log.write_lines([visible(x) for x in new])
 
     # -- actions ------------------------------------------------------------------------------------------
     def action_start(self, kind: str) -> None:
         db = str(self.store.path)
+        if kind == "train":
+            self.start_training()
+            return
         title, fields = job_form(kind, db)
 
         def done(values: dict[str, str] | None) -> None:
@@ -224,6 +229,23 @@ class JobsScreen(Screen[None]):
 
         self.app.push_screen(FormModal(title, fields), done)
 
+    def start_training(self) -> None:
+        """The training form; its TOML goes next to the store (`<store>.jobs/<run_id>.toml`)."""
+        from pathlib import Path
+
+        from db.store import new_id
+        from kcc_tui.screens.train import TrainModal
+
+        db = Path(self.store.path).resolve()
+        rid = new_id("train")
+        toml_path = jobs.log_path(db, rid).with_suffix(".toml")
+
+        def done(path: str | None) -> None:
+            if path is not None:
+                self.start_spec(jobs.train_spec(db, path, run_id=rid))
+
+        self.app.push_screen(TrainModal(toml_path, db.with_name(f"{db.stem}-{rid}"), Path.cwd()), done)
+
     def start_spec(self, spec: jobs.JobSpec) -> Run:
         run = self.launcher.launch(spec)
         self.selected = run.id
@@ -233,11 +255,53 @@ class JobsScreen(Screen[None]):
         return run
 
     def action_cancel_job(self) -> None:
-        if not self.selected:
+        """`x`: cancel the selected job, after a y/n confirmation (a cancelled run cannot be resumed here)."""
+        run = next((r for r in self.runs if r.id == self.selected), None)
+        if run is None:
             return
-        msg = self.launcher.cancel(self.selected)
-        self.notify(f"{self.selected}: {msg}", markup=False)
-        self.action_poll()
+        if run.status not in jobs.ACTIVE:
+            self.notify(f"{run.id}: already {run.status}", markup=False)
+            return
+        rid = run.id
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.notify(f"{rid}: {self.launcher.cancel(rid)}", markup=False)
+                self.action_poll()
+
+        self.app.push_screen(ConfirmModal(f"Cancel {run.kind} job {rid}? (SIGTERM to its processes)"), done)
+
+    def action_report(self) -> None:
+        """`r`: the selected run's report: its summary, last eval metrics, re-evaluation results."""
+        run = next((r for r in self.runs if r.id == self.selected), None)
+        if run is None:
+            return
+        self.app.push_screen(DetailModal(f"{run.kind} run {run.id} · {run.status}", report_rows(self.store, run)))
 
     def action_back(self) -> None:
         self.app.switch_mode("browse")
+
+
+def report_rows(store, run: Run) -> list[tuple[str, str]]:  # noqa: ANN001 - the app's Store
+    """Field/value rows of a run's report (what a finished training or evaluation produced)."""
+    rows: list[tuple[str, str]] = [("status", run.status)]
+    if run.error:
+        rows.append(("error", run.error))
+    for k, v in (run.summary or {}).items():
+        if isinstance(v, dict):
+            v = ", ".join(f"{a}={b}" for a, b in v.items() if not isinstance(b, dict | list))
+        rows.append((str(k), str(v)))
+    last: dict[str, float] = {}
+    for m in store.metrics(run.id):
+        if m.name.startswith("eval") or m.name in ("loss", "train_loss"):
+            last[m.name] = m.value
+    rows += [(f"last {k}", f"{v:.4f}") for k, v in sorted(last.items())]
+    for r in store.eval_results(run.id):
+        d = r.model_dump()
+        rows.append((f"{d.get('benchmark')} {d.get('category') or ''} {d.get('model') or ''}".strip(),
+                     ", ".join(f"{k}={v}" for k, v in d.items()
+                               if k not in ("run_id", "benchmark", "category", "model", "created_at")
+                               and v is not None)))
+    if len(rows) == 1:
+        rows.append(("report", "nothing yet: the run has written no summary or metrics"))
+    return rows

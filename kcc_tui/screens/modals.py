@@ -53,16 +53,20 @@ class InputModal(ModalScreen[str | None]):
     InputModal Label { margin-bottom: 1; }
     """
 
-    def __init__(self, prompt: str, value: str = "", placeholder: str = "") -> None:
+    def __init__(self, prompt: str, value: str = "", placeholder: str = "", reference: str = "") -> None:
+        """reference: read-only text shown under the box (e.g. the judge's reason), never pre-filled."""
         super().__init__()
         self.prompt = prompt
         self.value = value
         self.placeholder = placeholder
+        self.reference = reference
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.prompt, markup=False)
             yield Input(value=self.value, placeholder=self.placeholder, id="modal-input")
+            if self.reference:
+                yield Label(visible(self.reference), markup=False, id="modal-reference")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -116,4 +120,85 @@ class FormModal(ModalScreen[dict[str, str] | None]):
         self.dismiss({name: self.query_one(f"#field-{name}", Input).value for name, _, _ in self.fields})
 
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PickModal(ModalScreen[str | None]):
+    """Pick one of a few answers by its number key (e.g. which answer is rejected); Escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_pick")]
+    DEFAULT_CSS = """
+    PickModal { align: center middle; }
+    PickModal > Vertical { width: 80%; max-width: 90; height: auto; border: thick $accent;
+        background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, prompt: str, options: list[tuple[str, str]]) -> None:
+        """options: (key, label); pressing the key returns it."""
+        super().__init__()
+        self.prompt = prompt
+        self.options = options
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.prompt, markup=False)
+            for key, label in self.options:
+                yield Label(f"  {key}  {label}", markup=False)
+            yield Label("Escape: cancel (nothing is recorded)", markup=False)
+
+    def on_key(self, event) -> None:  # noqa: ANN001 - textual.events.Key
+        keys = {k for k, _ in self.options}
+        if event.character in keys:
+            event.stop()
+            self.dismiss(event.character)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """Yes/no before something that cannot be taken back (cancelling a job); y confirms, n/Escape do not."""
+
+    BINDINGS = [Binding("y", "answer(True)", "Yes", id="confirm_yes"),
+                Binding("n,escape", "answer(False)", "No", id="confirm_no")]
+    DEFAULT_CSS = """
+    ConfirmModal { align: center middle; }
+    ConfirmModal > Vertical { width: 70%; max-width: 80; height: auto; border: thick $warning;
+        background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question, markup=False)
+            yield Label("y: yes · n / Escape: no", markup=False)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class TextModal(ModalScreen[None]):
+    """A scrollable read-only rich Text (a word diff); Escape, Enter or q closes it."""
+
+    BINDINGS = [Binding("escape,enter,q", "close", "Close", id="close_text")]
+    DEFAULT_CSS = """
+    TextModal { align: center middle; }
+    TextModal > VerticalScroll { width: 95%; max-width: 120; height: auto; max-height: 85%;
+        border: thick $accent; background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, title: str, body: Text) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as vs:
+            vs.border_title = visible(self.title_text)
+            yield Static(self.body, id="text-body")
+
+    def action_close(self) -> None:
         self.dismiss(None)

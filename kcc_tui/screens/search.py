@@ -20,6 +20,7 @@ class SearchScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="search_back"),
         Binding("ctrl+l", "focus_query", "Query", id="focus_query"),
+        Binding("slash", "focus_query", "New search", id="search_again", show=False, key_display="/"),
     ]
 
     def __init__(self) -> None:
@@ -32,7 +33,7 @@ class SearchScreen(Screen[None]):
         yield Input(placeholder="search seeds and answers (Korean ok; 3+ characters use the index)", id="query")
         yield DataTable(id="hits", cursor_type="row", zebra_stripes=True)
         yield Static("", id="search-status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.app.db_path.name} · Search"  # type: ignore[attr-defined]
@@ -85,7 +86,13 @@ class SearchScreen(Screen[None]):
         self.app.push_screen(SeedScreen(nav, index, title=f"Search: {one_line(self.last_query, 30)}"))
 
     def action_focus_query(self) -> None:
-        self.query_one("#query", Input).focus()
+        """`/` again (or ctrl+l): a new query, the old one selected so typing replaces it."""
+        box = self.query_one("#query", Input)
+        box.focus()
+        box.select_all()
+
+    def on_screen_resume(self) -> None:
+        self.action_focus_query()
 
     def action_back(self) -> None:
         if self.focused is not self.query_one("#query", Input) and self.hits:

@@ -7,6 +7,8 @@ and the review queue (queue order, with progress).
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,13 +16,14 @@ from textual.containers import Container, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from db import review as store_review
 from db.store import SeedFilter, StoreError
 from kcc_tui import refs, review
 from kcc_tui.highlight import STYLES, Mark, legend
 from kcc_tui.jobs import runs_signature
 from kcc_tui.literal import literal, one_line
 from kcc_tui.nav import SeedNavigator, SeedView, load_seed_view
-from kcc_tui.screens.modals import DetailModal, InputModal
+from kcc_tui.screens.modals import DetailModal, InputModal, PickModal, TextModal
 from kcc_tui.widgets.candidate import CandidatePanel
 
 REVIEW_BINDINGS = [
@@ -43,6 +46,7 @@ REVIEW_BINDINGS = [
     Binding("I,shift+i", "prev_mark", "Previous citation", id="prev_mark", show=False, key_display="I"),
     Binding("enter", "open_mark", "Details", id="open_mark", show=False),
     Binding("c", "toggle_policy", "Policy", id="toggle_policy"),
+    Binding("d", "diff", "Diff", id="diff", show=False),
     Binding("escape", "back", "Back", id="back"),
 ]
 
@@ -65,6 +69,8 @@ class SeedScreen(Screen[int | None]):
         self._reviewed: int | None = None
         self._panel_list: list[CandidatePanel] = []  # queue progress, re-counted after each review action
         self._runs_seen: tuple[tuple[str, str, int], ...] | None = None
+        self._session_start = time.monotonic()
+        self._session_done: set[str] = set()  # seeds decided in this session (shown as a rate in the queue)
 
     # -- layout -------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -76,10 +82,16 @@ class SeedScreen(Screen[int | None]):
             yield Static("", id="policy", markup=False)
         yield Container(id="candidates")
         yield Static(legend(), id="legend", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
+
+    def _set_title(self) -> None:
+        """The header names this screen: `kcc.db · Seed s000003` (`· Review queue` in the queue)."""
+        name = f"Seed {one_line(self.view.seed.id, 40)}" if self.view is not None else "Seed"
+        where = f" · {self.screen_title}" if self.screen_title != "Seed" else ""
+        self.sub_title = f"{self.app.db_path.name} · {name}{where}"  # type: ignore[attr-defined]
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.app.db_path.name} · {self.screen_title}"  # type: ignore[attr-defined]
+        self._set_title()
         self._runs_seen = runs_signature(self.store)
         self.show_index(self.index)
 
@@ -118,6 +130,7 @@ class SeedScreen(Screen[int | None]):
             self._render_empty(f"seed {seed_id} is gone")
             return
         self.view = view
+        self._set_title()
         self._mark = None
         self.query_one("#legend", Static).update(legend())
         self.query_one("#seed-text", Static).update(literal(view.seed.text))
@@ -132,6 +145,7 @@ class SeedScreen(Screen[int | None]):
         if self.view is None:
             return
         self.view.pair = self.store.get_pair(self.view.seed.id)
+        self.view.refresh_notes(self.store)
         self._reviewed = None
         self._render_candidates()
         self._render_info()
@@ -175,6 +189,7 @@ class SeedScreen(Screen[int | None]):
                 self._reviewed = int(self.store.review_counts().get("human", 0))
             t.append(f"queue {self.index + 1:,}/{self.nav.total:,}  reviewed {self._reviewed:,}"
                      f"/{self.nav.total:,}  ", style="bold")
+            t.append(self.session_line(self.nav.total - self._reviewed) + "  ", style="dim")
         else:
             t.append(f"{self.index + 1:,}/{self.nav.total:,}  ", style="bold")
         t.append(one_line(s.category or "—"))
@@ -183,24 +198,42 @@ class SeedScreen(Screen[int | None]):
         t.append(f"  {one_line(s.id, 40)}", style="dim")
         t.append("\n")
         p = v.pair
-        if p is None:
+        if p is None or (p.source == "judge" and not (p.chosen_id or p.rejected_id)
+                         and p.judge_chosen_id is None and p.status == "no_pair"):
             t.append("no pair yet", style="dim")
         else:
             t.append(f"{p.status}", style="bold")
-            t.append(f"  now {v.slot(p.chosen_id) or '—'} ▸ {v.slot(p.rejected_id) or '—'}")
+            if p.status == "pair":
+                t.append(f"  now {v.slot(p.chosen_id) or '—'} ▸ {v.slot(p.rejected_id) or '—'}")
             t.append(f" ({p.source}{': ' + one_line(p.reviewer) if p.reviewer else ''})")
-            margin = f" margin {p.judge_margin:.3f}" if p.judge_margin is not None else ""
-            t.append(f"   judge {v.slot(p.judge_chosen_id) or '—'} ▸ {v.slot(p.judge_rejected_id) or '—'}{margin}")
-            if p.source == "human" and (p.chosen_id != p.judge_chosen_id or p.rejected_id != p.judge_rejected_id):
-                t.append("  OVERRIDDEN", style="bold yellow")
-            # flags and the reason get their own line: at 80 columns they would be cut off after the pair
-            if p.flags or p.reason:
-                t.append("\n")
-            if p.flags:
-                t.append("flags: " + ", ".join(one_line(f) for f in p.flags) + "  ", style="yellow")
-            if p.reason:
-                t.append("reason: " + one_line(p.reason, 60), style="italic")
+            if p.source == "human" and p.margin is not None:
+                t.append(f" margin {p.margin:.3f}")
+            if p.judge_chosen_id or p.judge_rejected_id:
+                margin = f" margin {p.judge_margin:.3f}" if p.judge_margin is not None else ""
+                t.append(f"   judge {v.slot(p.judge_chosen_id) or '—'} ▸ {v.slot(p.judge_rejected_id) or '—'}"
+                         f"{margin}")
+                if p.source == "human" and (p.status != "pair" or p.chosen_id != p.judge_chosen_id
+                                            or p.rejected_id != p.judge_rejected_id):
+                    t.append("  OVERRIDDEN", style="bold yellow")
+        # flags and reasons get their own line: at 80 columns they would be cut off after the pair
+        flags = p.flags if p is not None else []
+        if p is not None and p.source == "human":
+            reason, label = p.reason, "reason: "
+        elif v.note:
+            reason, label = v.note, "note: "
+        else:
+            # the judge's reason explains the judge's pair only: shown while that pair stands
+            reason, label = v.judge_reason, "judge: "
+        if flags or reason:
+            t.append("\n")
+        if flags:
+            t.append("flags: " + ", ".join(one_line(f) for f in flags) + "  ", style="yellow")
+        if reason:
+            t.append(label + one_line(v.relabel(reason), 70), style="italic")
         self.query_one("#seed-info", Static).update(t)
+
+    def session_line(self, left: int) -> str:
+        return session_text(len(self._session_done), (time.monotonic() - self._session_start) / 60, left)
 
     # -- review actions -----------------------------------------------------------------------------------
     def _apply(self, make) -> bool:  # noqa: ANN001 - a zero-arg callable returning a ReviewPlan
@@ -208,12 +241,37 @@ class SeedScreen(Screen[int | None]):
             return False
         try:
             plan = make()
-            review.apply(self.store, self.view.seed.id, self.reviewer, plan)
+            done = review.apply(self.store, self.view.seed.id, self.reviewer, plan)
+        except review.NeedPick as ask:
+            self._ask_pick(ask)
+            return False
         except (review.ReviewError, StoreError) as e:
             self.notify(str(e), severity="warning", markup=False)
             return False
+        if done is None:
+            self.notify("no change", severity="information")
+            return True
+        if done.action in store_review.DECISIONS:
+            self._session_done.add(self.view.seed.id)
         self.refresh_pair()
         return True
+
+    def _ask_pick(self, ask: review.NeedPick) -> None:
+        """`1` on a seed with no pair yet and three answers: which one is it compared with?"""
+        v = self.view
+        assert v is not None
+        options = [(str(v.slot(c)), v.label(c)) for c in ask.options]
+        prompt = (f"{v.label(ask.picked)} is {'chosen' if ask.role == 'rejected' else 'rejected'}. "
+                  f"Which answer is {ask.role}?")
+
+        def done(key: str | None) -> None:
+            if key is None or self.view is not v:
+                return
+            other = v.candidate_ids[int(key) - 1]
+            chosen, rejected = (ask.picked, other) if ask.role == "rejected" else (other, ask.picked)
+            self._apply(lambda: review.plan_pick(chosen, rejected))
+
+        self.app.push_screen(PickModal(prompt, options), done)
 
     def action_choose(self, i: int) -> None:
         v = self.view
@@ -248,15 +306,19 @@ class SeedScreen(Screen[int | None]):
             self._apply(lambda: review.plan_flag(v.pair))
 
     def action_reason(self) -> None:
-        if self.view is None:
+        v = self.view
+        if v is None:
             return
-        current = (self.view.pair.reason if self.view.pair else None) or ""
+        ref = f"judge's reason (for its pair): {v.relabel(v.judge_reason)}" if v.judge_reason else ""
+        human = v.pair is not None and v.pair.source == "human"
+        prompt = ("Reason for your decision (recorded in the audit log)" if human else
+                  "Note (not a decision; it becomes the reason of your next decision on this seed)")
 
         def done(text: str | None) -> None:
-            if text is not None:
-                self._apply(lambda: review.plan_reason(text))
+            if text is not None and self.view is v:
+                self._apply(lambda: review.plan_reason(text, v.pair))
 
-        self.app.push_screen(InputModal("Reason for this decision (recorded in the audit log)", current), done)
+        self.app.push_screen(InputModal(prompt, "", reference=ref), done)
 
     def action_undo(self) -> None:
         if self.view is None:
@@ -285,6 +347,23 @@ class SeedScreen(Screen[int | None]):
         box.set_class(not self._policy_shown, "hidden")
         if self._policy_shown and self.view is not None:
             self.query_one("#policy", Static).update(literal(refs.policy_card(self.view.seed.category)))
+
+    def action_diff(self) -> None:
+        """`d`: word diff from the rejected answer to the chosen one (answers 1 and 2 when there is no pair)."""
+        from kcc_tui.diff import diff_counts, word_diff
+
+        v = self.view
+        if v is None or len(v.candidates) < 2:
+            self.notify("a diff needs two answers", severity="warning")
+            return
+        p = v.pair
+        ids = v.candidate_ids
+        a, b = ((p.rejected_id, p.chosen_id) if p is not None and p.status == "pair" and p.chosen_id in ids
+                and p.rejected_id in ids else (ids[0], ids[1]))
+        texts = {c.id: c.text for c in v.candidates}
+        removed, added = diff_counts(texts[a], texts[b])
+        title = f"{v.label(a)} → {v.label(b)}: {removed} words removed, {added} added"
+        self.app.push_screen(TextModal(title, word_diff(texts[a], texts[b])))
 
     # -- citations ----------------------------------------------------------------------------------------
     def all_marks(self) -> list[tuple[CandidatePanel, int, Mark]]:
@@ -327,6 +406,17 @@ class SeedScreen(Screen[int | None]):
         rows = refs.citation_details(m.data) if m.kind == "citation" else refs.institution_details(m.data)
         title = f"candidate {panel.slot} · {m.kind} · {m.category}"
         self.app.push_screen(DetailModal(title, rows))
+
+
+def session_text(done: int, minutes: float, left: int) -> str:
+    """`session 12 · 3.4/min · ~2h05m left`: this session's decisions, their rate and the time the rest of
+    the queue would take at that rate."""
+    if done == 0 or minutes <= 0:
+        return f"session {done}"
+    rate = done / minutes
+    eta = left / rate
+    h, m = divmod(round(eta), 60)
+    return f"session {done} · {rate:.1f}/min · ~{f'{h}h{m:02d}m' if h else f'{m}m'} left"
 
 
 class QueueScreen(SeedScreen):

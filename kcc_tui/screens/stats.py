@@ -18,9 +18,20 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Sparkline, Static
 
+from db import stats as store_stats
 from db.store import SeedFilter, Store
 from kcc_tui.literal import one_line
-from kcc_tui.stats import Agreement, AgreementRow, CategoryRate, agreement, bar, category_rates, pct
+from kcc_tui.stats import (
+    Agreement,
+    AgreementRow,
+    CategoryRate,
+    PairAgreement,
+    agreement,
+    bar,
+    category_rates,
+    pct,
+    reviewer_agreement,
+)
 
 
 class StatsData(BaseModel):
@@ -28,6 +39,8 @@ class StatsData(BaseModel):
     agreement: Agreement
     counts: dict[str, int]
     seeds: int
+    reviewers: list[dict[str, Any]] = []
+    pairwise: list[PairAgreement] = []
 
 
 def decision_rows(store: Store) -> tuple[list[AgreementRow], int]:
@@ -65,8 +78,10 @@ def compute_stats(store: Store) -> StatsData:
         return models[cid]
 
     agree = agreement(rows, label).model_copy(update={"skipped": skipped})
-    return StatsData(rates=category_rates(store.category_stats()), agreement=agree,
-                     counts=store.review_counts(), seeds=store.count_seeds())
+    return StatsData(rates=category_rates(store_stats.category_stats(store)), agreement=agree,
+                     counts=store.review_counts(), seeds=store.count_seeds(),
+                     reviewers=store_stats.reviewer_progress(store),
+                     pairwise=reviewer_agreement(store_stats.reviewer_decisions(store), label))
 
 
 def render_rates(rates: list[CategoryRate], width: int = 20) -> Table:
@@ -100,6 +115,18 @@ def render_agreement(data: StatsData) -> Text:
         t.append(f"{label:<12} {n:>8,}  ")
         t.append(bar(share, 20), style="cyan")
         t.append(f" {pct(share)}\n" if key != "total" else "\n")
+    if data.reviewers:
+        t.append("\nReviewers\n", style="bold underline")
+        for r in data.reviewers:
+            share = r["decided"] / data.seeds if data.seeds else None
+            t.append(f"{one_line(str(r['reviewer']), 12):<12} {r['decided']:>8,} decided  "
+                     f"{r['overridden']:>6,} overridden  {r['actions']:>7,} actions  {pct(share)} of seeds\n")
+    if data.pairwise:
+        t.append("\nReviewer–reviewer agreement (shared seeds)\n", style="bold underline")
+        for p in data.pairwise:
+            kappa = "undefined" if p.kappa is None else f"{p.kappa:.3f}"
+            t.append(f"{one_line(p.a, 12)} × {one_line(p.b, 12)}  {p.n:,} shared  {p.agree:,} same choice  "
+                     f"kappa {kappa}\n")
     t.append(f"\nseeds in store {data.seeds:,}")
     return t
 
@@ -119,10 +146,13 @@ class StatsScreen(Screen[None]):
             yield Static("Safe rate by category", id="spark-label", markup=False)
             yield Sparkline([], id="stats-spark")
             yield Static("", id="stats-agreement", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.app.db_path.name} · Stats"  # type: ignore[attr-defined]
+        cached = getattr(self.app, "stats_cache", None)
+        if cached is not None:  # computed in the background after first paint; refreshed right below
+            self.show(cached)
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -142,6 +172,7 @@ class StatsScreen(Screen[None]):
 
     def show(self, data: StatsData) -> None:
         self.data = data
+        self.app.stats_cache = data  # type: ignore[attr-defined]
         self.query_one("#stats-rates", Static).update(render_rates(data.rates))
         values: list[Any] = [r.rate for r in data.rates if r.rate is not None]
         self.query_one("#stats-spark", Sparkline).data = values

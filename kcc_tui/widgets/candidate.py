@@ -21,7 +21,9 @@ def role_of(pair: Pair | None, candidate_id: str) -> tuple[str | None, str | Non
     """(current role, judge's role): "chosen" / "rejected" / None for this candidate."""
     if pair is None:
         return None, None
-    cur = "chosen" if pair.chosen_id == candidate_id else "rejected" if pair.rejected_id == candidate_id else None
+    # a tie, a skip or no pair at all has no chosen or rejected answer, whatever ids the row still holds
+    cur = (None if pair.status != "pair" else "chosen" if pair.chosen_id == candidate_id
+           else "rejected" if pair.rejected_id == candidate_id else None)
     judge = ("chosen" if pair.judge_chosen_id == candidate_id
              else "rejected" if pair.judge_rejected_id == candidate_id else None)
     return cur, judge
@@ -31,7 +33,7 @@ def header_text(slot: int, cand: Candidate, judgment: Judgment | None, pair: Pai
     t = Text()
     cur, judge = role_of(pair, cand.id)
     t.append(f" {slot} ", style="bold reverse")
-    t.append(" ")
+    t.append(f" ({one_line(cand.id, 24)}) ", style="dim")
     t.append(one_line(cand.model, 28), style="bold")
     if judgment is not None:
         t.append("  ")
@@ -44,7 +46,9 @@ def header_text(slot: int, cand: Candidate, judgment: Judgment | None, pair: Pai
         t.append("  ✔ CHOSEN", style="bold green")
     elif cur == "rejected":
         t.append("  ✘ REJECTED", style="bold red")
-    if pair is not None and pair.source == "human" and judge != cur:
+    if pair is not None and pair.status == "tie":
+        t.append("  = TIE", style="bold")
+    if pair is not None and pair.source == "human" and judge != cur and (judge or pair.judge_chosen_id):
         t.append(f"  (judge: {judge or '—'})", style="italic")
     elif judge is not None and pair is not None and pair.source == "judge":
         t.append("  (judge)", style="dim")
@@ -98,7 +102,7 @@ class CandidatePanel(VerticalScroll, can_focus=True):
     CandidatePanel.-chosen { border: round $success; }
     CandidatePanel.-rejected { border: round $error; }
     CandidatePanel:focus { border: round $accent; }
-    CandidatePanel > .cand-head { height: auto; }
+    CandidatePanel > .cand-head { height: auto; dock: top; }
     CandidatePanel > .cand-text { height: auto; margin: 1 0; }
     CandidatePanel > .cand-section { height: auto; color: $text-muted; }
     """
@@ -156,5 +160,9 @@ class CandidatePanel(VerticalScroll, can_focus=True):
         body = found.first(Static)
         body.update(highlighted(self.text, self.marks, index))
         if index is not None and 0 <= index < len(self.marks):
-            line = self.text[: self.marks[index].start].count("\n")
+            # the card's title is docked, so it stays in view; stacked cards scroll so this one is shown
+            self.scroll_visible(top=True, animate=False)
+            width = max(1, body.content_region.width or self.content_region.width or 1)
+            before = self.text[: self.marks[index].start]
+            line = sum(max(1, -(-len(part) * 2 // width)) for part in before.split("\n")) - 1
             self.scroll_to(y=max(0, body.virtual_region.y + line - 2), animate=False)

@@ -236,7 +236,8 @@ async def test_every_review_key_is_audited_and_undoable(store_path: Path, config
         assert pair().rejected_id == f"{sid}-c2"
         await pilot.press("number_sign")  # shift+3: rejected == chosen -> previous rejected becomes chosen
         assert (pair().chosen_id, pair().rejected_id) == (f"{sid}-c2", f"{sid}-c3")
-        await pilot.press("2")  # already chosen: no change of pair, still audited
+        await pilot.press("2")  # already chosen: no change, so no audit row
+        assert len(store.reviews_for(sid)) == 4
         await pilot.press("1")
         assert pair().chosen_id == f"{sid}-c1"
         await pilot.press("s")
@@ -254,7 +255,7 @@ async def test_every_review_key_is_audited_and_undoable(store_path: Path, config
         await pilot.pause()
         assert pair().reason == "근거 부족"
         actions = [r.action for r in store.reviews_for(sid)]
-        assert actions == ["choose", "reject", "reject", "reject", "choose", "choose", "swap", "tie", "flag",
+        assert actions == ["choose", "reject", "reject", "reject", "choose", "swap", "tie", "flag",
                            "unflag", "reason"]
         assert {r.reviewer for r in store.reviews_for(sid)} == {"tester"}
         # undo walks back one action at a time, down to the judge's pair
@@ -449,7 +450,10 @@ async def test_jobs_start_watch_cancel_trivial_job(store_path: Path, config: Set
         assert "tui-job" in text and "running" in text
         assert "started 시작 [bold]literal[/]" in text  # log lines from the store, literal
         assert "loss 1.0000 →" in text
-        await pilot.press("x")
+        await pilot.press("x")  # asks first
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "ConfirmModal" and app.store.get_run("tui-job").status == "running"
+        await pilot.press("y")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and app.store.get_run("tui-job").status == "running":
             await pilot.pause(0.1)
@@ -486,6 +490,11 @@ async def test_jobs_form_launches_export(store_path: Path, config: Settings, tmp
             screen.action_poll()
         assert app.store.get_run(run_id).status == "done", app.store.get_run(run_id)
         assert out.exists() and out.read_text(encoding="utf-8").count("\n") == 31
+        # the export writes no log lines to the store: its output file is shown instead
+        screen.action_poll()
+        from textual.widgets import Log
+
+        assert screen.query_one("#job-log", Log).line_count > 0
 
 
 # -- help, palette, themes ------------------------------------------------------------------------------------

@@ -40,7 +40,10 @@ def wait_screen(session: str, needle: str, timeout: float = 20.0) -> str:
 
 def test_kcc_binary_in_tmux(store_path: Path, tmp_path: Path) -> None:
     session = f"kcc-test-{os.getpid()}"
+    # PYTHONPATH: the binary runs this checkout's code, the same the test reads the store with
+    root = shlex.quote(str(Path(__file__).resolve().parents[2]))
     cmd = (f"cd {shlex.quote(str(tmp_path))} && env -u COLUMNS -u LINES KCC_REVIEWER=tmux-tester TERM=xterm-256color "
+           f"PYTHONPATH={root} "
            f"{shlex.quote(str(KCC))} {shlex.quote(str(store_path))}; sleep 5")
     tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "30", cmd)
     try:

@@ -110,9 +110,13 @@ def test_plan_choose_keeps_or_swaps_rejected() -> None:
     # choosing the rejected answer makes the old chosen the rejected one
     p = review.plan_choose(JUDGE, IDS, 1)
     assert (p.chosen_id, p.rejected_id) == ("c2", "c1")
-    # no pair yet: the lowest-scored other answer becomes rejected
-    p = review.plan_choose(None, IDS, 0, {"c1": 0.9, "c2": 0.5, "c3": 0.1})
-    assert (p.chosen_id, p.rejected_id) == ("c1", "c3")
+    # no pair yet and two other answers: the reviewer is asked which one is rejected (nothing guessed)
+    with pytest.raises(review.NeedPick) as asked:
+        review.plan_choose(None, IDS, 0, {"c1": 0.9, "c2": 0.5, "c3": 0.1})
+    assert (asked.value.role, asked.value.picked, asked.value.options) == ("rejected", "c1", ["c2", "c3"])
+    # with one other answer the pair is fully determined
+    p = review.plan_choose(None, IDS[:2], 0)
+    assert (p.chosen_id, p.rejected_id) == ("c1", "c2")
     with pytest.raises(review.ReviewError):
         review.plan_choose(None, IDS, 5)
 
@@ -120,8 +124,9 @@ def test_plan_choose_keeps_or_swaps_rejected() -> None:
 def test_plan_reject_mirrors_choose() -> None:
     p = review.plan_reject(JUDGE, IDS, 0)
     assert (p.chosen_id, p.rejected_id) == ("c2", "c1")
-    p = review.plan_reject(None, IDS, 2, {"c1": 0.2, "c2": 0.8})
-    assert (p.chosen_id, p.rejected_id) == ("c2", "c3")
+    with pytest.raises(review.NeedPick) as asked:
+        review.plan_reject(None, IDS, 2, {"c1": 0.2, "c2": 0.8})
+    assert asked.value.role == "chosen" and asked.value.options == ["c1", "c2"]
     with pytest.raises(review.ReviewError):
         review.plan_reject(None, ["only"], 0)
 
@@ -137,6 +142,9 @@ def test_plan_swap_tie_skip_flag_reason_accept() -> None:
     off = review.plan_flag(JUDGE.model_copy(update={"flags": on.flags}))
     assert off.action == "unflag" and off.flags == ["low_margin"]
     assert review.plan_reason("  이유  ").reason == "이유"
+    # before a decision a reason is a note; on the reviewer's pair it is the decision's reason
+    assert review.plan_reason("이유", JUDGE).action == "note"
+    assert review.plan_reason("이유", JUDGE.model_copy(update={"source": "human"})).action == "reason"
     with pytest.raises(review.ReviewError):
         review.plan_reason("   ")
     acc = review.plan_accept(JUDGE.model_copy(update={"chosen_id": "c3"}))
@@ -208,3 +216,49 @@ def test_cli_jobs_lists_runs(store_path: Path) -> None:
 
 def test_kcc_script_exists() -> None:
     assert (Path(sys.executable).parent / "kcc").exists()
+
+
+# -- training form ------------------------------------------------------------------------------------------
+def test_train_form_toml_is_absolute_and_validated(tmp_path: Path) -> None:
+    import tomllib
+
+    from kcc_tui.trainform import FormError, TrainForm, to_toml
+
+    text = to_toml(TrainForm(model="models/tiny", reviewed_only=True, min_margin="0.1", categories="K01, K05",
+                             source="human", lora=True, beta="0.2"), base=tmp_path, default_output=tmp_path / "o")
+    cfg = tomllib.loads(text)["train"]
+    assert cfg["model"] == str(tmp_path / "models" / "tiny") and cfg["output_dir"] == str(tmp_path / "o")
+    assert cfg["beta"] == 0.2 and cfg["data"] == {"reviewed_only": True, "min_margin": 0.1,
+                                                  "categories": ["K01", "K05"], "source": "human"}
+    assert cfg["lora"] == {"enabled": True}
+    for bad, field in (({"model": ""}, "model"), ({"beta": "x"}, "beta"), ({"epochs": "0"}, "epochs"),
+                       ({"max_length": "1.5"}, "max length")):
+        with pytest.raises(FormError, match=field):
+            to_toml(TrainForm(**{"model": "m", **bad}), base=tmp_path, default_output=tmp_path)
+
+
+def test_fast_category_stats_match_the_store_and_reviewers_agree(tmp_path: Path) -> None:
+    from db import review as store_review
+    from db import stats as store_stats
+    from kcc_tui.screens.stats import compute_stats
+    from kcc_tui.synthetic import build_store
+
+    path = tmp_path / "s.db"
+    build_store(path, 40, judged_fraction=0.5).close()
+    with Store(path) as store:
+        assert store_stats.category_stats(store) == store.category_stats()
+        for i in range(6):  # kim and lee decide the same six seeds, agreeing on four
+            sid = f"s{i:06d}"
+            store_review.record(store, sid, "kim", "choose", chosen_id=f"{sid}-c1", rejected_id=f"{sid}-c2",
+                                status="pair")
+            other = "c1" if i < 4 else "c3"
+            store_review.record(store, sid, "lee", "choose", chosen_id=f"{sid}-{other}",
+                                rejected_id=f"{sid}-c2", status="pair")
+        store_review.record(store, "s000010", "kim", "tie", status="tie")
+        data = compute_stats(store)
+    by = {r["reviewer"]: r for r in data.reviewers}
+    assert by["lee"]["decided"] == 6 and by["kim"]["decided"] == 1  # the pair row keeps the last decision
+    [pa] = data.pairwise
+    assert (pa.a, pa.b, pa.n, pa.agree) == ("kim", "lee", 6, 4)
+    # kim always chose model-a: observed agreement 4/6 equals chance agreement 6*4/36, so kappa is 0
+    assert pa.kappa == pytest.approx(0.0)
