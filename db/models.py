@@ -150,14 +150,6 @@ class LLMCall(BaseModel):
     created_at: str = Field(default_factory=utcnow)
 
 
-class CacheEntry(BaseModel):
-    key: str
-    provider: str
-    model: str
-    response: dict[str, Any]
-    created_at: str = Field(default_factory=utcnow)
-
-
 class BatchJob(BaseModel):
     id: str  # provider's batch id
     provider: str

@@ -217,11 +217,6 @@ def pair_schedule(seed_id: str, ids: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def anonymise(ids: list[str]) -> dict[str, str]:
-    """Candidate id -> anonymous label A, B, C, ... (in the given order)."""
-    return {cid: chr(ord("A") + i) if i < 26 else f"X{i}" for i, cid in enumerate(ids)}
-
-
 _FAMILIES: tuple[tuple[str, str], ...] = (
     ("gpt", "openai"), ("chatgpt", "openai"), ("o1", "openai"), ("o3", "openai"), ("o4", "openai"),
     ("text-davinci", "openai"), ("claude", "anthropic"), ("gemini", "google"), ("gemma", "google"),

@@ -105,17 +105,6 @@ def _korean_refs(report: CheckReport) -> int:
         1 for i in report.institutions if i.verdict == "valid")
 
 
-def _korean_help(report: CheckReport) -> int:
-    """Korean-context help items: valid citations, valid institutions, correct procedures."""
-    return (
-        sum(1 for c in report.citations if c.verdict == "valid")
-        + sum(1 for i in report.institutions if i.verdict == "valid")
-        + sum(1 for p in report.procedures if p.ok)
-    )
-
-
-
-
 def rules_score(report: CheckReport, category: str | None, *, injection: int = 0, text: str = "") -> RulesBreakdown:
     """Score in [0, 1] from the checks: what a culturally coherent Korean answer does, minus what it must not.
 

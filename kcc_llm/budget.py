@@ -16,10 +16,6 @@ class Budget:
         self.scale = 1.0
         self.exhausted = False
 
-    @property
-    def in_flight(self) -> float:
-        return self._in_flight_raw * self.scale
-
     def try_reserve(self, estimate: float) -> bool:
         """Reserve the estimated cost of one call; False (and `exhausted`) when it would overrun."""
         if self.limit_usd is not None and (

@@ -192,7 +192,7 @@ def test_malformed_without_repair_gives_unscored_with_reasons(tmp_path, write_js
     db = tmp_path / "k.db"
     with Store(db) as st:
         import_file(st, write_jsonl(rows(30)))
-        client = LLMClient(st, settings=LLMSettings(repair=False, max_retries=0))
+        client = LLMClient(st, settings=LLMSettings(repair=False, max_retries=0, concurrency=1))  # one at a time: which answers get the broken replies is then fixed by the fault seed
         summary = JudgeRunner(st, JudgeConfig(models=[JUDGE]), tmp_path / "o", client=client).execute()
     results = _lines(tmp_path / "o" / "results.jsonl")
     assert summary.status == "done" and len(results) == 90
