@@ -63,13 +63,11 @@ def main() -> None:
     """
 
 
-def _known_categories() -> set[str] | None:
-    try:
-        from taxonomy import load_taxonomy
+def _known_categories() -> set[str]:
+    """Category and subcategory ids of the taxonomy (the importer rejects rows naming others)."""
+    from taxonomy import known_ids
 
-        return {c.id for c in load_taxonomy().categories}
-    except (ImportError, ValueError):
-        return None
+    return set(known_ids())
 
 
 @main.command("run", epilog=EXIT_CODES_HELP)

@@ -38,20 +38,11 @@ def _available(module: str) -> bool:
                for d in spec.submodule_search_locations)
 
 
-def _known_categories() -> set[str] | None:
-    """Category ids of the taxonomy, for `kcc import` (None when the taxonomy is unavailable)."""
-    try:
-        from taxonomy import load_taxonomy
+def _known_categories() -> set[str]:
+    """Category and subcategory ids of the taxonomy, for `kcc import`."""
+    from taxonomy import known_ids
 
-        tax = load_taxonomy()
-    except Exception:  # noqa: BLE001 - no taxonomy: the importer skips the category check
-        return None
-    ids: set[str] = set()
-    for cat in getattr(tax, "categories", []) or []:
-        ids.add(cat.id)
-        for sub in getattr(cat, "subcategories", []) or []:
-            ids.add(sub.id)
-    return ids or None
+    return set(known_ids())
 
 
 class KccGroup(click.Group):

@@ -22,6 +22,14 @@ from taxonomy.models import (
 from taxonomy.relevance import CategoryRelevance, category_relevance
 from taxonomy.versioning import category_policy_version, policy_version
 
+
+def known_ids() -> frozenset[str]:
+    """Every category and subcategory id of the taxonomy: what an imported seed may name. The one list the
+    import commands hand to db's importer (which sits below taxonomy and cannot load it itself)."""
+    tax = load_taxonomy()
+    return frozenset({c.id for c in tax.categories} | {s.id for c in tax.categories for s in c.subcategories})
+
+
 _CONTROL_ID = re.compile(r"B\d{1,3}(?:\.\d+)?")
 
 
@@ -62,6 +70,7 @@ __all__ = [
     "crosswalk",
     "dump_taxonomy",
     "is_benign",
+    "known_ids",
     "load_taxonomy",
     "policy_version",
 ]

@@ -117,8 +117,8 @@ def _map_char(ch: str) -> str:
         return ch
     if 0xFFA0 <= ord(ch) <= 0xFFDC:  # halfwidth jamo -> conjoining (NFKC) -> compatibility
         return "".join(_CONJ_TO_COMPAT.get(c, c) for c in unicodedata.normalize("NFKC", ch))
-    k = unicodedata.normalize("NFKC", ch)
-    return "".join(_HOMOGLYPHS.get(c, c) for c in k).lower()
+    k = unicodedata.normalize("NFKC", ch)  # may give conjoining jamo (circled ㉠ -> U+1100): map those too
+    return "".join(_CONJ_TO_COMPAT.get(c) or _HOMOGLYPHS.get(c, c) for c in k).lower()
 
 
 def _char_pass(text: str) -> str:

@@ -123,3 +123,8 @@ def test_chosung_property(text, seed):
 def test_normalize_never_fails_and_is_idempotent(text):
     once = normalize(text)
     assert normalize(once) == once
+
+
+def test_circled_jamo_normalise_once():
+    """NFKC turns circled jamo (㉠) into conjoining jamo; the normal form keeps compatibility jamo."""
+    assert normalize("㉠") == normalize(normalize("㉠")) == "ㄱ"
