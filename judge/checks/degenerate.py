@@ -11,7 +11,7 @@ import re
 import zlib
 
 from judge.checks.construct import new_check
-from judge.checks.language import _DEL_NOT_HANGUL_LEAD, korean_ratio
+from judge.checks.language import _DEL_NOT_HANGUL_LEAD, korean_ratio, lead_count
 from judge.checks.models import CheckResult
 
 HUGE = 20_000  # characters
@@ -58,11 +58,15 @@ def _rare_class() -> str:
 _RARE = re.compile(_rare_class())
 
 
-def _rare_share(text: str) -> tuple[float, int]:
+def _rare_share(text: str, whole: str | None = None) -> tuple[float, int]:
     """Share of Hangul syllables outside KS X 1001, which covers ordinary Korean text; of uniformly random
-    syllables 79 % fall outside it. Returns (share, number of syllables)."""
+    syllables 79 % fall outside it. Returns (share, number of syllables). `whole`: the unstripped text, whose
+    lead-byte count korean_ratio has just taken (stripping removes no lead bytes)."""
     head = text[:RARE_WINDOW]
-    n = len(head.encode("utf-8", "surrogatepass").translate(None, _DEL_NOT_HANGUL_LEAD))  # lead bytes
+    if whole is not None and len(text) <= RARE_WINDOW:
+        n = lead_count(whole)
+    else:
+        n = len(head.encode("utf-8", "surrogatepass").translate(None, _DEL_NOT_HANGUL_LEAD))  # lead bytes
     return (len(_RARE.findall(head)) / n, n) if n else (0.0, 0)
 
 
@@ -91,7 +95,7 @@ def _content_checks(text: str, stripped: str) -> list[CheckResult]:
         # U+FFFD: bytes that were never valid UTF-8 (a byte-level model emitting half characters)
         return [new_check(id="answer.gibberish", severity="warning",
                           message=f"깨진 문자가 섞인 답변입니다(U+FFFD {broken}개)", value=float(broken))]
-    share, syllables = _rare_share(stripped)
+    share, syllables = _rare_share(stripped, text)
     if syllables >= MIN_SYLLABLES_FOR_PROSE and share > RARE_SYLLABLE_SHARE:
         return [new_check(id="answer.gibberish", severity="warning",
                           message=f"한국어 문장이 아닌 음절 나열입니다(드문 음절 {share:.0%})", value=round(share, 3))]

@@ -28,7 +28,7 @@ _DEL_NOT_OTHER_LEAD = _keep((0xC3, 0xDF), (0xE0, 0xE9), (0xEE, 0xEF), (0xF0, 0xF
 
 # (the last text, its result), replaced as one tuple (thread-safe): the degenerate check and check_korean
 # ask for the same text one after the other
-_last: tuple[object, tuple[float, int]] = (None, (0.0, 0))
+_last: tuple[object, tuple[float, int], int] = (None, (0.0, 0), 0)
 
 
 def korean_ratio(text: str) -> tuple[float, int]:
@@ -36,20 +36,29 @@ def korean_ratio(text: str) -> tuple[float, int]:
     last = _last
     if text is last[0]:
         return last[1]
-    out = _korean_ratio(text)
-    _last = (text, out)
+    out, hangul = _korean_ratio(text)
+    _last = (text, out, hangul)
     return out
 
 
-def _korean_ratio(text: str) -> tuple[float, int]:
+def lead_count(text: str) -> int:
+    """UTF-8 lead bytes 0xEA-0xED in `text` (what the degenerate check counts as syllables), taken from the
+    last korean_ratio computation when it was of this very text."""
+    last = _last
+    if text is last[0]:
+        return last[2]
+    return len(text.encode("utf-8", "surrogatepass").translate(None, _DEL_NOT_HANGUL_LEAD))
+
+
+def _korean_ratio(text: str) -> tuple[tuple[float, int], int]:
     b = text.encode("utf-8", "surrogatepass")
     hangul = len(b.translate(None, _DEL_NOT_HANGUL_LEAD))
     jamo = b.count(b"\xe3\x84") + b.count(b"\xe3\x85") + b.count(b"\xe3\x86") if b"\xe3" in b else 0
     other = len(b.translate(None, _DEL_NOT_OTHER_LEAD)) - jamo
     letters = hangul + jamo + other + len(b.translate(None, _DEL_NOT_ASCII_LETTER))
     if not letters:
-        return 0.0, 0
-    return (hangul + jamo) / letters, letters
+        return (0.0, 0), hangul
+    return ((hangul + jamo) / letters, letters), hangul
 
 
 def check_korean(text: str) -> tuple[float, list[CheckResult]]:
