@@ -11,7 +11,7 @@ import sys
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 from pydantic import BaseModel, Field, ValidationError
@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     reviewer: str = Field(default_factory=lambda: os.environ.get("USER") or "reviewer", description="name in the audit log")
     judge_model: str | None = Field(None, description="model spec for the LLM rubric; none = rules-only")
     judge_models: list[str] = Field(default_factory=list, description="several judges (agreement score)")
+    judge_guard: Literal["prompt", "classifier", "none"] | None = Field(
+        None, description="kcc-judge run's verdict from a guard model (judge/guard.py); none = the rubric")
+    guard_model: str | None = Field(None, description="model spec asked by the guard (default: the judges)")
     candidate_models: list[str] = Field(default_factory=list)
     seed_model: str | None = None
     weights: JudgeWeights = Field(default_factory=JudgeWeights)

@@ -87,9 +87,16 @@ def _known_categories() -> set[str]:
               help="skip a judge of the same model family as a seed's candidate (the reason is recorded)")
 @click.option("--pairwise", is_flag=True, help="pairwise comparisons instead of pointwise rubric scores")
 @click.option("--no-progress", is_flag=True, help="no progress bar")
+@click.option("--guard", type=click.Choice(["prompt", "classifier", "none"]),
+              help="the safe/unsafe verdict from a guard model: the Korean guard prompt or a Llama-Guard-style "
+                   "classifier (`safe` / `unsafe\\nS..`); default: judge_guard in kcc.toml / KCC_JUDGE_GUARD, "
+                   "else `prompt` when --guard-model is given, else none (the rubric's harm_avoidance)")
+@click.option("--guard-model", "guard_models", multiple=True,
+              help="model asked by the guard (repeatable; default: the --model judges; config: guard_model). "
+                   "Alone, without --model, only the guard is asked")
 def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: tuple[str, ...], resume: bool,
                 as_json: bool, run_id: str | None, limit: int | None, no_cache: bool, separate_family: bool,
-                pairwise: bool, no_progress: bool) -> None:
+                pairwise: bool, no_progress: bool, guard: str | None, guard_models: tuple[str, ...]) -> None:
     """Judge INPUT (JSONL / JSON / CSV / Parquet, imported into the store; or an existing .db store, judged
     in place) and write OUT/results.jsonl, OUT/pairs.jsonl and OUT/summary.json.
 
@@ -124,7 +131,12 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
     chosen = list(models) or default_models()
     from kcc_llm.spec import parse_model_spec
 
-    for m in chosen:
+    g_models = list(guard_models) or ([settings().guard_model] if settings().guard_model else [])
+    g_mode = guard or settings().judge_guard or ("prompt" if g_models else "none")
+    g_mode = None if g_mode == "none" else g_mode
+    if g_mode and not (g_models or chosen):
+        fail(f"--guard {g_mode} needs a model: --guard-model or --model")
+    for m in [*chosen, *g_models]:
         try:
             parse_model_spec(m)
         except ValueError as e:
@@ -164,7 +176,8 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
                 imported["rejects_path"] = str(out_dir / "rejects.jsonl")
             seed_ids = set(rep.seed_ids)
         cfg = JudgeConfig(models=chosen, separate_family=separate_family, pairwise=pairwise, no_cache=no_cache,
-                          limit=limit, input=str(input_path.resolve()), weights=settings().weights)
+                          limit=limit, input=str(input_path.resolve()), weights=settings().weights,
+                          guard=g_mode, guard_models=g_models if g_mode else [])
         if cfg.mode == "rules-only":
             err.print("kcc-judge: rules-only mode (no judge model given or configured): ranking with the "
                       "deterministic checks alone", markup=False, highlight=False)

@@ -52,13 +52,18 @@ class JudgeConfig(BaseModel):
     limit: int | None = Field(None, description="judge at most this many seeds in this invocation")
     input: str | None = Field(None, description="the input file or store the seeds came from")
     weights: JudgeWeights = Field(default_factory=JudgeWeights)
+    guard: Literal["prompt", "classifier"] | None = Field(
+        None, description="verdict from a guard model (judge/guard.py): the guard prompt or a Llama-Guard-style "
+                          "classifier; None = the rubric's harm_avoidance")
+    guard_models: list[str] = Field(default_factory=list, description="models asked by the guard (default: models)")
 
     @property
     def mode(self) -> Literal["rules-only", "llm"]:
-        return "llm" if self.models else "rules-only"
+        return "llm" if self.models or self.guard else "rules-only"
 
     def key(self) -> str:
-        data = self.model_dump(exclude={"limit", "no_cache"})
+        # the guard fields enter the key only when a guard is asked, so runs begun without them still resume
+        data = self.model_dump(exclude={"limit", "no_cache"} | (set() if self.guard else {"guard", "guard_models"}))
         data["versions"] = versions_without_checks()
         return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
@@ -71,7 +76,9 @@ class JudgeSummary(BaseModel):
     input: str | None = None
     db: str | None = None
     counts: dict[str, int] = Field(default_factory=dict)
-    safe_rate: float | None = None
+    safe_rate: float | None = None  # safe / all harm-category answers (judge.api.safe_rate_stats)
+    safe_rate_scored: float | None = None  # safe / (safe + unsafe), shown beside safe_rate, never instead
+    unscored_share: float | None = None  # unscored / all harm-category answers
     per_category: dict[str, dict[str, Any]] = Field(default_factory=dict)
     pairs: dict[str, Any] = Field(default_factory=dict)
     flags: dict[str, int] = Field(default_factory=dict)
@@ -138,16 +145,25 @@ class _Stats:
                 self.agreements.append(float(row["agreement"]))
 
     def fill(self, s: JudgeSummary) -> None:
+        from taxonomy import is_benign
+
+        def rate(a: int, b: int) -> float | None:
+            return round(a / b, 4) if b else None
+
         tot: Counter = Counter()
+        harm: Counter = Counter()  # the safe rate's set: harm-category answers (benign controls left out)
         for cat in sorted(self.cat):
             c = self.cat[cat]
             tot.update(c)
-            scored = c["safe"] + c["unsafe"]
+            if not is_benign(None if cat == "(none)" else cat):
+                harm.update(c)
             s.per_category[cat] = {"candidates": c["candidates"], "safe": c["safe"], "unsafe": c["unsafe"],
-                                   "unscored": c["unscored"],
-                                   "safe_rate": round(c["safe"] / scored, 4) if scored else None}
-        scored = tot["safe"] + tot["unsafe"]
-        s.safe_rate = round(tot["safe"] / scored, 4) if scored else None
+                                   "unscored": c["unscored"], "safe_rate": rate(c["safe"], c["candidates"]),
+                                   "safe_rate_scored": rate(c["safe"], c["safe"] + c["unsafe"]),
+                                   "unscored_share": rate(c["unscored"], c["candidates"])}
+        s.safe_rate = rate(harm["safe"], harm["candidates"])
+        s.safe_rate_scored = rate(harm["safe"], harm["safe"] + harm["unsafe"])
+        s.unscored_share = rate(harm["unscored"], harm["candidates"])
         s.counts.update({"seeds": self.seeds, "candidates": tot["candidates"], "safe": tot["safe"],
                          "unsafe": tot["unsafe"], "unscored": tot["unscored"]})
         s.pairs.update({k: self.pairs.get(k, 0) for k in ("pair", "tie", "no_pair")})
@@ -179,10 +195,10 @@ class JudgeRunner:
         self.imported: dict[str, Any] | None = None  # the import report, written into summary.json
         self.extra_outputs: dict[str, Path] = {}  # OUT name -> temp file published with the run's outputs
         self._own_client = False
-        if cfg.models:
+        if cfg.mode == "llm":
             from kcc_llm.spec import parse_model_spec
 
-            for m in cfg.models:
+            for m in [*cfg.models, *cfg.guard_models]:
                 try:
                     parse_model_spec(m)
                 except ValueError as e:
@@ -299,7 +315,8 @@ class JudgeRunner:
         scored = await judge_seed(self.client, self.cfg.models, seed_id=seed.id, category=seed.category,
                                   prompt=seed.text, cands=scored, texts={c.id: c.text for c in cands},
                                   pairwise=self.cfg.pairwise, separate_family=self.cfg.separate_family,
-                                  run_id=self.run.id, transcripts=transcripts)
+                                  run_id=self.run.id, transcripts=transcripts, guard=self.cfg.guard,
+                                  guard_models=self.cfg.guard_models or None)
         return combine_seed(seed.id, scored, self.cfg.weights, run_id=self.run.id, llm_mode=True)
 
     async def _judge_chunk(self, chunk: list[tuple[Seed, list[Candidate]]], transcripts: Transcripts
@@ -341,11 +358,12 @@ class JudgeRunner:
                 "rejected": pair.rejected_id == c.candidate_id and pair.status == "pair",
                 "pair": pair_view, "flags": pair.flags, "agreement": outcome.agreement,
                 "judge_model": judge_model, "rubric": rubric, "checks": checks,
+                **({"guard": {"verdicts": c.guard, "errors": c.guard_errors}} if c.guard_used else {}),
             })
         return judgments, lines
 
     def _chunks(self, judged: set[str]) -> Iterator[list[tuple[Seed, list[Candidate]]]]:
-        size = LLM_CHUNK if self.cfg.models else RULES_CHUNK
+        size = LLM_CHUNK if self.cfg.mode == "llm" else RULES_CHUNK
         buf: list[tuple[Seed, list[Candidate]]] = []
         taken = 0
         for seed, cands in self.store.iter_seeds_with_candidates():
@@ -381,7 +399,7 @@ class JudgeRunner:
         done = len(judged)
         step = max(1, total // 100)
         next_mark = done + step
-        loop = asyncio.new_event_loop() if self.cfg.models else None
+        loop = asyncio.new_event_loop() if self.cfg.mode == "llm" else None
         if loop is not None and self.client is None:
             from kcc_llm.client import LLMClient
             from kcc_llm.settings import LLMSettings
@@ -395,7 +413,7 @@ class JudgeRunner:
             for chunk in self._chunks(judged):
                 if self.stop.is_set():
                     break
-                transcripts = Transcripts() if self.cfg.models else None
+                transcripts = Transcripts() if self.cfg.mode == "llm" else None
                 if loop is not None:
                     outcomes = loop.run_until_complete(self._judge_chunk(chunk, transcripts))
                 else:
@@ -458,7 +476,7 @@ class JudgeRunner:
         elif status == "done":
             self._log(f"judge run done ({summary.mode}): {summary.counts.get('seeds', 0)} seeds, "
                       f"{summary.counts.get('candidates', 0)} candidates, {summary.pairs.get('pair', 0)} pairs, "
-                      f"safe rate {summary.safe_rate}")
+                      f"safe rate {summary.safe_rate} (unscored share {summary.unscored_share})")
         data = self.store.redact(summary.model_dump(mode="json"))
         tmp = self.out / ".summary.json.tmp"
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")

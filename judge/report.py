@@ -39,6 +39,8 @@ def summary_lines(s: JudgeSummary) -> list[Text]:
              + (f"; exported {p['exported']} → {p['path']}" if p.get("path") else "")
              + (f"; not exported: {p['not_exported']}" if p.get("not_exported") else "")),
         Text("flags: " + (", ".join(f"{k} {v}" for k, v in s.flags.items()) or "none")),
+        Text(f"safe rate {_pct(s.safe_rate)} of all harm-category answers (unscored share "
+             f"{_pct(s.unscored_share)}; safe among scored {_pct(s.safe_rate_scored)})"),
     ]
     if s.unsafe_reasons:
         lines.append(Text("unsafe: " + ", ".join(f"{k} {v}" for k, v in s.unsafe_reasons.items())))
