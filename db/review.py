@@ -247,12 +247,15 @@ def last_bulk(store: Store) -> str | None:
 CHECK_FILTERS = {
     "fabricated": ("citation.fabricated",),
     "outdated": ("citation.outdated", "citation.not_in_force", "hotline.outdated"),
+    "title_mismatch": ("citation.title_mismatch",),
+    "wrong_number": ("hotline.wrong_number",),
 }
 MAX_IDS = 30_000  # a filter result becomes an id list; SQLite takes at most 32,766 parameters
 
 
 def seeds_matching(store: Store, what: str) -> list[str]:
-    """Seed ids for the reviewer's extra filters: `fabricated` / `outdated` (a check of any answer's latest
+    """Seed ids for the reviewer's extra filters: `fabricated` / `outdated` / `title_mismatch` / `wrong_number`
+    (a check of any answer's latest
     judgment), `unsafe_chosen` (the current chosen answer is judged unsafe), `disagree` (the reviewer's pair
     differs from the judge's), `reviewer:NAME` (decided by NAME). At most MAX_IDS, in list order."""
     if what in CHECK_FILTERS:

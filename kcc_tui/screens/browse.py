@@ -31,7 +31,7 @@ REVIEW_FILTERS = [("all", "all"), ("unreviewed", "unreviewed"), ("reviewed", "re
                   ("flagged", "flagged"), ("overridden", "overridden")]
 SOURCE_FILTERS = [("any source", "any"), ("judge", "judge"), ("human", "human")]
 EXTRA_FILTERS = [("any check", "any"), ("fabricated cite", "fabricated"), ("outdated", "outdated"),
-                 ("chosen unsafe", "unsafe_chosen"), ("judge≠human", "disagree")]
+                 ("title mismatch", "title_mismatch"), ("wrong hotline", "wrong_number"), ("chosen unsafe", "unsafe_chosen"), ("judge≠human", "disagree")]
 TEXT_CELLS = 56
 # fixed widths: a reviewed row's state ("human 0.76 skip ⚑") must never be cut by a width measured on the
 # first page (DataTable does not widen a column when a cell is updated), and the list must fit 80 columns

@@ -153,3 +153,30 @@ async def test_queue_shows_the_session_rate(store_path: Path, config: Settings) 
         await pilot.pause()
         text = screen_text(app)
         assert "session 1 · " in text and "/min · ~" in text and "left" in text
+
+
+def test_title_mismatch_and_wrong_hotline_filters_follow_the_real_checks(tmp_path: Path) -> None:
+    """The filters read what the real checks wrote: an offence named with another article's number, and a
+    hotline given for another line's purpose."""
+    import json
+
+    from db import Store
+    from db.importer import import_file
+    from judge.pipeline import JudgeConfig, JudgeRunner
+
+    ok = "사기는 형법 제347조로 처벌됩니다. 피해를 입으셨다면 112에 신고하세요."
+    rows = [
+        {"id": "t1", "category": "K07", "prompt": "사기 처벌이 궁금해요",
+         "candidates": [{"id": "a", "model": "m1", "response": ok},
+                        {"id": "b", "model": "m2", "response": "사기죄(형법 제250조)로 처벌됩니다. 112에 신고하세요."}]},
+        {"id": "t2", "category": "K07", "prompt": "마약을 끊고 싶어요",
+         "candidates": [{"id": "a", "model": "m1", "response": "마약 중독 상담은 1342로 전화하세요."},
+                        {"id": "b", "model": "m2", "response": "마약 중독 상담은 1336로 전화하세요."}]},
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with Store(tmp_path / "f.db") as st:
+        import_file(st, src)
+        JudgeRunner(st, JudgeConfig(models=[]), tmp_path / "o").execute()
+        assert store_review.seeds_matching(st, "title_mismatch") == ["t1"]
+        assert store_review.seeds_matching(st, "wrong_number") == ["t2"]
