@@ -140,7 +140,8 @@ class Launcher:
     def reconcile(self) -> list[str]:
         """Settle runs whose process ended without finishing its run row (crash, kill -9, trivial job).
 
-        A cancel request turns into 'cancelled'; otherwise 'failed' with the exit code when known.
+        A cancel request turns into 'cancelled'; a process whose exit code is known ends 'failed' with it; one that
+        is simply gone (kill -9, reboot, another launcher's) ends 'interrupted', which `--resume` picks up.
         Returns the ids changed.
         """
         changed: list[str] = []
@@ -160,9 +161,11 @@ class Launcher:
                 self.store.finish_run(run.id, "cancelled", error="cancelled")
             elif code == 0:
                 self.store.finish_run(run.id, "done")
+            elif code is None:  # gone without a word (kill -9, reboot): resumable, not a failure of its own
+                self.store.finish_run(run.id, "interrupted", error="process no longer running (resume it)")
             else:
-                why = f"exit code {code}" if code is not None else "process no longer running"
-                self.store.finish_run(run.id, "failed", error=f"process ended without finishing the run ({why})")
+                self.store.finish_run(run.id, "failed",
+                                      error=f"process ended without finishing the run (exit code {code})")
             changed.append(run.id)
         return changed
 

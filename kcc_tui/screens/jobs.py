@@ -23,7 +23,7 @@ from kcc_tui.screens.modals import ConfirmModal, DetailModal, FormModal
 from kcc_tui.stats import sparkline
 
 STATUS_STYLE = {"running": "bold cyan", "pending": "cyan", "done": "green", "failed": "bold red",
-                "cancelled": "yellow"}
+                "cancelled": "yellow", "interrupted": "bold yellow"}
 POLL_S = 1.0
 
 

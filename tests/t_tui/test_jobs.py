@@ -79,7 +79,8 @@ def test_reconcile_settles_dead_processes(tmp_path: Path) -> None:
         # a run whose pid is gone and that no launcher owns (e.g. after a reboot)
         store.create_run("train", {}, run_id="orphan", pid=2**22 + 12345)
         assert jobs.Launcher(store).reconcile() == ["orphan"]
-        assert store.get_run("orphan").status == "failed"
+        orphan = store.get_run("orphan")
+        assert orphan.status == "interrupted" and "resume" in orphan.error
         # cancelling a run whose process is already gone marks it at once
         store.create_run("eval", {}, run_id="ghost", pid=2**22 + 12346)
         assert jobs.Launcher(store).cancel("ghost") == "cancelled"
