@@ -29,18 +29,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from db.readers.base import RowError  # the one file:line: field: message error of every reader
+
 SQUARE_MAP = {"contentious": "K13", "predictive": "K13", "ethical": "K13", "etc": "K13", None: "B05"}
 KOBBQ_DEFAULT = "K06"
-
-
-class RowError(BaseModel):
-    file: str
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message}"
 
 
 class SafetySeed(BaseModel):
