@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from db import runs
 from db.models import Run, RunKind, utcnow
 from db.store import Store, new_id
 
@@ -176,27 +177,19 @@ class Launcher:
 
 
 def pid_alive(pid: int, run_id: str | None = None) -> bool:
-    """True if `pid` runs (not a zombie) and, where /proc exists, its command line names `run_id`
-    (guards against a recycled pid after a reboot)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    """The store's liveness test (db.runs.pid_alive: running, not a zombie) and, where /proc exists, a command
+    line that names `run_id` (guards against a recycled pid after a reboot)."""
+    if not runs.pid_alive(pid):
         return False
-    except PermissionError:
+    if run_id is None:
         return True
-    proc = Path("/proc") / str(pid)
-    if not proc.exists():
-        return Path("/proc/self").exists() is False
     try:
-        stat = (proc / "stat").read_text()
-        if stat.rsplit(")", 1)[-1].split()[0] == "Z":
-            return False
-        if run_id is not None:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            return run_id in cmdline
+        cmdline = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ")
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()  # gone since the check, or no /proc at all (macOS)
     except OSError:
         return False
-    return True
+    return run_id in cmdline.decode(errors="replace")
 
 
 def runs_signature(store: Store, limit: int = 50) -> tuple[tuple[str, str, int], ...]:
