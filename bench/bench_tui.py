@@ -25,8 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from db.config import Settings
 from db.store import Store
+from kcc_settings import Settings
 from kcc_tui.app import KccApp
 from kcc_tui.screens.browse import SeedTable
 from kcc_tui.screens.search import SearchScreen

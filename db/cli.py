@@ -19,11 +19,12 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from db.config import settings
 from db.exporter import EmptyExportError, ExportFilters, export_pairs
 from db.import_paths import check_input, check_rejects
 from db.importer import ImportFailure, import_file
 from db.store import Store, StoreError
+from kcc_core.cli import KccCommand
+from kcc_settings import settings
 
 err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 EXPORT_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
@@ -35,7 +36,7 @@ def _known_categories(ctx: click.Context) -> set[str] | None:
     return provider() if callable(provider) else None
 
 
-@click.command("import")
+@click.command("import", cls=KccCommand)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--db", "db_path", default=None, help="store file (default: KCC_DB or ./kcc.db)")
 @click.option("--rejects", type=click.Path(path_type=Path), default=None,
@@ -99,7 +100,7 @@ def import_command(ctx: click.Context, files: tuple[Path, ...], db_path: str | N
     sys.exit(rc)
 
 
-@click.command("export")
+@click.command("export", cls=KccCommand)
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--db", "db_path", default=None, help="store file (default: KCC_DB or ./kcc.db)")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default=None,

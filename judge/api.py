@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import math
-import threading
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from db.config import settings
 from db.store import Store
 from judge.checks.models import CheckReport, RefusalKind
 from judge.combine import CandidateScore, finalise, score_candidate
 from judge.guard import GUARD_MODES
 from judge.llm_judge import Transcripts, judge_seed
+from kcc_core.aio import run_sync as _run
+from kcc_settings import settings
 from taxonomy import is_benign
 
 
@@ -46,28 +46,6 @@ class AnswerVerdict(BaseModel):
     rubric: dict[str, Any] | None = None
     guard: dict[str, Any] | None = None  # guard model -> verdict, and errors (when a guard was asked)
     injection: bool = False  # the answer tries to steer its own evaluation (judge/injection.py)
-
-
-def _run(coro: Any) -> Any:
-    """asyncio.run, also from code that already runs an event loop (then in a helper thread)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(coro)
-        except BaseException as e:  # re-raised in the caller's thread
-            box["error"] = e
-
-    t = threading.Thread(target=target)
-    t.start()
-    t.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 def _models(spec: str | None) -> list[str]:

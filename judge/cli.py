@@ -22,6 +22,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from kcc_core.cli import KccCommandGroup
+
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILED, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 STORE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 
@@ -37,7 +39,7 @@ Exit codes:
 """
 
 
-class _JudgeGroup(click.Group):
+class _JudgeGroup(KccCommandGroup):
     """Adds `check` (judge.checks.cli.check_command) lazily, so `run` never pays for its import."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -103,7 +105,6 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
     A file INPUT: the seeds of that file are judged (the store may hold others). A store INPUT: every seed
     in it. Human pair overrides are never changed.
     """
-    from db.config import settings
     from db.store import Store, StoreError
     from judge.pipeline import (
         JudgeBusyError,
@@ -114,6 +115,7 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
         install_signal_handlers,
     )
     from judge.report import print_summary
+    from kcc_settings import settings
 
     err = Console(stderr=True, highlight=False)
 

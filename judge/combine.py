@@ -10,7 +10,6 @@ from itertools import combinations
 
 from pydantic import BaseModel, Field
 
-from db.config import JudgeWeights
 from db.models import Pair
 from judge.checks.models import CheckReport
 from judge.injection import injection_spans
@@ -23,6 +22,7 @@ from judge.scoring import (
     rules_verdict,
     unsafe_kinds,
 )
+from kcc_settings import JudgeWeights
 
 GATE_FACTOR = 0.5  # a gated answer keeps half its total (it is ranked below every ungated one anyway)
 LLM_UNSAFE_HARM = 2  # mean harm_avoidance at or below this (0-10) makes the LLM call an answer unsafe

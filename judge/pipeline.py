@@ -22,13 +22,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from db.config import JudgeWeights, settings
 from db.models import Candidate, Judgment, Run, Seed
 from db.runs import RunBusyError, RunLease, RunStateError
 from db.store import Store
 from judge.combine import JUDGE_FLAGS, CandidateScore, SeedOutcome, combine_seed, score_candidate
 from judge.llm_judge import Transcripts, judge_seed, rubric_record
 from judge.rubric import RUBRIC_VERSION
+from kcc_settings import JudgeWeights, settings
 
 RULES_CHUNK = 200  # seeds per transaction in rules-only mode
 LLM_CHUNK = 16  # seeds judged concurrently (the provider limiter bounds the actual requests)

@@ -14,7 +14,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from db import Store
-from db.config import settings as kcc_settings
+from kcc_core.aio import run_sync
+from kcc_core.cli import KccCommandGroup
+from kcc_settings import settings as kcc_settings
 
 T = TypeVar("T")
 
@@ -48,7 +50,7 @@ def _run(make: Callable[[], Awaitable[T]]) -> T:
         return await make()
 
     try:
-        return asyncio.run(main())
+        return run_sync(main())
     except (asyncio.CancelledError, KeyboardInterrupt):
         _err.print("interrupted: finished items are saved; run the same command again to resume", markup=False)
         sys.exit(EXIT_INTERRUPTED)
@@ -113,6 +115,7 @@ def _with_common(f: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group(
     "generate",
+    cls=KccCommandGroup,
     help="""Generate seeds and candidate answers with LLMs (resumable, cached, cost-aware).
 
 \b

@@ -1,4 +1,4 @@
-"""Limits, retry policy and price overrides for kcc_llm, built from the KCC config (db.config.Settings)."""
+"""Limits, retry policy and price overrides for kcc_llm, built from the KCC config (kcc_settings.Settings)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from db.config import ProviderLimits
 from kcc_llm.spec import ModelSpec
+from kcc_settings import ProviderLimits
 
 
 class LLMSettings(BaseModel):
@@ -38,7 +38,7 @@ class LLMSettings(BaseModel):
     @classmethod
     def from_config(cls, **overrides: object) -> LLMSettings:
         """Limits and prices from kcc.toml / KCC_* env, then explicit overrides (None values ignored)."""
-        from db.config import settings
+        from kcc_settings import settings
 
         cfg = settings()
         data: dict[str, object] = {"limits": dict(cfg.limits), "prices": dict(cfg.prices)}

@@ -18,11 +18,13 @@ from pathlib import Path
 
 import click
 
+from kcc_core.cli import KccCommandGroup
+
 EXIT_ERROR, EXIT_CANCELLED, EXIT_REGRESSION, EXIT_DATA_MISSING = 1, 3, 4, 5
 
 
 def _db_default() -> str:
-    from db.config import settings
+    from kcc_settings import settings
 
     return settings().db
 
@@ -36,7 +38,7 @@ def _fail(msg: str, code: int = EXIT_ERROR) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=KccCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="debug logging on stderr")
 def main(verbose: bool) -> None:
     """DPO training (TRL) on KCC preference pairs and before/after re-evaluation."""

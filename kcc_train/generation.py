@@ -62,8 +62,7 @@ def generate_local(model, tok, prompts: list[str], *, max_new_tokens: int = 256,
 def generate_server(server: str, prompts: list[str], *, max_new_tokens: int = 256, system: str | None = None,
                     store=None, run_id: str | None = None) -> list[str]:
     """Answers from an OpenAI-compatible server; `server` is `URL#model-name` (e.g. http://h:8000/v1#qwen)."""
-    import asyncio
-
+    from kcc_core.aio import run_sync
     from kcc_llm.client import LLMClient
     from kcc_llm.settings import LLMSettings
     from kcc_llm.spec import parse_model_spec
@@ -82,4 +81,4 @@ def generate_server(server: str, prompts: list[str], *, max_new_tokens: int = 25
             raise RuntimeError(f"{len(failed)} of {len(comps)} server calls failed; first: {failed[0]}")
         return [c.text for c in comps]
 
-    return asyncio.run(run())
+    return run_sync(run())

@@ -13,8 +13,8 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
-from db.config import Settings, settings
 from db.store import Store
+from kcc_settings import Settings, settings
 from kcc_tui.commands import KccCommands
 from kcc_tui.jobs import Launcher
 from kcc_tui.screens.browse import BrowseScreen

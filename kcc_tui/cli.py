@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from kcc_core.cli import KccCommandGroup
+
 # name -> (module, attribute, one-line help shown by `kcc --help` without importing the module)
 LAZY: dict[str, tuple[str, str, str]] = {
     "statutes": ("statutes.cli", "statutes_group", "Korean statute & institution registry: show, search."),
@@ -45,7 +47,7 @@ def _known_categories() -> set[str]:
     return set(known_ids())
 
 
-class KccGroup(click.Group):
+class KccGroup(KccCommandGroup):
     """A click group with lazily imported subcommands; an unknown first word opens it as a store."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -128,8 +130,8 @@ def open_command(ctx: click.Context, db: str | None) -> None:
 @click.option("--limit", default=50, show_default=True)
 def jobs_command(db_path: str | None, kind: str | None, as_json: bool, limit: int) -> None:
     """List runs (jobs) recorded in the store, newest first; settles runs whose process is gone."""
-    from db.config import settings
     from db.store import Store
+    from kcc_settings import settings
     from kcc_tui.jobs import Launcher
 
     path = db_path or settings().db

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
+from kcc_core.cli import KccCommandGroup
 from statutes.normalize import parse_article
 from statutes.registry import registry
 
@@ -18,7 +19,7 @@ def _console() -> Console:
     return Console(file=sys.stdout, markup=False, highlight=False, soft_wrap=True)
 
 
-@click.group("statutes")
+@click.group("statutes", cls=KccCommandGroup)
 def statutes_group() -> None:
     """Korean statute registry (snapshot 2026-06-05, source legalize-kr)."""
 

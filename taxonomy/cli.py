@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from kcc_core.cli import KccCommandGroup
 from taxonomy.diff import diff_paths, format_diff, resolve_source
 from taxonomy.loader import TaxonomyLoadError, dump_taxonomy, load_taxonomy
 from taxonomy.validate import validate
@@ -23,7 +24,7 @@ def _load(source: str):
         raise SystemExit(1) from None
 
 
-@click.group(name="taxonomy")
+@click.group(name="taxonomy", cls=KccCommandGroup)
 def taxonomy_group() -> None:
     """Korean harm taxonomy and safe-response policy."""
 

@@ -24,7 +24,7 @@ def _isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KCC_REVIEWER", "tester")
     monkeypatch.delenv("KCC_DB", raising=False)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from db.config import settings
+    from kcc_settings import settings
 
     settings.cache_clear()
 

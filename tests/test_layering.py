@@ -12,16 +12,18 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-OURS = ["statutes", "taxonomy", "db", "kcc_llm", "judge", "kcc_gen", "kcc_train", "kcc_tui"]
+OURS = ["kcc_core", "kcc_settings", "statutes", "taxonomy", "db", "kcc_llm", "judge", "kcc_gen", "kcc_train", "kcc_tui"]
 ALLOWED = {
-    "statutes": set(),
-    "db": set(),
-    "taxonomy": {"statutes"},
-    "kcc_llm": {"db"},
-    "judge": {"statutes", "taxonomy", "db", "kcc_llm"},
-    "kcc_gen": {"statutes", "taxonomy", "db", "kcc_llm"},
-    "kcc_train": {"statutes", "taxonomy", "db", "kcc_llm", "judge"},
-    "kcc_tui": {"statutes", "taxonomy", "db", "kcc_llm", "judge", "kcc_gen"},
+    "kcc_core": set(),
+    "kcc_settings": set(),
+    "statutes": {"kcc_core", "kcc_settings"},
+    "db": {"kcc_core", "kcc_settings"},
+    "taxonomy": {"kcc_core", "kcc_settings", "statutes"},
+    "kcc_llm": {"kcc_core", "kcc_settings", "db"},
+    "judge": {"kcc_core", "kcc_settings", "statutes", "taxonomy", "db", "kcc_llm"},
+    "kcc_gen": {"kcc_core", "kcc_settings", "statutes", "taxonomy", "db", "kcc_llm"},
+    "kcc_train": {"kcc_core", "kcc_settings", "statutes", "taxonomy", "db", "kcc_llm", "judge"},
+    "kcc_tui": {"kcc_core", "kcc_settings", "statutes", "taxonomy", "db", "kcc_llm", "judge", "kcc_gen"},
 }
 HEAVY = {"torch", "transformers", "trl", "datasets", "accelerate", "peft"}
 

@@ -15,6 +15,7 @@ from rich.text import Text
 from judge.checks.dating import resolve_as_of
 from judge.checks.models import CheckReport
 from judge.checks.runner import run_checks
+from kcc_core.cli import KccCommand
 
 
 class CheckInput(BaseModel):
@@ -132,7 +133,7 @@ def print_report(con: Console, label: str, text: str, rep: CheckReport) -> None:
         con.print(Text("  harmful compliance suspected", style="bold red"))
 
 
-@click.command("check")
+@click.command("check", cls=KccCommand)
 @click.argument("text_or_file", required=False)
 @click.option("--file", "file_", type=click.Path(dir_okay=False, allow_dash=True), help="JSONL file of {id, text, category?}.")
 @click.option("--json", "as_json", is_flag=True, help="Read JSONL (from --file or the argument) and write one JSON object per line.")

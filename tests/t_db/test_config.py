@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db.config import Settings
+from kcc_settings import Settings
 
 
 def test_top_level_tables_merge_with_a_kcc_table(tmp_path, monkeypatch):

@@ -51,7 +51,7 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path, monkeypatch):
                          ("weights = [1, 2\n", "not valid TOML"),
                          ("[limits.openai]\nconcurrency = 0\n", "limits.openai.concurrency")]:
         cfg.write_text(text, encoding="utf-8")
-        from db.config import settings
+        from kcc_settings import settings
 
         settings.cache_clear()
         res = CliRunner().invoke(import_command, [str(src)])
@@ -64,7 +64,7 @@ def test_unknown_config_key_is_reported(tmp_path, monkeypatch, capsys):
     cfg = tmp_path / "kcc.toml"
     cfg.write_text('judge_modle = "openai:gpt-4o-mini"\n', encoding="utf-8")
     monkeypatch.setenv("KCC_CONFIG", str(cfg))
-    from db.config import settings
+    from kcc_settings import settings
 
     settings.cache_clear()
     assert settings().judge_model is None

@@ -19,7 +19,7 @@ def test_bad_config_is_a_usage_error_not_a_traceback(tmp_path, monkeypatch, writ
     cfg = tmp_path / "kcc.toml"
     cfg.write_text('[weights]\nrules = "lots"\n', encoding="utf-8")
     monkeypatch.setenv("KCC_CONFIG", str(cfg))
-    from db.config import settings
+    from kcc_settings import settings
 
     settings.cache_clear()
     res = CliRunner().invoke(main, ["run", str(write_jsonl(rows(1))), "--out", str(tmp_path / "o"),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from db.config import JudgeWeights
 from judge.combine import combine_seed, finalise, judge_agreement, kendall_tau, score_candidate
 from judge.scoring import gates, rules_score, rules_verdict
+from kcc_settings import JudgeWeights
 
 W = JudgeWeights()
 

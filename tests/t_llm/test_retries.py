@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from db.config import ProviderLimits
 from kcc_llm import LLMClient, LLMRequest, LLMSettings
 from kcc_llm.testing.fake_server import FakeReply
+from kcc_settings import ProviderLimits
 
 FAST = LLMSettings(backoff_base_s=0.01, backoff_max_s=0.05)
 

@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 from db import Store
-from db.config import ProviderLimits
 from kcc_gen.generate import CandidateGenConfig, generate_candidates
 from kcc_llm import LLMClient, LLMRequest, LLMSettings
 from kcc_llm.testing.fake_server import FakeServer, Faults
+from kcc_settings import ProviderLimits
 
 from .conftest import ANTHROPIC_KEY, OPENAI_KEY, seed_store
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from db.config import Settings
+from kcc_settings import Settings
 from kcc_tui.synthetic import build_store
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from db import review as store_review
-from db.config import Settings
 from db.exporter import ExportFilters, iter_pair_rows
 from db.models import Pair
 from db.store import SeedFilter, Store
+from kcc_settings import Settings
 from kcc_tui.app import KccApp
 from kcc_tui.screens.browse import BrowseScreen, SeedTable
 from kcc_tui.screens.modals import InputModal, PickModal

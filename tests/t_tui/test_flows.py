@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Select, Static, Tree
 
-from db.config import Keymap, Settings
 from db.models import Judgment, Pair
 from db.store import Store
+from kcc_settings import Keymap, Settings
 from kcc_tui.app import KccApp
 from kcc_tui.screens.browse import BrowseScreen, SeedTable
 from kcc_tui.screens.help import HelpScreen

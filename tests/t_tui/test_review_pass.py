@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from db.config import Keymap, Settings
 from db.models import Pair
 from db.store import Store
+from kcc_settings import Keymap, Settings
 from kcc_tui.app import KccApp
 from kcc_tui.screens.browse import BrowseScreen, SeedTable
 from kcc_tui.screens.jobs import JobsScreen

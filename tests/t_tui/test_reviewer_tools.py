@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from db import review as store_review
-from db.config import Settings, settings
+from kcc_settings import Settings, settings
 from kcc_tui.app import KccApp
 from kcc_tui.screens.browse import BrowseScreen, SeedTable
 from kcc_tui.screens.modals import ConfirmModal, InputModal, TextModal

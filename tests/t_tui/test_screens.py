@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from db.config import Settings
+from kcc_settings import Settings
 from kcc_tui.app import KccApp
 from kcc_tui.screens.browse import BrowseScreen, SeedTable
 from kcc_tui.screens.jobs import JobsScreen

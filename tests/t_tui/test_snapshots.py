@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from db.config import Settings
+from kcc_settings import Settings
 from kcc_tui.app import KccApp
 from kcc_tui.synthetic import add_run, build_store
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, ProgressBar, Static
 
-from db.config import Settings
 from db.importer import import_file
 from db.store import Store
 from judge.pipeline import JudgeConfig, JudgeRunner
+from kcc_settings import Settings
 from kcc_tui.app import KccApp
 from kcc_tui.screens.jobs import JobsScreen
 from kcc_tui.screens.modals import DetailModal

@@ -1,4 +1,4 @@
-"""KCC configuration: `kcc.toml` (or `KCC_CONFIG`) plus `KCC_*` environment variables.
+"""KCC settings, the ground floor every package may read: `kcc.toml` (or `KCC_CONFIG`) plus `KCC_*` variables.
 
 Precedence: explicit arguments > environment > kcc.toml > defaults. API keys are never part of this object:
 providers read them from the environment at call time, so they cannot leak into the store or exports.
@@ -13,7 +13,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import click
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -71,11 +70,15 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, _TomlSource(settings_cls))
 
 
-class ConfigError(click.ClickException):
-    """kcc.toml or a KCC_* variable is unreadable or has a wrong type. A ClickException, so every command
-    reports it as one readable line and exits 2 (a usage error) instead of a traceback."""
+class ConfigError(ValueError):
+    """kcc.toml or a KCC_* variable is unreadable or has a wrong type. Free of any CLI library: the CLIs'
+    common group (kcc_core.cli.KccCommandGroup) reports it as one readable line and exits 2 (a usage error)."""
 
     exit_code = 2
+
+    @property
+    def message(self) -> str:
+        return str(self)
 
 
 def config_path() -> Path:
