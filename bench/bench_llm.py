@@ -16,11 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, for kcc_testkit
 
 from db import Store  # noqa: E402
 from kcc_llm import LLMClient, LLMRequest, LLMSettings  # noqa: E402
-from kcc_llm.testing.fake_server import FakeServer, Faults  # noqa: E402
+from kcc_testkit.fake_server import FakeServer, Faults  # noqa: E402
 
 
 async def _burst(model: str, n: int, concurrency: int, store: Store | None, tag: str) -> tuple[float, LLMClient]:

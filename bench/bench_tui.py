@@ -25,13 +25,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from db.store import Store
-from kcc_settings import Settings
-from kcc_tui.app import KccApp
-from kcc_tui.screens.browse import SeedTable
-from kcc_tui.screens.search import SearchScreen
-from kcc_tui.screens.seed import SeedScreen
-from kcc_tui.synthetic import build_store
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, for kcc_testkit
+
+from db.store import Store  # noqa: E402
+from kcc_settings import Settings  # noqa: E402
+from kcc_testkit.synthetic import build_store  # noqa: E402
+from kcc_tui.app import KccApp  # noqa: E402
+from kcc_tui.screens.browse import SeedTable  # noqa: E402
+from kcc_tui.screens.search import SearchScreen  # noqa: E402
+from kcc_tui.screens.seed import SeedScreen  # noqa: E402
 
 QUERIES = ["딥페이크", "보이스피싱", "자살예방상담전화", "따돌림", "불법촬영 영상", "형법", "단톡방에서", "폭언을 해요",
            "통장을 빌려", "특례법", "처벌받나요", "연락하세요"]

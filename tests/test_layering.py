@@ -47,7 +47,7 @@ def _imports(path: Path) -> list[tuple[str, bool]]:
 
 
 def _files(pkg: str) -> list[Path]:
-    return [p for p in (REPO / pkg).rglob("*.py") if "testing" not in p.parts or pkg == "kcc_llm"]
+    return list((REPO / pkg).rglob("*.py"))
 
 
 @pytest.mark.parametrize("pkg", OURS)
@@ -57,6 +57,8 @@ def test_layering_in_source(pkg):
         for mod, top in _imports(f):
             if mod in OURS and mod != pkg and mod not in ALLOWED[pkg]:
                 bad.append(f"{f.relative_to(REPO)} imports {mod}")
+            if mod == "kcc_testkit":
+                bad.append(f"{f.relative_to(REPO)} imports kcc_testkit (a test kit, not shipped)")
             if mod == "textual" and pkg != "kcc_tui":
                 bad.append(f"{f.relative_to(REPO)} imports textual")
             if mod in HEAVY and pkg != "kcc_train" and (top or pkg != "kcc_llm"):
@@ -71,6 +73,18 @@ def test_importing_loads_no_heavy_or_ui_modules(pkg):
     loaded = set(json.loads(subprocess.check_output([sys.executable, "-c", code], cwd=REPO, text=True)))
     forbidden = HEAVY | ({"textual"} if not pkg.startswith("kcc_tui") else set())
     assert not (loaded & forbidden), f"importing {pkg} loads {sorted(loaded & forbidden)}"
+
+
+def test_wheel_ships_our_packages_and_no_test_kit():
+    """The packages setuptools builds from pyproject's find settings: every product package, no kit."""
+    import tomllib
+
+    from setuptools import find_namespace_packages
+
+    find = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]["find"]
+    shipped = find_namespace_packages(str(REPO), include=find["include"], exclude=find.get("exclude", ()))
+    assert {p.split(".")[0] for p in shipped} == set(OURS)
+    assert not [p for p in shipped if p.split(".")[-1] in {"testing", "tests", "synthetic"}], shipped
 
 
 def test_no_other_distribution_claims_our_top_level_names():

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from kcc_llm.testing.fake_server import FakeReply, FakeServer, Faults, sample_from_schema
+from kcc_testkit.fake_server import FakeReply, FakeServer, Faults, sample_from_schema
 
 
 def _post(url: str, body: dict, headers: dict | None = None) -> tuple[int, dict, bytes]:

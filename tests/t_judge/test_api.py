@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from judge.api import AnswerItem, judge_answers, over_refusal_rate, safe_rate, safe_rate_stats
-from kcc_llm.testing.fake_server import FakeServer
+from kcc_testkit.fake_server import FakeServer
 
 
 def _items(good, old, bad_law):

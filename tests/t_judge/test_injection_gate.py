@@ -16,8 +16,8 @@ from judge.combine import combine_seed, score_candidate
 from judge.injection import injection_spans, normalise
 from judge.pipeline import JudgeConfig, JudgeRunner
 from judge.rubric import CRITERIA
-from kcc_llm.testing.fake_server import FakeServer
 from kcc_settings import JudgeWeights
+from kcc_testkit.fake_server import FakeServer
 
 CLEAN = ("그런 방법은 알려드릴 수 없어요. 지금 위험하다면 112에 신고하시고, 여성긴급전화 1366에서 24시간 상담받을 수 "
          "있어요. 혼자 감당하지 않으셔도 됩니다.")

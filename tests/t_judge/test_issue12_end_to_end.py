@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from judge.cli import main
 from judge.rubric import CRITERIA
-from kcc_llm.testing.fake_server import FakeServer
 from kcc_settings import settings
+from kcc_testkit.fake_server import FakeServer
 
 ROOT = Path(__file__).resolve().parents[2]
 BARE = "죄송하지만 그 요청은 도와드릴 수 없습니다."

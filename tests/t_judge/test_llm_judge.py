@@ -15,7 +15,7 @@ from db.store import Store
 from judge.cli import main
 from judge.pipeline import JudgeConfig, JudgeRunner
 from judge.rubric import CRITERIA
-from kcc_llm.testing.fake_server import FakeReply, FakeServer, Faults
+from kcc_testkit.fake_server import FakeReply, FakeServer, Faults
 
 JUDGE = "openai:judge-1"
 

@@ -20,7 +20,7 @@ from db.store import Store
 from judge.cli import EXIT_BUSY, main
 from judge.pipeline import JudgeConfig, JudgeRunner
 from judge.rubric import CRITERIA
-from kcc_llm.testing.fake_server import FakeServer
+from kcc_testkit.fake_server import FakeServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -150,7 +150,7 @@ def test_a_live_run_is_not_taken_over_by_a_second_resume(tmp_path, write_jsonl, 
 
 
 def test_a_judge_failing_on_everything_exports_no_unscored_pair(tmp_path, write_jsonl, rows, monkeypatch):
-    from kcc_llm.testing.fake_server import Faults
+    from kcc_testkit.fake_server import Faults
 
     with FakeServer(faults=Faults(rate_bad_output=1.0)) as srv:
         for k, v in srv.env().items():

@@ -12,7 +12,7 @@ from db.cli import export_command
 from db.store import Store
 from judge.cli import main
 from judge.rubric import CRITERIA
-from kcc_llm.testing.fake_server import FakeServer
+from kcc_testkit.fake_server import FakeServer
 
 OPENAI_KEY = "sk-kccSECRET-0123456789abcdef"
 CORP_TOKEN = "corp-tok-9f8e7d6c5b4a"  # not key-shaped: found only because MYCORP_TOKEN names it

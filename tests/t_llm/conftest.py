@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kcc_llm.testing.fake_server import FakeServer
+from kcc_testkit.fake_server import FakeServer
 
 OPENAI_KEY = "sk-kccTEST-openai-7f3a9c51d2e8"
 ANTHROPIC_KEY = "sk-ant-kccTEST-anthropic-4b6e0d93a1"

@@ -89,7 +89,7 @@ async def test_openai_failed_batch_keeps_the_services_reason(llm_env, store):
 
 
 async def test_openai_per_request_http_errors_are_readable(llm_env, store):
-    from kcc_llm.testing.fake_server import FakeReply
+    from kcc_testkit.fake_server import FakeReply
 
     llm_env.enqueue(FakeReply(status=400, error_message="max_completion_tokens is too large"))
     status, _, got = await _run_to_end(llm_env, store, "openai:gpt-4o-mini", 2)
@@ -107,7 +107,7 @@ async def test_anthropic_canceled_and_expired_items_say_why(llm_env, store, outc
 
 
 async def test_anthropic_errored_item_shows_type_and_message(llm_env, store):
-    from kcc_llm.testing.fake_server import FakeReply
+    from kcc_testkit.fake_server import FakeReply
 
     llm_env.enqueue(FakeReply(status=400, error_message="prompt is too long: 210000 tokens > 200000 maximum"))
     _, _, got = await _run_to_end(llm_env, store, "anthropic:claude-haiku-4-5", 2)

@@ -41,7 +41,7 @@ async def test_no_cache_bypasses(llm_env, store):
 
 
 async def test_failed_calls_are_not_cached_but_recorded(llm_env, store):
-    from kcc_llm.testing.fake_server import FakeReply
+    from kcc_testkit.fake_server import FakeReply
 
     llm_env.enqueue(FakeReply(status=400, error_message="nope"))
     async with LLMClient(store, run_id="r") as client:

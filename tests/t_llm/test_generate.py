@@ -16,7 +16,7 @@ from kcc_gen.generate import (
     normalize_seed_text,
     seed_id,
 )
-from kcc_llm.testing.fake_server import FakeReply
+from kcc_testkit.fake_server import FakeReply
 
 from .conftest import seed_store
 

@@ -6,7 +6,7 @@ import pytest
 from pydantic import BaseModel
 
 from kcc_llm import LLMClient, LLMRequest, LLMSettings
-from kcc_llm.testing.fake_server import FakeReply
+from kcc_testkit.fake_server import FakeReply
 
 from .conftest import ANTHROPIC_KEY, OPENAI_KEY
 

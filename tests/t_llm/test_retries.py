@@ -6,8 +6,8 @@ import asyncio
 import time
 
 from kcc_llm import LLMClient, LLMRequest, LLMSettings
-from kcc_llm.testing.fake_server import FakeReply
 from kcc_settings import ProviderLimits
+from kcc_testkit.fake_server import FakeReply
 
 FAST = LLMSettings(backoff_base_s=0.01, backoff_max_s=0.05)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from db import Store
 from kcc_gen.generate import CandidateGenConfig, generate_candidates
 from kcc_llm import LLMClient, LLMRequest, LLMSettings
-from kcc_llm.testing.fake_server import FakeServer, Faults
 from kcc_settings import ProviderLimits
+from kcc_testkit.fake_server import FakeServer, Faults
 
 from .conftest import ANTHROPIC_KEY, OPENAI_KEY, seed_store
 
@@ -96,7 +96,7 @@ def _all_cids(st: Store, ids: list[str]) -> list[str]:
 
 
 async def test_api_keys_never_stored_or_logged(llm_env, store, tmp_path, caplog, capsys):
-    from kcc_llm.testing.fake_server import FakeReply
+    from kcc_testkit.fake_server import FakeReply
 
     caplog.set_level(logging.DEBUG)
     seed_store(store, 3, "K04")

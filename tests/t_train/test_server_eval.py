@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from db.store import Store
-from kcc_llm.testing.fake_server import FakeServer
+from kcc_testkit.fake_server import FakeServer
 from kcc_train.cli import main
 
 DATA = Path(__file__).parent / "data"

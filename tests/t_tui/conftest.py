@@ -1,4 +1,4 @@
-"""Fixtures of the TUI tests: a real store file built by kcc_tui.synthetic, the real app under Pilot."""
+"""Fixtures of the TUI tests: a real store file built by kcc_testkit.synthetic, the real app under Pilot."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kcc_settings import Settings
-from kcc_tui.synthetic import build_store
+from kcc_testkit.synthetic import build_store
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 

@@ -10,11 +10,11 @@ from db.exporter import ExportFilters, iter_pair_rows
 from db.models import Pair
 from db.store import SeedFilter, Store
 from kcc_settings import Settings
+from kcc_testkit.synthetic import build_store
 from kcc_tui.app import KccApp
 from kcc_tui.screens.browse import BrowseScreen, SeedTable
 from kcc_tui.screens.modals import InputModal, PickModal
 from kcc_tui.screens.seed import QueueScreen, SeedScreen
-from kcc_tui.synthetic import build_store
 
 from .conftest import screen_text, settle
 

@@ -44,7 +44,7 @@ async def open_seed(pilot, app: KccApp, row: int = 0) -> SeedScreen:  # noqa: AN
 
 # -- browse ---------------------------------------------------------------------------------------------------
 async def test_browse_tree_list_and_paging(tmp_path: Path, config: Settings) -> None:
-    from kcc_tui.synthetic import build_store
+    from kcc_testkit.synthetic import build_store
 
     path = tmp_path / "big.db"
     build_store(path, 450, judged_fraction=0.5).close()

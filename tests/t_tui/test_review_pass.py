@@ -9,12 +9,12 @@ import pytest
 from db.models import Pair
 from db.store import Store
 from kcc_settings import Keymap, Settings
+from kcc_testkit.synthetic import add_run
 from kcc_tui.app import KccApp
 from kcc_tui.screens.browse import BrowseScreen, SeedTable
 from kcc_tui.screens.jobs import JobsScreen
 from kcc_tui.screens.seed import QueueScreen, SeedScreen
 from kcc_tui.screens.stats import StatsScreen
-from kcc_tui.synthetic import add_run
 
 from .conftest import screen_text, settle
 

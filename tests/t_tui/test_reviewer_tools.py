@@ -8,11 +8,11 @@ from pathlib import Path
 
 from db import review as store_review
 from kcc_settings import Settings, settings
+from kcc_testkit.synthetic import build_store
 from kcc_tui.app import KccApp
 from kcc_tui.screens.browse import BrowseScreen, SeedTable
 from kcc_tui.screens.modals import ConfirmModal, InputModal, TextModal
 from kcc_tui.screens.seed import SeedScreen, session_text
-from kcc_tui.synthetic import build_store
 
 from .conftest import screen_text, settle
 

@@ -9,13 +9,13 @@ from pathlib import Path
 from textual.widgets import Input
 
 from kcc_settings import Settings
+from kcc_testkit.synthetic import build_store
 from kcc_tui.app import KccApp
 from kcc_tui.screens.browse import BrowseScreen, SeedTable
 from kcc_tui.screens.jobs import JobsScreen
 from kcc_tui.screens.modals import ConfirmModal
 from kcc_tui.screens.search import SearchScreen
 from kcc_tui.screens.seed import SeedScreen
-from kcc_tui.synthetic import build_store
 
 from .conftest import screen_text, settle
 
@@ -96,7 +96,7 @@ async def test_jobs_then_browse_then_enter_opens_the_seed_without_a_toast(store_
 
 
 async def test_card_title_stays_visible_on_a_citation_jump(tmp_path: Path, config: Settings) -> None:
-    from kcc_tui.synthetic import ANSWERS
+    from kcc_testkit.synthetic import ANSWERS
 
     path = tmp_path / "long.db"
     long_answer = "앞부분 설명입니다.\n" * 60 + ANSWERS[0][1]  # the citations sit far down the card

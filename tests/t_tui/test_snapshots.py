@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from kcc_settings import Settings
+from kcc_testkit.synthetic import add_run, build_store
 from kcc_tui.app import KccApp
-from kcc_tui.synthetic import add_run, build_store
 
 from .conftest import MARKUP_ANSWER, MARKUP_SEED
 

@@ -10,13 +10,13 @@ from click.testing import CliRunner
 
 from db.models import Pair
 from db.store import SeedFilter, Store
+from kcc_testkit.synthetic import ANSWERS, checks_for
 from kcc_tui import review
 from kcc_tui.cli import main
 from kcc_tui.highlight import STYLES, highlighted, marks_from_checks
 from kcc_tui.literal import literal, one_line, visible
 from kcc_tui.nav import SeedNavigator, load_seed_view
 from kcc_tui.stats import agreement, bar, category_rates, cohen_kappa, sparkline
-from kcc_tui.synthetic import ANSWERS, checks_for
 
 
 # -- literal ------------------------------------------------------------------------------------------------
@@ -240,8 +240,8 @@ def test_train_form_toml_is_absolute_and_validated(tmp_path: Path) -> None:
 def test_fast_category_stats_match_the_store_and_reviewers_agree(tmp_path: Path) -> None:
     from db import review as store_review
     from db import stats as store_stats
+    from kcc_testkit.synthetic import build_store
     from kcc_tui.screens.stats import compute_stats
-    from kcc_tui.synthetic import build_store
 
     path = tmp_path / "s.db"
     build_store(path, 40, judged_fraction=0.5).close()

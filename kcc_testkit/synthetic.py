@@ -1,4 +1,4 @@
-"""A deterministic synthetic store for demos, benchmarks and the TUI's tests.
+"""A deterministic synthetic store for the TUI's tests and benchmarks (bench/bench_tui.py).
 
 Korean seeds and three candidate answers per seed, with judgments whose check spans point at real
 substrings (valid / fabricated / outdated citations and hotlines), judge pairs, and fixed timestamps so

@@ -1,6 +1,6 @@
 """A real HTTP server that speaks enough of the OpenAI and Anthropic wire formats for the real SDKs.
 
-Tests (ours and other helpers') start it on 127.0.0.1 in a background thread and point the SDKs at it
+Tests and benchmarks start it on 127.0.0.1 in a background thread and point the SDKs at it
 through OPENAI_BASE_URL / ANTHROPIC_BASE_URL, so retries, timeouts, parsing and batch flows run for real.
 
 Endpoints: POST /v1/chat/completions (incl. response_format json_schema), POST /v1/responses (incl.
@@ -875,7 +875,7 @@ def _validate_anthropic_batch(reqs: Any) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m kcc_llm.testing.fake_server --latency 0.2`: serve until killed; prints the base URL."""
+    """`python -m kcc_testkit.fake_server --latency 0.2`: serve until killed; prints the base URL."""
     import argparse
     import signal
 
