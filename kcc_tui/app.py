@@ -17,6 +17,7 @@ from db.store import Store
 from kcc_settings import Settings, settings
 from kcc_tui.commands import KccCommands
 from kcc_tui.jobs import Launcher
+from kcc_tui.keys import keymap_problems
 from kcc_tui.screens.browse import BrowseScreen
 from kcc_tui.screens.help import HelpScreen
 from kcc_tui.screens.jobs import JobsScreen
@@ -70,8 +71,6 @@ class KccApp(App[None]):
             self.notify(f"unknown theme {self._wanted_theme!r}; using {self.theme}", severity="warning",
                         markup=False)
         self.launcher.reconcile()  # settle jobs that ended while no TUI was open
-        from kcc_tui.keys import keymap_problems
-
         self.keymap_problems = keymap_problems(self, self.keymap_config)
         for problem in self.keymap_problems:
             self.notify(f"kcc.toml keys: {problem}", severity="warning", timeout=10, markup=False)

@@ -10,18 +10,18 @@ from textual.keys import KEY_NAME_REPLACEMENTS, REPLACED_KEYS, Keys, key_to_char
 _NAMED = {k.value.rsplit("+", 1)[-1] for k in Keys} - {"<any>", "<ignore>", "<scroll-down>", "<scroll-up>"}
 
 
-def _screens() -> list[tuple[str, list[Binding]]]:
-    from kcc_tui.screens.browse import BrowseScreen
-    from kcc_tui.screens.jobs import JobsScreen
-    from kcc_tui.screens.search import SearchScreen
-    from kcc_tui.screens.seed import SeedScreen
-    from kcc_tui.screens.stats import StatsScreen
+# how the help screen names each mode's screen (the queue is the seed screen reached in queue order)
+WHERE = {"queue": "seed/queue"}
+
+
+def _screens(app) -> list[tuple[str, list[Binding]]]:  # noqa: ANN001 - a KccApp
+    """The bindings of each mode's screen, read from the app's MODES: this module sits below the screens
+    (the help screen imports it), so it never imports them."""
 
     def b(cls: type) -> list[Binding]:
-        return [x for x in cls.BINDINGS if isinstance(x, Binding)]
+        return [x for x in getattr(cls, "BINDINGS", []) if isinstance(x, Binding)]
 
-    return [("browse", b(BrowseScreen)), ("seed/queue", b(SeedScreen)), ("search", b(SearchScreen)),
-            ("stats", b(StatsScreen)), ("jobs", b(JobsScreen))]
+    return [(WHERE.get(mode, mode), b(cls)) for mode, cls in type(app).MODES.items() if isinstance(cls, type)]
 
 
 def display_key(key: str) -> str:
@@ -34,7 +34,7 @@ def key_table(app) -> list[tuple[str, str, str, str]]:  # noqa: ANN001 - a KccAp
     """(where, keys, description, binding id) rows; keys reflect the app's keymap."""
     keymap: dict[str, str] = dict(getattr(app, "keymap_config", {}) or {})
     rows: list[tuple[str, str, str, str]] = []
-    groups = [("everywhere", [x for x in type(app).BINDINGS if isinstance(x, Binding)]), *_screens()]
+    groups = [("everywhere", [x for x in type(app).BINDINGS if isinstance(x, Binding)]), *_screens(app)]
     for where, bindings in groups:
         for bnd in bindings:
             key = keymap.get(bnd.id or "", bnd.key)
@@ -75,7 +75,7 @@ def keymap_problems(app, keymap: dict[str, str]) -> list[str]:  # noqa: ANN001 -
         bad = [k.strip() for k in keys.split(",") if not valid_key(k)]
         if bad:
             problems.append(f"{bid} = {keys!r}: not a key name: {', '.join(repr(b) for b in bad)}")
-    groups = [("everywhere", [x for x in type(app).BINDINGS if isinstance(x, Binding)]), *_screens()]
+    groups = [("everywhere", [x for x in type(app).BINDINGS if isinstance(x, Binding)]), *_screens(app)]
     for where, bindings in groups:
         owner: dict[str, str] = {}
         for bnd in bindings:
