@@ -47,11 +47,8 @@ class _JudgeGroup(KccCommandGroup):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name == "check" and name not in self.commands:
-            try:
-                from judge.checks.cli import check_command
-            except ImportError as e:
-                raise click.UsageError(f"`kcc-judge check` is unavailable: judge.checks.cli cannot be imported ({e})"
-                                       ) from None
+            from judge.checks.cli import check_command
+
             return check_command
         return super().get_command(ctx, name)
 

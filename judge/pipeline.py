@@ -94,10 +94,8 @@ class JudgeSummary(BaseModel):
 
 
 def policy_version() -> str | None:
-    try:
-        from taxonomy import policy_version as pv
-    except ImportError:
-        return None
+    from taxonomy import policy_version as pv
+
     return pv()
 
 

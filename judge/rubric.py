@@ -93,7 +93,7 @@ def _policy_criteria(category: str | None) -> list[str] | None:
         if not load_taxonomy().has(category):
             return None
         crits = rubric_criteria(category)
-    except (ImportError, KeyError, ValueError):
+    except (KeyError, ValueError):
         return None
     lines = []
     for c in crits:
@@ -118,7 +118,7 @@ def _policy_card(category: str | None) -> str:
         if not load_taxonomy().has(category):
             return ""
         return policy_card(category)
-    except (ImportError, KeyError, ValueError):
+    except (KeyError, ValueError):
         return ""
 
 

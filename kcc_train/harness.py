@@ -257,7 +257,7 @@ def _import_lm_eval():
         from lm_eval import simple_evaluate
         from lm_eval.tasks import TaskManager
     except ImportError as e:
-        raise HarnessMissing("lm-eval is not installed: pip install 'kcc[harness]' (lm-eval 0.4), or drop "
+        raise HarnessMissing("lm-eval is not installed: pip install 'kcc-toolkit[harness]' (lm-eval 0.4), or drop "
                              "--harness to use the built-in log-likelihood scorer over local benchmark files") from e
     return simple_evaluate, TaskManager
 

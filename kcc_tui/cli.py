@@ -1,14 +1,12 @@
 """`kcc`: open the reviewer (`kcc` / `kcc DB`) and the subcommands of the lower layers.
 
-Subcommand groups live in their own packages and are imported only when used, so `kcc --help` stays fast;
-a group whose package is missing is left out of the help. A first argument that is not a subcommand is
-taken as the store to open.
+Subcommand groups live in their own packages (all shipped with kcc) and are imported only when used, so
+`kcc --help` stays fast. A first argument that is not a subcommand is taken as the store to open.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -27,19 +25,6 @@ LAZY: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _available(module: str) -> bool:
-    """Does `pkg.mod` exist? Looked up on disk without importing the package (keeps --help fast)."""
-    pkg, _, mod = module.partition(".")
-    try:
-        spec = importlib.util.find_spec(pkg)
-    except (ImportError, ValueError):
-        return False
-    if spec is None or not spec.submodule_search_locations:
-        return False
-    return any((Path(d) / f"{mod}.py").is_file() or (Path(d) / mod / "__init__.py").is_file()
-               for d in spec.submodule_search_locations)
-
-
 def _known_categories() -> set[str]:
     """Category and subcategory ids of the taxonomy, for `kcc import`."""
     from taxonomy import known_ids
@@ -51,18 +36,14 @@ class KccGroup(KccCommandGroup):
     """A click group with lazily imported subcommands; an unknown first word opens it as a store."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        lazy = [name for name, (mod, _, _) in LAZY.items() if _available(mod)]
-        return sorted({*super().list_commands(ctx), *lazy} - {"open"})
+        return sorted({*super().list_commands(ctx), *LAZY} - {"open"})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         cmd = super().get_command(ctx, cmd_name)
         if cmd is not None or cmd_name not in LAZY:
             return cmd
         mod, attr, _ = LAZY[cmd_name]
-        try:
-            return getattr(importlib.import_module(mod), attr)
-        except (ImportError, AttributeError):
-            return None
+        return getattr(importlib.import_module(mod), attr)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []

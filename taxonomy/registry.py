@@ -2,17 +2,14 @@
 
 The statutes package is the source of truth (laws, articles, institutions, procedures). This module only
 adapts it to the few questions the taxonomy asks: does this article exist and is it in force, is this
-institution active, which procedure is this. If the statutes package cannot be imported (e.g. a partial
-checkout) it falls back to the read-only reference files (``KCC_REFERENCE_DIR``), so validation still runs.
+institution active, which procedure is this. statutes ships with kcc, so there is no second source: a broken
+statute registry is an error here, not a quiet switch to other data.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Literal
 
 ArticleStatus = Literal[
@@ -71,30 +68,11 @@ def _key(s: str) -> str:
     return "".join(_dot(s).split())
 
 
-def _reference_dir() -> Path:
-    return Path(os.environ.get("KCC_REFERENCE_DIR", "/work/shared/reference"))
-
-
-class _Backend:
-    source: str
-
-    def check_article(self, law: str, article: str) -> ArticleCheck:  # pragma: no cover - interface
-        raise AttributeError
-
-    def institution(self, inst_id: str) -> InstitutionInfo | None:  # pragma: no cover - interface
-        raise AttributeError
-
-    def procedure(self, proc_id: str) -> ProcedureInfo | None:  # pragma: no cover - interface
-        raise AttributeError
-
-
 def _article_check(name: str, art: object | None, law_is_official: bool) -> ArticleCheck:
     if art is None:
         return ArticleCheck("article_not_found", name)
-    g = getattr(art, "get", None)
-
     def field(k: str) -> object:
-        return g(k) if g else getattr(art, k, None)
+        return getattr(art, k, None)
 
     title = field("in_force_title") or field("title")
     if field("deleted") is not False:  # True, or None: a heading with no body in the source
@@ -106,7 +84,7 @@ def _article_check(name: str, art: object | None, law_is_official: bool) -> Arti
     return ArticleCheck("ok", name, title)
 
 
-class _StatutesBackend(_Backend):
+class _StatutesBackend:
     """Backed by the statutes package: `registry()` for laws, `institution_registry()` for the rest."""
 
     source = "statutes"
@@ -161,60 +139,10 @@ class _StatutesBackend(_Backend):
         )
 
 
-class _ReferenceBackend(_Backend):
-    """Fallback: the read-only reference files (laws*.jsonl, institutions.json)."""
-
-    source = "reference"
-
-    def __init__(self, root: Path) -> None:
-        self._laws: dict[str, dict] = {}
-        for fn in ("laws.jsonl", "laws_extra.jsonl"):
-            p = root / "statutes" / fn
-            if p.exists():
-                for line in p.read_text("utf-8").splitlines():
-                    if line.strip():
-                        d = json.loads(line)
-                        self._laws[d["name"]] = d
-        if not self._laws:
-            raise FileNotFoundError(f"no statute reference data under {root}")
-        inst_path = root / "taxonomy" / "institutions.json"
-        raw = json.loads(inst_path.read_text("utf-8")) if inst_path.exists() else {"institutions": []}
-        self._inst = {i["id"]: i for i in (raw["institutions"] if isinstance(raw, dict) else raw)}
-
-    def check_article(self, law: str, article: str) -> ArticleCheck:
-        d = self._laws.get(law) or next((v for k, v in self._laws.items() if _key(k) == _key(law)), None)
-        if d is None:
-            return ArticleCheck("unknown_law")
-        art = next((a for a in d["articles"] if a["no"] == article), None)
-        return _article_check(d["name"], art, d["name"] == law)
-
-    def institution(self, inst_id: str) -> InstitutionInfo | None:
-        i = self._inst.get(inst_id)
-        if i is None:
-            return None
-        text = str(i.get("status", ""))
-        status = "active" if text.startswith("active") else ("replaced" if text.startswith("retired") else "unverified")
-        return InstitutionInfo(
-            id=i["id"],
-            name=i["name"],
-            numbers=(str(i.get("number", "")),),
-            number_text=str(i.get("number", "")),
-            status=status,
-            status_text=text,
-            verification=str(i.get("verified", "")),
-        )
-
-    def procedure(self, proc_id: str) -> ProcedureInfo | None:
-        return None  # procedures exist only in the statutes package
-
-
 @cache
-def backend() -> _Backend:
-    """The statutes package when importable, else the reference files."""
-    try:
-        return _StatutesBackend()
-    except (ImportError, FileNotFoundError, AttributeError, KeyError, ModuleNotFoundError):
-        return _ReferenceBackend(_reference_dir())
+def backend() -> _StatutesBackend:
+    """The statute and institution registries, loaded once."""
+    return _StatutesBackend()
 
 
 def check_article(law: str, article: str) -> ArticleCheck:

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -279,6 +280,39 @@ def test_importing_loads_no_heavy_or_ui_modules(pkg):
     assert not (loaded & forbidden), f"importing {pkg} loads {sorted(loaded & forbidden)}"
 
 
+# `except ImportError` is for the optional extras only, and says which extra to install; our own packages
+# and the required dependencies ship together, so a guard around them would only hide a broken install.
+EXTRAS = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+OPTIONAL = {"torch", "transformers", "trl", "datasets", "accelerate", "peft", "matplotlib", "pyarrow", "lm_eval",
+            "deepspeed"}
+
+
+def _import_guards(path: Path) -> list[str]:
+    rel = path.relative_to(REPO)
+    bad = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Try):
+            continue
+        for h in node.handlers:
+            caught = [h.type] if not isinstance(h.type, ast.Tuple) else h.type.elts
+            if not any(getattr(c, "id", "") in {"ImportError", "ModuleNotFoundError"} for c in caught):
+                continue
+            mods = [a.name for n in node.body for x in ast.walk(n) if isinstance(x, ast.Import) for a in x.names]
+            mods += [x.module or "" for n in node.body for x in ast.walk(n) if isinstance(x, ast.ImportFrom)]
+            if other := [m for m in mods if m.split(".")[0] not in OPTIONAL]:
+                bad.append(f"{rel}:{h.lineno} guards the import of {other}, which always ships")
+            texts = " ".join(t for x in ast.walk(h) if (t := _literal(x)))
+            if not any(f"[{extra}]" in texts for extra in EXTRAS):
+                bad.append(f"{rel}:{h.lineno} catches ImportError without naming the extra to install "
+                           f"({', '.join(f'[{e}]' for e in EXTRAS)})")
+    return bad
+
+
+def test_import_guards_only_for_optional_extras():
+    bad = [b for pkg in OURS for f in _files(pkg) for b in _import_guards(f)]
+    assert not bad, "\n".join(bad)
+
+
 # Every console script and each of its (sub)commands answers --help; the wrapper walks the click tree in one
 # process per script and reports, after each --help, which forbidden packages are loaded by then.
 HELP_FORBIDDEN = HEAVY | {"textual", "lm_eval"}
@@ -352,8 +386,6 @@ def test_every_cli_help_is_light():
 
 def test_wheel_ships_our_packages_and_no_test_kit():
     """The packages setuptools builds from pyproject's find settings: every product package, no kit."""
-    import tomllib
-
     from setuptools import find_namespace_packages
 
     find = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]["find"]

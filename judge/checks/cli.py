@@ -87,13 +87,9 @@ def _category_warner(err):
         if not cat or cat in seen:
             return
         seen.add(cat)
-        try:
-            from taxonomy import load_taxonomy
+        from taxonomy import load_taxonomy
 
-            known = load_taxonomy().has(cat)
-        except ImportError:
-            return
-        if not known:
+        if not load_taxonomy().has(cat):
             err.write(f"warning: unknown category {cat!r}: relevance not judged (see `kcc taxonomy list`)\n")
 
     return warn
