@@ -128,3 +128,40 @@ def test_judge_holds_no_sql():
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) and sql.match(node.value):
                 bad.append(f"{f.relative_to(ROOT)}:{node.lineno} SQL text")
     assert not bad, "\n".join(bad)
+
+
+def test_one_event_loop_and_one_client_across_chunks(tmp_path, write_jsonl, rows, monkeypatch):
+    """20 seeds = two LLM chunks (16 + 4): one coroutine per run, so one loop and one client serve both."""
+    import asyncio
+
+    import judge.pipeline as pipeline
+    from judge.rubric import CRITERIA
+    from kcc_llm.client import LLMClient
+    from kcc_llm.testing.fake_server import FakeServer
+
+    clients, closed, loops = [], [], set()
+    real_init, real_close, real_judge = LLMClient.__init__, LLMClient.aclose, pipeline.judge_seed
+
+    def init(self, *a, **kw):
+        clients.append(self)
+        real_init(self, *a, **kw)
+
+    async def aclose(self):
+        closed.append(self)
+        await real_close(self)
+
+    async def judge_seed(client, *a, **kw):
+        loops.add(id(asyncio.get_running_loop()))
+        assert client is clients[0]
+        return await real_judge(client, *a, **kw)
+
+    monkeypatch.setattr(LLMClient, "__init__", init)
+    monkeypatch.setattr(LLMClient, "aclose", aclose)
+    monkeypatch.setattr(pipeline, "judge_seed", judge_seed)
+    with FakeServer(handler=lambda req: {c: {"score": 7, "rationale": "근거"} for c in CRITERIA}) as srv:  # noqa: ARG005
+        for k, v in srv.env().items():
+            monkeypatch.setenv(k, v)
+        res = judge_file(write_jsonl(rows(20)), tmp_path / "o", db=tmp_path / "k.db", models=["openai:judge-1"])
+        assert srv.count() == 60
+    assert res.status == "done" and res.mode == "llm" and res.counts["seeds"] == 20
+    assert len(clients) == 1 and closed == clients and len(loops) == 1
