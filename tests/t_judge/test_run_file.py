@@ -30,7 +30,11 @@ def _lines(p: Path) -> list[dict]:
 @pytest.mark.skipif(not SAMPLE.exists(), reason="examples/sample_seeds.jsonl missing")
 def test_judge_file_on_the_sample_writes_every_output_once(tmp_path):
     db, out = tmp_path / "k.db", tmp_path / "out"
-    res = judge_file(SAMPLE, out, db=db, models=[], guard="none")
+    seen = []  # OUT's files after each committed chunk: nothing is published before the run ends
+    res = judge_file(SAMPLE, out, db=db, models=[], guard="none",
+                     on_progress=lambda done, total: seen.append(sorted(p.name for p in out.iterdir()
+                                                                         if not p.name.startswith("."))))
+    assert seen and all(files == [] for files in seen)
     assert res.status == "done" and res.mode == "rules-only" and res.exit_code == ExitCode.OK
     assert res.counts["seeds"] == 58 and res.counts["candidates"] == 174
     assert res.imported is not None and res.imported["seeds_added"] == 58 and res.imported["rejected"] == 0
