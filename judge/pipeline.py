@@ -2,8 +2,11 @@
 
 Memory stays bounded on any input size: seeds are streamed in chunks, each chunk's judgments and pairs are
 committed in one transaction (so a seed is never half-saved), its result lines appended (and flushed) to the
-run's part file just before the commit; the part file becomes OUT/results.jsonl when the run ends. SIGINT/SIGTERM stop the loop between chunks: the run row becomes
-"cancelled" and `--resume` continues it, skipping the seeds already judged.
+run's part file just before the commit; the part file becomes OUT/results.jsonl when the run ends. A run is one
+coroutine (`JudgeRunner._judge_all`, run with kcc_core.aio.run_sync): one event loop and one LLM client serve
+all its chunks. SIGINT/SIGTERM stop the loop between chunks: the run row becomes "cancelled" and `--resume`
+continues it, skipping the seeds already judged. judge/run_file.py's `judge_file` wraps it with the import
+and is what the commands call.
 """
 
 from __future__ import annotations
