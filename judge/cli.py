@@ -29,15 +29,15 @@ from kcc_core.exit_codes import ExitCode
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILED, EXIT_BUSY, EXIT_INTERRUPTED = (
     ExitCode.OK, ExitCode.PARTIAL, ExitCode.USAGE, ExitCode.FAILED, ExitCode.BUSY, ExitCode.INTERRUPTED)
 
-EXIT_CODES_HELP = """\b
+EXIT_CODES_HELP = f"""\b
 Exit codes:
-  0    every candidate judged (safe or unsafe)
-  1    finished, but some candidates are unscored or some input rows were rejected
-  2    usage or input error (bad option, missing/unreadable input, unknown model string, finished --run-id,
+  {int(ExitCode.OK):<5d}every candidate judged (safe or unsafe)
+  {int(ExitCode.PARTIAL):<5d}finished, but some candidates are unscored or some input rows were rejected
+  {int(ExitCode.USAGE):<5d}usage or input error (bad option, missing/unreadable input, unknown model string, finished --run-id,
        bad kcc.toml / KCC_* value)
-  3    the run failed (unexpected error; the run row says why)
-  4    the run is held by another live process (e.g. a second --resume of one run): nothing was judged
-  130  interrupted (SIGINT/SIGTERM): the run is "cancelled"; continue it with --resume
+  {int(ExitCode.FAILED):<5d}the run failed (unexpected error; the run row says why)
+  {int(ExitCode.BUSY):<5d}the run is held by another live process (e.g. a second --resume of one run): nothing was judged
+  {int(ExitCode.INTERRUPTED):<5d}interrupted (SIGINT/SIGTERM): the run is "cancelled"; continue it with --resume
 """
 
 
