@@ -1,4 +1,4 @@
-"""`kcc-judge`: the headless judge (a thin layer over judge.pipeline).
+"""`kcc-judge`: the headless judge (a thin layer over judge.run_file.judge_file).
 
 stdout carries data (the summary JSON with --json), stderr carries diagnostics, the progress bar and the
 rich summary table.
@@ -7,9 +7,9 @@ rich summary table.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from rich.console import Console
@@ -23,19 +23,21 @@ from rich.progress import (
 )
 
 from kcc_core.cli import KccCommandGroup
+from kcc_core.exit_codes import ExitCode
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILED, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
-STORE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+# kept for callers of the old names; the codes are kcc_core's one table
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILED, EXIT_BUSY, EXIT_INTERRUPTED = (
+    ExitCode.OK, ExitCode.PARTIAL, ExitCode.USAGE, ExitCode.FAILED, ExitCode.BUSY, ExitCode.INTERRUPTED)
 
-EXIT_CODES_HELP = """\b
+EXIT_CODES_HELP = f"""\b
 Exit codes:
-  0    every candidate judged (safe or unsafe)
-  1    finished, but some candidates are unscored or some input rows were rejected
-  2    usage or input error (bad option, missing/unreadable input, unknown model string, finished --run-id,
+  {int(ExitCode.OK):<5d}every candidate judged (safe or unsafe)
+  {int(ExitCode.PARTIAL):<5d}finished, but some candidates are unscored or some input rows were rejected
+  {int(ExitCode.USAGE):<5d}usage or input error (bad option, missing/unreadable input, unknown model string, finished --run-id,
        bad kcc.toml / KCC_* value)
-  3    the run failed (unexpected error; the run row says why)
-  4    the run is held by another live process (e.g. a second --resume of one run): nothing was judged
-  130  interrupted (SIGINT/SIGTERM): the run is "cancelled"; continue it with --resume
+  {int(ExitCode.FAILED):<5d}the run failed (unexpected error; the run row says why)
+  {int(ExitCode.BUSY):<5d}the run is held by another live process (e.g. a second --resume of one run): nothing was judged
+  {int(ExitCode.INTERRUPTED):<5d}interrupted (SIGINT/SIGTERM): the run is "cancelled"; continue it with --resume
 """
 
 
@@ -60,13 +62,6 @@ def main() -> None:
     With no --model (and no judge_model in kcc.toml / KCC_JUDGE_MODEL) the judge runs rules-only: it ranks
     with the deterministic checks alone and says so in every output.
     """
-
-
-def _known_categories() -> set[str]:
-    """Category and subcategory ids of the taxonomy (the importer rejects rows naming others)."""
-    from taxonomy import known_ids
-
-    return set(known_ids())
 
 
 @main.command("run", epilog=EXIT_CODES_HELP)
@@ -102,129 +97,72 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
     A file INPUT: the seeds of that file are judged (the store may hold others). A store INPUT: every seed
     in it. Human pair overrides are never changed.
     """
-    from db.store import Store, StoreError
-    from judge.pipeline import (
-        JudgeBusyError,
-        JudgeConfig,
-        JudgeError,
-        JudgeRunner,
-        default_models,
-        install_signal_handlers,
-    )
+    from judge.pipeline import JudgeError
     from judge.report import print_summary
-    from kcc_settings import settings
+    from judge.run_file import judge_file
 
     err = Console(stderr=True, highlight=False)
 
-    rejects_tmp: Path | None = None
+    def say(msg: str) -> None:
+        err.print(msg, markup=False, highlight=False)
 
-    def fail(msg: str, code: int = EXIT_USAGE) -> None:
-        if rejects_tmp is not None:  # a run that never published leaves no temp file behind
-            rejects_tmp.unlink(missing_ok=True)
-        err.print(f"kcc-judge: {msg}", markup=False, highlight=False)
-        sys.exit(code)
+    def fail(msg: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
+        say(f"kcc-judge: {msg}")
+        sys.exit(int(code))
 
-    if not input_path.exists():
-        fail(f"{input_path}: no such file")
-    # model strings are checked before anything is imported: a typo must not leave rows in the store
-    chosen = list(models) or default_models()
-    from kcc_llm.spec import parse_model_spec
+    def on_import(rep) -> None:
+        for e in rep.errors[:20]:
+            say(str(e))
+        if rep.rejected > 20:
+            say(f"... {rep.rejected - 20} more rejected rows in {out_dir / 'rejects.jsonl'}")
+        say(f"imported {input_path}: {rep.seeds_added} seeds, {rep.candidates_added} candidates added, "
+            f"{rep.duplicates} already present, {rep.rejected} rejected")
 
-    g_models = list(guard_models) or ([settings().guard_model] if settings().guard_model else [])
-    g_mode = guard or settings().judge_guard or ("prompt" if g_models else "none")
-    g_mode = None if g_mode == "none" else g_mode
-    if g_mode and not (g_models or chosen):
-        fail(f"--guard {g_mode} needs a model: --guard-model or --model")
-    for m in [*chosen, *g_models]:
-        try:
-            parse_model_spec(m)
-        except ValueError as e:
-            fail(str(e))
-    imported = None
-    seed_ids: set[str] | None = None
-    try:
-        if input_path.suffix.lower() in STORE_SUFFIXES:
-            if db_path is not None and db_path.resolve() != input_path.resolve():
-                fail(f"INPUT {input_path} is a store; --db {db_path} would be a second store (drop --db)")
-            store = Store(input_path, create=False)
-        else:
-            store = Store(db_path or settings().db)
-    except StoreError as e:
-        fail(str(e))
-    with store:
-        if input_path.suffix.lower() not in STORE_SUFFIXES:
-            from db.importer import ImportFailure, import_file
+    show = not no_progress and err.is_terminal
+    progress = Progress(TextColumn("judging"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TimeRemainingColumn(), console=err, disable=not show, refresh_per_second=4)
+    task = progress.add_task("judge", total=None)
+    started = []
 
-            out_dir.mkdir(parents=True, exist_ok=True)
-            # rejects are published with the run's other outputs (never beside an older run's summary)
-            rejects_tmp = out_dir / f".rejects.{os.getpid()}.jsonl.part"
-            try:
-                rep = import_file(store, input_path, known_categories=_known_categories(),
-                                  rejects_path=rejects_tmp)
-            except (ImportFailure, ValueError, OSError) as e:
-                fail(f"cannot import {input_path}: {e}")
-            for e in rep.errors[:20]:
-                err.print(str(e), markup=False, highlight=False)
-            if rep.rejected > 20:
-                err.print(f"... {rep.rejected - 20} more rejected rows in {out_dir / 'rejects.jsonl'}",
-                          markup=False)
-            err.print(f"imported {input_path}: {rep.seeds_added} seeds, {rep.candidates_added} candidates added, "
-                      f"{rep.duplicates} already present, {rep.rejected} rejected", markup=False, highlight=False)
-            imported = rep.model_dump(exclude={"errors"})
-            if imported.get("rejects_path"):
-                imported["rejects_path"] = str(out_dir / "rejects.jsonl")
-            seed_ids = set(rep.seed_ids)
-        cfg = JudgeConfig(models=chosen, separate_family=separate_family, pairwise=pairwise, no_cache=no_cache,
-                          limit=limit, input=str(input_path.resolve()), weights=settings().weights,
-                          guard=g_mode, guard_models=g_models if g_mode else [])
+    def on_start(cfg) -> None:
         if cfg.mode == "rules-only":
-            err.print("kcc-judge: rules-only mode (no judge model given or configured): ranking with the "
-                      "deterministic checks alone", markup=False, highlight=False)
-        show = not no_progress and err.is_terminal
-        progress = Progress(TextColumn("judging"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            TimeRemainingColumn(), console=err, disable=not show, refresh_per_second=4)
-        task = progress.add_task("judge", total=None)
+            say("kcc-judge: rules-only mode (no judge model given or configured): ranking with the "
+                "deterministic checks alone")
+        progress.start()
+        started.append(True)
 
-        def on_progress(done: int, total: int | None) -> None:
-            progress.update(task, completed=done, total=total)
+    def stop_progress() -> None:  # before any message, so the bar never interleaves with it
+        if started:
+            progress.stop()
 
-        try:
-            runner = JudgeRunner(store, cfg, out_dir, run_id=run_id, resume=resume, progress=on_progress,
-                                 log=lambda m: None, seed_ids=seed_ids)
-        except JudgeError as e:
-            fail(str(e))
-        runner.imported = imported
-        if imported is not None:
-            runner.extra_outputs["rejects.jsonl"] = rejects_tmp
-        restore = install_signal_handlers(runner)
-        try:
-            with progress:
-                summary = runner.execute()
-        except JudgeBusyError as e:
-            fail(str(e), EXIT_BUSY)
-        except JudgeError as e:
-            fail(str(e))
-        except KeyboardInterrupt:
-            fail("interrupted; the run is cancelled (continue with --resume)", EXIT_INTERRUPTED)
-        except Exception as e:  # the run row already records the failure
-            fail(f"run failed: {type(e).__name__}: {e}", EXIT_FAILED)
-        finally:
-            restore()
-        print_summary(summary, err)
-        if summary.lengths is not None:
-            from judge.length import PairLengthReport, length_line
+    try:
+        res = judge_file(input_path, out_dir, db=db_path, models=list(models) or None, guard=guard,
+                         guard_models=guard_models, resume=resume, run_id=run_id, limit=limit, no_cache=no_cache,
+                         separate_family=separate_family, pairwise=pairwise, handle_signals=True,
+                         on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+                         on_import=on_import, on_start=on_start)
+    except JudgeError as e:
+        stop_progress()
+        fail(str(e), e.exit_code)
+    except KeyboardInterrupt:
+        stop_progress()
+        fail("interrupted; the run is cancelled (continue with --resume)", ExitCode.INTERRUPTED)
+    except Exception as e:  # the run row already records the failure
+        stop_progress()
+        if isinstance(e, ValueError) and isinstance(getattr(e, "exit_code", None), int):
+            raise  # a library error with its own code (bad kcc.toml): the command group reports it
+        fail(f"run failed: {type(e).__name__}: {e}", ExitCode.FAILED)
+    stop_progress()
+    summary = res.summary
+    print_summary(summary, err)
+    if summary.lengths is not None:
+        from judge.length import PairLengthReport, length_line
 
-            err.print(length_line(PairLengthReport.model_validate(summary.lengths)), markup=False,
-                      highlight=False, soft_wrap=True)
-        if as_json:
-            click.echo(json.dumps(summary.model_dump(mode="json"), ensure_ascii=False))
-        if summary.status == "cancelled":
-            sys.exit(EXIT_INTERRUPTED)
-        if summary.status != "done":
-            sys.exit(EXIT_FAILED)
-        if summary.counts.get("unscored", 0) or (imported and imported.get("rejected")):
-            sys.exit(EXIT_PARTIAL)
-        sys.exit(EXIT_OK)
+        err.print(length_line(PairLengthReport.model_validate(summary.lengths)), markup=False,
+                  highlight=False, soft_wrap=True)
+    if as_json:
+        click.echo(json.dumps(summary.model_dump(mode="json"), ensure_ascii=False))
+    sys.exit(int(res.exit_code))
 
 
 if __name__ == "__main__":  # pragma: no cover

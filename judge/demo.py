@@ -16,12 +16,11 @@ OUT = Path("demo-out")
 
 
 def main(sample: Path = SAMPLE, db: Path = DB, out: Path = OUT) -> int:
-    from db.importer import import_file
     from db.store import Store
-    from judge.cli import _known_categories
     from judge.labels import label_agreement
-    from judge.pipeline import JudgeConfig, JudgeRunner
     from judge.report import print_summary
+    from judge.run_file import judge_file
+    from kcc_settings import JudgeWeights
 
     con = Console(highlight=False)
     if not sample.is_file():
@@ -31,17 +30,22 @@ def main(sample: Path = SAMPLE, db: Path = DB, out: Path = OUT) -> int:
         p.unlink(missing_ok=True)
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    with Store(db) as store:
-        rep = import_file(store, sample, known_categories=_known_categories(), rejects_path=out / "rejects.jsonl")
+
+    def on_import(rep) -> None:
         con.print(Text(f"Imported {sample}: {rep.seeds_added} seeds, {rep.candidates_added} candidates "
                        f"({rep.rejected} rejected) into {db}"))
         for e in rep.errors[:10]:
             con.print(Text(str(e)))
+
+    def on_start(cfg) -> None:  # noqa: ARG001
         con.print(Text("Judging rules-only (no judge model configured: the deterministic checks rank alone)…"))
-        runner = JudgeRunner(store, JudgeConfig(input=str(sample)), out)
-        runner.imported = rep.model_dump(exclude={"errors"})  # summary.json carries the import, written once
-        summary = runner.execute()
-        print_summary(summary, con)
+
+    # rules-only whatever kcc.toml / KCC_* say: the demo needs no key and no network
+    res = judge_file(sample, out, db=db, models=[], guard="none", weights=JudgeWeights(), input_name=str(sample),
+                     on_import=on_import, on_start=on_start)
+    summary = res.summary
+    print_summary(summary, con)
+    with Store(db, create=False) as store:
         agree = label_agreement(store)
     con.print(Text(f"\nPairs (TRL conversational JSONL): {summary.pairs.get('path')}"))
     con.print(Text(f"Per-candidate results: {(out / 'results.jsonl').resolve()}"))

@@ -2,8 +2,11 @@
 
 Memory stays bounded on any input size: seeds are streamed in chunks, each chunk's judgments and pairs are
 committed in one transaction (so a seed is never half-saved), its result lines appended (and flushed) to the
-run's part file just before the commit; the part file becomes OUT/results.jsonl when the run ends. SIGINT/SIGTERM stop the loop between chunks: the run row becomes
-"cancelled" and `--resume` continues it, skipping the seeds already judged.
+run's part file just before the commit; the part file becomes OUT/results.jsonl when the run ends. A run is one
+coroutine (`JudgeRunner._judge_all`, run with kcc_core.aio.run_sync): one event loop and one LLM client serve
+all its chunks. SIGINT/SIGTERM stop the loop between chunks: the run row becomes "cancelled" and `--resume`
+continues it, skipping the seeds already judged. judge/run_file.py's `judge_file` wraps it with the import
+and is what the commands call.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -28,6 +31,8 @@ from db.store import Store
 from judge.combine import JUDGE_FLAGS, CandidateScore, SeedOutcome, combine_seed, score_candidate
 from judge.llm_judge import Transcripts, judge_seed, rubric_record
 from judge.rubric import RUBRIC_VERSION
+from kcc_core.aio import run_sync
+from kcc_core.exit_codes import ExitCode
 from kcc_settings import JudgeWeights, settings
 
 RULES_CHUNK = 200  # seeds per transaction in rules-only mode
@@ -37,9 +42,13 @@ LLM_CHUNK = 16  # seeds judged concurrently (the provider limiter bounds the act
 class JudgeError(Exception):
     """A judge run that cannot start (bad run id, unknown model string, ...)."""
 
+    exit_code = ExitCode.USAGE
+
 
 class JudgeBusyError(JudgeError):
     """The run is held by another live process (a second `--resume` of one run)."""
+
+    exit_code = ExitCode.BUSY
 
 
 class JudgeConfig(BaseModel):
@@ -192,7 +201,9 @@ class JudgeRunner:
         self.lease: RunLease | None = None
         self.imported: dict[str, Any] | None = None  # the import report, written into summary.json
         self.extra_outputs: dict[str, Path] = {}  # OUT name -> temp file published with the run's outputs
+        self.written: list[str] = []  # OUT files this run published, in order (each once)
         self._own_client = False
+        self._done = 0  # seeds judged in this run so far (resumed ones included)
         if cfg.mode == "llm":
             from kcc_llm.spec import parse_model_spec
 
@@ -279,9 +290,11 @@ class JudgeRunner:
         part = self._part()
         if part.exists():
             os.replace(part, out / "results.jsonl")
+            self.written.append("results.jsonl")
         for name, tmp in self.extra_outputs.items():
             if Path(tmp).exists():
                 os.replace(tmp, out / name)
+                self.written.append(name)
         if export:
             from db.exporter import EmptyExportError, export_pairs
 
@@ -292,6 +305,7 @@ class JudgeRunner:
                 summary.pairs["path"] = None
                 summary.pairs["not_exported"] = str(e)
             else:
+                self.written.append("pairs.jsonl")
                 summary.pairs["exported"] = rec.n_pairs
                 summary.pairs["path"] = rec.path
                 if rec.filters.get("skipped_unscored"):
@@ -393,27 +407,43 @@ class JudgeRunner:
             self._log(f"resuming: {len(judged)} seeds already judged in run {self.run.id}")
         if self.cfg.mode == "rules-only":
             self._log("rules-only mode: no judge model given or configured; ranking with the checks alone")
-        pv = policy_version()
-        done = len(judged)
-        step = max(1, total // 100)
-        next_mark = done + step
-        loop = asyncio.new_event_loop() if self.cfg.mode == "llm" else None
-        if loop is not None and self.client is None:
+        results = self._open_results(judged)
+        self._done = len(judged)
+        try:
+            # one coroutine for the whole run: one event loop and one LLM client across all chunks
+            run_sync(self._judge_all(judged, results, total))
+        except BaseException as exc:  # record the failure, then let the caller decide
+            status = "cancelled" if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError) else "failed"
+            results.close()
+            self._finish(summary, status, f"{type(exc).__name__}: {exc}", t0, export=False)
+            raise
+        finally:
+            if not results.closed:
+                results.close()
+        status = "cancelled" if self.stop.is_set() else "done"
+        self.store.progress(self.run.id, self._done, total)
+        return self._finish(summary, status, None, t0, export=status == "done")
+
+    async def _judge_all(self, judged: set[str], results: IO[str], total: int) -> None:
+        """The run's chunks, one after the other; stops between chunks once `self.stop` is set. With a judge
+        model the client is opened here (unless one was given) and closed when the run ends."""
+        if self.cfg.mode == "llm" and self.client is None:
             from kcc_llm.client import LLMClient
             from kcc_llm.settings import LLMSettings
 
             self.client = LLMClient(self.store, run_id=self.run.id, settings=LLMSettings.from_config(),
                                     no_cache=self.cfg.no_cache)
             self._own_client = True
-        results = self._open_results(judged)
-        status, error = "done", None
+        pv = policy_version()
+        step = max(1, total // 100)
+        next_mark = self._done + step
         try:
             for chunk in self._chunks(judged):
                 if self.stop.is_set():
                     break
                 transcripts = Transcripts() if self.cfg.mode == "llm" else None
-                if loop is not None:
-                    outcomes = loop.run_until_complete(self._judge_chunk(chunk, transcripts))
+                if transcripts is not None:
+                    outcomes = await self._judge_chunk(chunk, transcripts)
                 else:
                     outcomes = [combine_seed(s.id, self._score_rules(s, cs), self.cfg.weights, run_id=self.run.id,
                                              llm_mode=False) for s, cs in chunk]
@@ -435,30 +465,18 @@ class JudgeRunner:
                 for row in all_lines:
                     self.stats.add_line(row, row["seed_id"] != last)
                     last = row["seed_id"]
-                done += len(chunk)
-                if done >= next_mark or done >= total:
-                    self.store.progress(self.run.id, done, total)
-                    next_mark = done + step
+                self._done += len(chunk)
+                if self._done >= next_mark or self._done >= total:
+                    self.store.progress(self.run.id, self._done, total)
+                    next_mark = self._done + step
                 if self.progress_cb:
-                    self.progress_cb(done, total)
-            if self.stop.is_set():
-                status = "cancelled"
-        except BaseException as exc:  # record the failure, then let the caller decide
-            status = "cancelled" if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError) else "failed"
-            error = f"{type(exc).__name__}: {exc}"
-            results.close()
-            self._finish(summary, status, error, t0, export=False)
-            raise
+                    self.progress_cb(self._done, total)
+                await asyncio.sleep(0)  # a cancellation of this task takes effect here, between chunks
         finally:
-            if not results.closed:
-                results.close()
-            if loop is not None:
-                if self._own_client:
-                    loop.run_until_complete(self.client.aclose())
-                    self.client = None
-                loop.close()
-        self.store.progress(self.run.id, done, total)
-        return self._finish(summary, status, error, t0, export=status == "done")
+            if self._own_client:
+                await self.client.aclose()
+                self.client = None
+                self._own_client = False
 
     def _finish(self, summary: JudgeSummary, status: str, error: str | None, t0: float, *, export: bool
                 ) -> JudgeSummary:
@@ -479,6 +497,7 @@ class JudgeRunner:
         tmp = self.out / ".summary.json.tmp"
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
         os.replace(tmp, self.out / "summary.json")
+        self.written.append("summary.json")
         self.lease.finish(status, error=error, summary=data)
         return summary
 

@@ -54,6 +54,8 @@ def log_path(db_path: str | Path, run_id: str) -> Path:
 
 def judge_spec(db: str | Path, out_dir: str | Path | None = None, *, run_id: str | None = None,
                extra: list[str] | None = None) -> JobSpec:
+    """A judge job: `kcc-judge run STORE` in a process of its own (judge.run_file.judge_file, as the CLI and
+    the demo call it), adopting the run row the launcher creates under `run_id`."""
     rid = run_id or new_id("judge")
     out = Path(out_dir) if out_dir else Path(db).with_name(f"{Path(db).stem}-{rid}")
     argv = [*script("kcc-judge"), "run", str(db), "--out", str(out), "--db", str(db), "--run-id", rid,
