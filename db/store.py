@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from db import runs, schema
+from db import decisions, runs, schema
 from db.models import (
     BatchJob,
     Candidate,
@@ -118,6 +118,7 @@ class Store:
         if self.path.parent and not self.path.parent.exists():
             raise StoreError(f"{self.path}: folder {self.path.parent} does not exist")
         self._lock = threading.RLock()
+        self._savepoints = 0
         self.conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA busy_timeout=30000")
@@ -147,8 +148,24 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write: all or nothing (BEGIN IMMEDIATE so writers queue instead of failing)."""
+        """One atomic write: all or nothing (BEGIN IMMEDIATE so writers queue instead of failing).
+
+        Opened inside this Store's own open transaction (same thread: the lock is held) it is a savepoint of
+        it: its writes are undone alone when it fails, and committed with the outer one."""
         with self._lock:
+            if self.conn.in_transaction:
+                self._savepoints += 1
+                name = f"kcc_sp{self._savepoints}"
+                self.conn.execute(f"SAVEPOINT {name}")
+                try:
+                    yield self.conn
+                except BaseException:
+                    self.conn.execute(f"ROLLBACK TO {name}")
+                    self.conn.execute(f"RELEASE {name}")
+                    raise
+                else:
+                    self.conn.execute(f"RELEASE {name}")
+                return
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
@@ -549,18 +566,22 @@ class Store:
                 yield j
 
     def _set_judge_pair(self, conn: sqlite3.Connection, p: Pair, replace: frozenset[str] = frozenset()) -> None:
-        row = conn.execute("SELECT source FROM pairs WHERE seed_id = ?", (p.seed_id,)).fetchone()
+        row = conn.execute("SELECT source, status, chosen_id, rejected_id FROM pairs WHERE seed_id = ?",
+                           (p.seed_id,)).fetchone()
         if row is None:
             p = p.model_copy(update={"source": "judge", "judge_chosen_id": p.chosen_id,
                                      "judge_rejected_id": p.rejected_id, "judge_margin": p.margin})
             self._insert(conn, "pairs", p)
         elif row[0] == "human":
-            # a reviewer's decision wins: refresh only the judge's view beside it
+            # a reviewer's decision wins: refresh only the judge's view beside it, and the margin of the
+            # reviewer's pair from the judgments just written (db.decisions)
+            margin = (self._human_margin(conn, row["chosen_id"], row["rejected_id"]) if row["status"] == "pair"
+                      else None)
             conn.execute(
-                "UPDATE pairs SET judge_chosen_id=?, judge_rejected_id=?, judge_margin=?, run_id=?, flags=? "
-                "WHERE seed_id=?",
+                "UPDATE pairs SET judge_chosen_id=?, judge_rejected_id=?, judge_margin=?, run_id=?, flags=?, "
+                "margin=? WHERE seed_id=?",
                 (p.chosen_id, p.rejected_id, p.margin, p.run_id,
-                 json.dumps(_merge_flags(conn, p, replace), ensure_ascii=False), p.seed_id),
+                 json.dumps(_merge_flags(conn, p, replace), ensure_ascii=False), margin, p.seed_id),
             )
         else:
             # a reviewer's flag on a pair nobody decided yet is not the judge's to drop
@@ -616,47 +637,119 @@ class Store:
     # -- review (human overrides, append-only audit) -------------------------------------------------------
     def apply_review(self, seed_id: str, reviewer: str, action: str, *, chosen_id: str | None = None,
                      rejected_id: str | None = None, status: str | None = None,
-                     flags: list[str] | None = None, reason: str | None = None) -> Review:
-        """Record a reviewer's action and its effect on the pair in one transaction.
+                     flags: list[str] | None = None, reason: str | None = None, tag: str | None = None
+                     ) -> Review | None:
+        """The one write path of a reviewer's action (TUI keys, bulk accept, scripts): validate it, write the
+        pair and its audit row in one transaction; None when it would change nothing (then nothing is
+        written). The rules (db.decisions): a decision makes the pair the reviewer's, with a margin computed
+        from the reviewer's pair; a flag, a note or a reason is not a decision.
 
-        Fields left None keep their current value. The pair becomes source='human'; the judge's own
-        choice stays in judge_* columns so it remains visible beside the override.
-        """
-        if reason is not None:
-            reason = self._redactor.text(reason)
+        Fields left None keep their value. `tag` goes into the audit row's reason (a bulk action's id). The
+        judge's own choice stays in the judge_* columns beside an override. Nested in an open
+        `transaction()` it joins it (bulk accept writes many seeds at once)."""
+        if action not in decisions.ACTIONS:
+            raise StoreError(f"unknown review action {action!r} (one of {', '.join(sorted(decisions.ACTIONS))})")
+        if status is not None and status not in decisions.STATUSES:
+            raise StoreError(f"unknown pair status {status!r} (pair, tie or skip)")
+        if action not in decisions.DECISIONS and (chosen_id or rejected_id or status):
+            raise StoreError(f"{action!r} is not a decision: it cannot change the chosen/rejected answers or status")
+        red = self._redactor
+        reason = red.text(reason) if reason is not None else None
         with self.transaction() as conn:
             row = conn.execute("SELECT * FROM pairs WHERE seed_id = ?", (seed_id,)).fetchone()
             before = self._decode("pairs", row) if row else None
             if before is None:
                 if conn.execute("SELECT 1 FROM seeds WHERE id = ?", (seed_id,)).fetchone() is None:
                     raise StoreError(f"no seed {seed_id!r}")
-                cur = Pair(seed_id=seed_id, status="no_pair")
+                # a seed the judge has not paired yet: flags and decisions need a row to live in
+                cur = Pair(seed_id=seed_id, status="no_pair", source="judge")
             else:
                 cur = Pair(**before)
-            update: dict[str, Any] = {"source": "human", "reviewer": reviewer, "updated_at": utcnow()}
-            if chosen_id is not None:
-                update["chosen_id"] = chosen_id
-            if rejected_id is not None:
-                update["rejected_id"] = rejected_id
-            if status is not None:
-                update["status"] = status
-            if flags is not None:
-                update["flags"] = flags
-            if reason is not None:
-                update["reason"] = reason
+            for role, cid in (("chosen", chosen_id), ("rejected", rejected_id)):
+                if cid is not None and conn.execute("SELECT 1 FROM candidates WHERE id = ? AND seed_id = ?",
+                                                    (cid, seed_id)).fetchone() is None:
+                    raise StoreError(f"{role} answer {cid!r} is not a candidate of seed {seed_id!r}")
+            if action == "note":
+                text = (reason or "").strip()
+                if not text:
+                    raise StoreError("empty note")
+                return self._audit(conn, seed_id, reviewer, action, before, before, text)
+            if action == "reason" and cur.source != "human":
+                raise StoreError("a reason explains a reviewer's decision and this pair has none yet; "
+                                 "write a note (it becomes the reason of the next decision)")
+            update: dict[str, Any] = {}
+            for k, v in (("chosen_id", chosen_id), ("rejected_id", rejected_id), ("status", status),
+                         ("flags", flags), ("reason", reason)):
+                if v is not None:
+                    update[k] = v
+            if action in decisions.DECISIONS:
+                if status is None and (chosen_id or rejected_id):
+                    update["status"] = "pair"  # naming an answer chosen or rejected makes a pair
+                update["source"] = "human"
+                update["reviewer"] = reviewer
+                if reason is None:
+                    # the judge's reason does not explain the reviewer's pair; a note written before deciding does
+                    update["reason"] = (self._pending_note(conn, seed_id) if cur.source != "human"
+                                        else cur.reason)
             after = cur.model_copy(update=update)
-            if after.status == "pair" and after.chosen_id and after.chosen_id == after.rejected_id:
-                raise StoreError("chosen and rejected must differ")
+            if after.source == "human":
+                if after.status == "pair":
+                    if not after.chosen_id or not after.rejected_id:
+                        raise StoreError("a pair needs a chosen and a rejected answer")
+                    if after.chosen_id == after.rejected_id:
+                        raise StoreError("chosen and rejected must differ")
+                    after.margin = self._human_margin(conn, after.chosen_id, after.rejected_id)
+                elif after.status == "no_pair":
+                    raise StoreError("a decision needs a pair, a tie or a skip")
+                else:
+                    after.margin = None
+            if row is not None and all(getattr(after, k) == getattr(cur, k) for k in decisions.COMPARED):
+                return None
+            after.updated_at = utcnow()
             self._insert(conn, "pairs", after, verb="INSERT OR REPLACE")
-            review = Review(seed_id=seed_id, reviewer=reviewer, action=action, before=before,
-                            after=after.model_dump(), reason=reason)
-            review.id = conn.execute(
-                "INSERT INTO reviews (seed_id, reviewer, action, before, after, reason, created_at) "
-                "VALUES (?,?,?,?,?,?,?)",
-                (seed_id, reviewer, action, json.dumps(before, ensure_ascii=False) if before else None,
-                 json.dumps(review.after, ensure_ascii=False), reason, review.created_at),
-            ).lastrowid
+            return self._audit(conn, seed_id, reviewer, action, before, after.model_dump(), tag or reason)
+
+    def _audit(self, conn: sqlite3.Connection, seed_id: str, reviewer: str, action: str,
+               before: dict[str, Any] | None, after: dict[str, Any] | None, reason: str | None) -> Review:
+        """Append one audit row (everything in it redacted like any other string the store writes)."""
+        red = self._redactor
+        review = Review(seed_id=seed_id, reviewer=red.text(reviewer), action=action, before=before, after=after,
+                        reason=red.text(reason) if reason is not None else None)
+        review.id = conn.execute(
+            "INSERT INTO reviews (seed_id, reviewer, action, before, after, reason, created_at) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (seed_id, review.reviewer, action,
+             json.dumps(red.value(before), ensure_ascii=False) if before is not None else None,
+             json.dumps(red.value(after), ensure_ascii=False) if after is not None else None,
+             review.reason, review.created_at)).lastrowid
         return review
+
+    @staticmethod
+    def _latest_score(conn: sqlite3.Connection, candidate_id: str | None) -> decisions.Scored:
+        if candidate_id is None:
+            return None, None
+        row = conn.execute("SELECT total, verdict FROM judgments WHERE candidate_id = ? ORDER BY id DESC LIMIT 1",
+                           (candidate_id,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def _human_margin(self, conn: sqlite3.Connection, chosen_id: str | None, rejected_id: str | None
+                      ) -> float | None:
+        return decisions.pair_margin(self._latest_score(conn, chosen_id), self._latest_score(conn, rejected_id))
+
+    def human_margin(self, chosen_id: str | None, rejected_id: str | None) -> float | None:
+        """The margin a reviewer's pair of these two answers gets (db.decisions), from their latest judgments."""
+        with self._lock:
+            return self._human_margin(self.conn, chosen_id, rejected_id)
+
+    @staticmethod
+    def _pending_note(conn: sqlite3.Connection, seed_id: str) -> str | None:
+        rows = conn.execute("SELECT id, action, reason FROM reviews WHERE seed_id = ? ORDER BY id", (seed_id,))
+        return decisions.pending_note(rows.fetchall())
+
+    def pending_note(self, seed_id: str) -> str | None:
+        """A note written since the reviewer's last decision on this seed (None when there is none)."""
+        with self._lock:
+            return self._pending_note(self.conn, seed_id)
 
     def undo_review(self, seed_id: str, reviewer: str) -> Review | None:
         """Restore the pair as it was before the latest non-undo action (itself recorded as 'undo')."""
@@ -671,19 +764,13 @@ class Store:
             cur = conn.execute("SELECT * FROM pairs WHERE seed_id = ?", (seed_id,)).fetchone()
             current = self._decode("pairs", cur) if cur else None
             restored = target["before"]
-            if restored is None:
+            if target["action"] == "note":  # a note changed no pair: undoing it leaves the pair as it is now
+                restored = current
+            elif restored is None:
                 conn.execute("DELETE FROM pairs WHERE seed_id = ?", (seed_id,))
             else:
                 self._insert(conn, "pairs", Pair(**restored), verb="INSERT OR REPLACE")
-            review = Review(seed_id=seed_id, reviewer=reviewer, action="undo", before=current, after=restored,
-                            reason=f"undo review #{target['id']}")
-            review.id = conn.execute(
-                "INSERT INTO reviews (seed_id, reviewer, action, before, after, reason, created_at) "
-                "VALUES (?,?,?,?,?,?,?)",
-                (seed_id, reviewer, "undo", json.dumps(current, ensure_ascii=False) if current else None,
-                 json.dumps(restored, ensure_ascii=False) if restored else None, review.reason, review.created_at),
-            ).lastrowid
-        return review
+            return self._audit(conn, seed_id, reviewer, "undo", current, restored, f"undo review #{target['id']}")
 
     def reviews_for(self, seed_id: str) -> list[Review]:
         rows = self._q("SELECT * FROM reviews WHERE seed_id = ? ORDER BY id", (seed_id,))
