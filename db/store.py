@@ -598,8 +598,13 @@ class Store:
 
     def iter_pairs(self, *, category: str | None = None, source: str | None = None,
                    min_margin: float | None = None, reviewed_only: bool = False,
-                   categories: list[str] | None = None, batch: int = 2000) -> Iterator[tuple[Pair, Seed]]:
-        """Usable (status 'pair') pairs with their seed, streamed, filtered."""
+                   categories: list[str] | None = None, keep_reviewed: bool = True,
+                   batch: int = 2000) -> Iterator[tuple[Pair, Seed]]:
+        """Usable (status 'pair') pairs with their seed, streamed, filtered.
+
+        `min_margin` compares the pair's stored margin (for a reviewer's pair: the margin of the reviewer's
+        pair, negative when it overrules the judge; none when an answer is unjudged). With `keep_reviewed`
+        it applies to judge pairs only and every reviewer-decided pair is kept."""
         where = ["p.status = 'pair'", "p.chosen_id IS NOT NULL", "p.rejected_id IS NOT NULL"]
         params: list[Any] = []
         if category:
@@ -614,7 +619,7 @@ class Store:
         if reviewed_only:
             where.append("p.source = 'human'")
         if min_margin is not None:
-            where.append("(p.source = 'human' OR p.margin >= ?)")
+            where.append("(p.source = 'human' OR p.margin >= ?)" if keep_reviewed else "p.margin >= ?")
             params.append(min_margin)
         last = 0
         while True:
