@@ -157,8 +157,12 @@ def export_command(out: Path, db_path: str | None, fmt: str | None, categories: 
                 **{k: v for k, v in rec.filters.items() if k.startswith("reviewed_below_margin")}})
     err.print(f"{rec.n_pairs} pairs written to {rec.path} (export {rec.id})")
     if kept := rec.filters.get("reviewed_below_margin_kept"):
-        err.print(f"{kept} reviewer pairs below --min-margin {min_margin} kept (--no-keep-reviewed leaves them out)")
+        err.print(f"{_pairs(kept)} below --min-margin {min_margin} kept (--no-keep-reviewed leaves them out)")
     if dropped := rec.filters.get("reviewed_below_margin_dropped"):
-        err.print(f"{dropped} reviewer pairs below --min-margin {min_margin} left out (--no-keep-reviewed; "
+        err.print(f"{_pairs(dropped)} below --min-margin {min_margin} left out (--no-keep-reviewed; "
                   "--keep-reviewed keeps them)")
     click.echo(rec.path)
+
+
+def _pairs(n: int) -> str:
+    return f"{n} reviewer pair{'' if n == 1 else 's'}"

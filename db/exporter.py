@@ -126,8 +126,9 @@ def export_pairs(store: Store, out_path: str | Path, *, fmt: Literal["jsonl", "p
             why = (f"; {skipped['unscored_chosen']} pairs left out because their chosen answer is unscored"
                    if skipped.get("unscored_chosen") else "")
             if skipped.get("reviewed_below_margin_dropped"):
-                why += (f"; {skipped['reviewed_below_margin_dropped']} reviewer pairs below the minimum margin "
-                        "left out (keep_reviewed keeps them)")
+                k = skipped["reviewed_below_margin_dropped"]
+                why += (f"; {k} reviewer pair{'' if k == 1 else 's'} below the minimum margin left out "
+                        "(keep_reviewed keeps them)")
             raise EmptyExportError(f"no pairs to export with these filters{why}; {out} was not written")
         os.replace(tmp, out)
     finally:
