@@ -48,10 +48,14 @@ class ReviewStore(PairStore):
                 cur = Pair(seed_id=seed_id, status="no_pair", source="judge")
             else:
                 cur = Pair(**before)
-            for role, cid in (("chosen", chosen_id), ("rejected", rejected_id)):
-                if cid is not None and conn.execute("SELECT 1 FROM candidates WHERE id = ? AND seed_id = ?",
-                                                    (cid, seed_id)).fetchone() is None:
-                    raise StoreError(f"{role} answer {cid!r} is not a candidate of seed {seed_id!r}")
+            named = {cid for cid in (chosen_id, rejected_id) if cid is not None}
+            if named:
+                mine = {r[0] for r in conn.execute(
+                    f"SELECT id FROM candidates WHERE seed_id = ? AND id IN ({','.join('?' * len(named))})",
+                    (seed_id, *named))}
+                for role, cid in (("chosen", chosen_id), ("rejected", rejected_id)):
+                    if cid is not None and cid not in mine:
+                        raise StoreError(f"{role} answer {cid!r} is not a candidate of seed {seed_id!r}")
             if action == "note":
                 text = (reason or "").strip()
                 if not text:
@@ -102,7 +106,7 @@ class ReviewStore(PairStore):
             "INSERT INTO reviews (seed_id, reviewer, action, before, after, reason, created_at) "
             "VALUES (?,?,?,?,?,?,?)",
             (seed_id, review.reviewer, action,
-             json.dumps(red.value(before), ensure_ascii=False) if before is not None else None,
+             json.dumps(before, ensure_ascii=False) if before is not None else None,  # read back: redacted
              json.dumps(red.value(after), ensure_ascii=False) if after is not None else None,
              review.reason, review.created_at)).lastrowid
         return review
