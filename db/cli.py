@@ -107,14 +107,21 @@ def import_command(ctx: click.Context, files: tuple[Path, ...], db_path: str | N
               help="default: from the file extension, else jsonl")
 @click.option("--category", "categories", multiple=True, help="only these categories (repeatable)")
 @click.option("--source", type=click.Choice(["judge", "human"]), default=None)
-@click.option("--min-margin", type=float, default=None, help="skip judge pairs with a smaller margin")
+@click.option("--min-margin", type=float, default=None,
+              help="skip pairs with a smaller margin (a reviewer's pair: the margin of the reviewer's pair)")
+@click.option("--keep-reviewed/--no-keep-reviewed", default=True, show_default=True,
+              help="keep every reviewer-decided pair whatever --min-margin says; the summary counts them")
 @click.option("--reviewed-only", is_flag=True, help="only pairs a reviewer decided")
 @click.option("--run-id", default=None, help="record the export under this run id (jobs launched from the TUI)")
 def export_command(out: Path, db_path: str | None, fmt: str | None, categories: tuple[str, ...],
-                   source: str | None, min_margin: float | None, reviewed_only: bool, run_id: str | None) -> None:
+                   source: str | None, min_margin: float | None, keep_reviewed: bool, reviewed_only: bool,
+                   run_id: str | None) -> None:
     """Export preference pairs as TRL conversational prompt/chosen/rejected rows with metadata.
 
     The format follows OUT's extension (.jsonl / .ndjson or .parquet); any other extension needs --format.
+    --min-margin compares each pair's margin; a reviewer's pair carries the margin of the reviewer's own pair
+    (negative when it overrules the judge). Reviewer pairs are kept whatever their margin unless
+    --no-keep-reviewed; the summary says how many reviewer pairs below the margin were kept or dropped.
     """
     if fmt is None:
         fmt = EXPORT_SUFFIXES.get(out.suffix.lower())
@@ -132,7 +139,7 @@ def export_command(out: Path, db_path: str | None, fmt: str | None, categories: 
             run = store.get_run(run_id) or store.create_run("export", {"out": str(out)}, run_id=run_id)
             store.update_run(run.id, status="running")
         filters = ExportFilters(categories=list(categories) or None, source=source, min_margin=min_margin,
-                                reviewed_only=reviewed_only)
+                                reviewed_only=reviewed_only, keep_reviewed=keep_reviewed)
         try:
             rec = export_pairs(store, out, fmt=fmt, filters=filters, run_id=run_id)
         except EmptyExportError as e:
@@ -146,7 +153,17 @@ def export_command(out: Path, db_path: str | None, fmt: str | None, categories: 
             err.print(f"error: cannot write {out}: {e}")
             sys.exit(2)
         if run:
-            store.finish_run(run.id, "done", summary={"export_id": rec.id, "n_pairs": rec.n_pairs,
-                                                       "path": rec.path})
+            store.finish_run(run.id, "done", summary={
+                "export_id": rec.id, "n_pairs": rec.n_pairs, "path": rec.path,
+                **{k: v for k, v in rec.filters.items() if k.startswith("reviewed_below_margin")}})
     err.print(f"{rec.n_pairs} pairs written to {rec.path} (export {rec.id})")
+    if kept := rec.filters.get("reviewed_below_margin_kept"):
+        err.print(f"{_pairs(kept)} below --min-margin {min_margin} kept (--no-keep-reviewed leaves them out)")
+    if dropped := rec.filters.get("reviewed_below_margin_dropped"):
+        err.print(f"{_pairs(dropped)} below --min-margin {min_margin} left out (--no-keep-reviewed; "
+                  "--keep-reviewed keeps them)")
     click.echo(rec.path)
+
+
+def _pairs(n: int) -> str:
+    return f"{n} reviewer pair{'' if n == 1 else 's'}"

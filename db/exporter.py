@@ -10,6 +10,13 @@ since only kcc_train imports `datasets`.)
 Two gates: a judge pair whose chosen answer is `unscored` (the judge could not score it) is never exported
 (a reviewer's pair is: the reviewer decided); and an export that would hold no pair writes no file and
 raises EmptyExportError (`datasets` cannot load an empty JSONL; the CLIs exit 1 with a message).
+
+`min_margin` compares each pair's stored margin; a reviewer's pair has the margin of the reviewer's own pair
+(db.decisions: negative when it overrules the judge, none when an answer is unjudged). `keep_reviewed`
+(default) keeps every reviewer-decided pair whatever its margin: a decision a reviewer made is not a
+low-confidence judge call. Either way the reviewer pairs below the margin are counted, kept or dropped, and
+the counts go into the export record's filters (`reviewed_below_margin_kept` / `_dropped`), so a reviewer's
+decision is never left out unsaid.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ class ExportFilters(BaseModel):
     source: Literal["judge", "human"] | None = None
     min_margin: float | None = None
     reviewed_only: bool = False
+    keep_reviewed: bool = True  # min_margin applies to judge pairs only; False: to reviewer pairs too
 
 
 def iter_pair_rows(store: Store, filters: ExportFilters | None = None, batch: int = 2000,
@@ -78,9 +86,14 @@ def iter_pair_rows(store: Store, filters: ExportFilters | None = None, batch: in
         buf.clear()
 
     for p, s in store.iter_pairs(categories=f.categories, source=f.source, min_margin=f.min_margin,
-                                 reviewed_only=f.reviewed_only, batch=batch):
+                                 reviewed_only=f.reviewed_only, keep_reviewed=True, batch=batch):
         if seed_ids is not None and s.id not in seed_ids:
             continue
+        if f.min_margin is not None and p.source == "human" and (p.margin is None or p.margin < f.min_margin):
+            key = "reviewed_below_margin_kept" if f.keep_reviewed else "reviewed_below_margin_dropped"
+            skipped[key] = skipped.get(key, 0) + 1
+            if not f.keep_reviewed:
+                continue
         buf.append((p, s))
         if len(buf) >= batch:
             yield from drain()
@@ -112,6 +125,10 @@ def export_pairs(store: Store, out_path: str | Path, *, fmt: Literal["jsonl", "p
         if n == 0:
             why = (f"; {skipped['unscored_chosen']} pairs left out because their chosen answer is unscored"
                    if skipped.get("unscored_chosen") else "")
+            if skipped.get("reviewed_below_margin_dropped"):
+                k = skipped["reviewed_below_margin_dropped"]
+                why += (f"; {k} reviewer pair{'' if k == 1 else 's'} below the minimum margin left out "
+                        "(keep_reviewed keeps them)")
             raise EmptyExportError(f"no pairs to export with these filters{why}; {out} was not written")
         os.replace(tmp, out)
     finally:
@@ -120,7 +137,8 @@ def export_pairs(store: Store, out_path: str | Path, *, fmt: Literal["jsonl", "p
                        filters={**(filters or ExportFilters()).model_dump(),
                                 **({"seeds": len(seed_ids)} if seed_ids is not None else {}),
                                 **({"skipped_unscored": skipped["unscored_chosen"]}
-                                   if skipped.get("unscored_chosen") else {})},
+                                   if skipped.get("unscored_chosen") else {}),
+                                **{k: v for k, v in skipped.items() if k.startswith("reviewed_below_margin")}},
                        n_pairs=n, run_id=run_id)
     store.record_export(rec)
     return rec

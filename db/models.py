@@ -93,7 +93,7 @@ class Review(BaseModel):
     id: int | None = None
     seed_id: str
     reviewer: str
-    action: str  # choose, reject, swap, tie, skip, flag, unflag, reason, undo
+    action: str  # a decision or flag/unflag/note/reason (db.decisions), or undo
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     reason: str | None = None

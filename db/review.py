@@ -1,15 +1,6 @@
-"""Reviewer decisions on pairs: what counts as a decision, the margin of a human pair, notes that are not
-decisions, the review-queue order, bulk accept of the judge's pairs and its undo.
-
-Rules (docs/tui.md):
-- A *decision* (choose, reject, swap, tie, skip, accept) makes the pair the reviewer's: source 'human', the
-  reviewer's name, and a margin computed from the reviewer's own pair with the judge's formula (chosen total
-  minus rejected total, an unsafe rejected answer counting 0 against a chosen one that is not unsafe), from the
-  latest judgments; negative when the reviewer prefers the lower-scored answer; None for ties, skips and
-  unjudged answers.
-- A flag or a note is not a decision: the pair keeps its source and margin; a note lives in the audit log
-  (action 'note') and becomes the reason of the reviewer's next decision on that seed.
-- An action that changes nothing writes nothing (no audit row).
+"""Reviewer decisions on pairs: the review-queue order, bulk accept of the judge's pairs and its undo, the
+reviewer's extra filters. Every write goes through `Store.apply_review`, the one review write path; the rules
+of what a decision records live in db.decisions (docs/tui.md).
 """
 
 from __future__ import annotations
@@ -19,59 +10,18 @@ import sqlite3
 import uuid
 from typing import Any
 
-from db.models import Pair, Review, utcnow
+from db.decisions import COMPARED, DECISIONS, pair_margin  # noqa: F401 - re-exported for the reviewer
+from db.models import Pair
 from db.store import SeedFilter, SeedRow, Store, StoreError
-
-DECISIONS = frozenset({"choose", "reject", "swap", "tie", "skip", "accept", "bulk_accept", "pick"})
-COMPARED = ("chosen_id", "rejected_id", "status", "flags", "reason", "source", "margin", "reviewer")
-
-
-def _latest(conn: sqlite3.Connection, candidate_id: str | None) -> tuple[float | None, str | None]:
-    if candidate_id is None:
-        return None, None
-    row = conn.execute("SELECT total, verdict FROM judgments WHERE candidate_id = ? ORDER BY id DESC LIMIT 1",
-                       (candidate_id,)).fetchone()
-    return (row[0], row[1]) if row else (None, None)
-
-
-def pair_margin(chosen: tuple[float | None, str | None], rejected: tuple[float | None, str | None]
-                ) -> float | None:
-    """The judge's margin formula (judge/combine.py) applied to a given (total, verdict) chosen/rejected."""
-    (ct, cv), (rt, rv) = chosen, rejected
-    if ct is None or rt is None:
-        return None
-    against = 0.0 if rv == "unsafe" and cv != "unsafe" else rt
-    return round(ct - against, 4)
 
 
 def human_margin(store: Store, chosen_id: str | None, rejected_id: str | None) -> float | None:
-    with store._lock:
-        return pair_margin(_latest(store.conn, chosen_id), _latest(store.conn, rejected_id))
-
-
-def _effective(rows: list[sqlite3.Row]) -> list[sqlite3.Row]:
-    """Audit rows (oldest first) still in effect: each 'undo' cancels the latest remaining action
-    (the rule of Store.undo_review)."""
-    undone = sum(1 for r in rows if r["action"] == "undo")
-    acts = [r for r in rows if r["action"] != "undo"]
-    return acts[: max(0, len(acts) - undone)]
-
-
-def _pending_note(conn: sqlite3.Connection, seed_id: str) -> str | None:
-    rows = conn.execute("SELECT id, action, reason FROM reviews WHERE seed_id = ? ORDER BY id", (seed_id,)).fetchall()
-    note = None
-    for r in _effective(rows):
-        if r["action"] == "note":
-            note = r["reason"]
-        elif r["action"] in DECISIONS:
-            note = None
-    return note
+    return store.human_margin(chosen_id, rejected_id)
 
 
 def pending_note(store: Store, seed_id: str) -> str | None:
     """A note written since the reviewer's last decision on this seed (None when there is none)."""
-    with store._lock:
-        return _pending_note(store.conn, seed_id)
+    return store.pending_note(seed_id)
 
 
 def judge_reason(store: Store, seed_id: str, pair: Pair | None) -> str | None:
@@ -87,76 +37,6 @@ def judge_reason(store: Store, seed_id: str, pair: Pair | None) -> str | None:
         if before.get("source") == "judge":
             return before.get("reason")
     return None
-
-
-def record(store: Store, seed_id: str, reviewer: str, action: str, *, chosen_id: str | None = None,
-           rejected_id: str | None = None, status: str | None = None, flags: list[str] | None = None,
-           reason: str | None = None, tag: str | None = None, conn: sqlite3.Connection | None = None
-           ) -> Review | None:
-    """Apply one reviewer action atomically with its audit row; None when it would change nothing.
-
-    Fields left None keep their value. `tag` goes into the audit row's reason (e.g. a bulk action's id).
-    """
-    if conn is None:
-        with store.transaction() as c:
-            return record(store, seed_id, reviewer, action, chosen_id=chosen_id, rejected_id=rejected_id,
-                          status=status, flags=flags, reason=reason, tag=tag, conn=c)
-    row = conn.execute("SELECT * FROM pairs WHERE seed_id = ?", (seed_id,)).fetchone()
-    before = store._decode("pairs", row) if row else None
-    if before is None:
-        if conn.execute("SELECT 1 FROM seeds WHERE id = ?", (seed_id,)).fetchone() is None:
-            raise StoreError(f"no seed {seed_id!r}")
-        # a seed the judge has not paired yet: flags and decisions need a row to live in
-        cur = Pair(seed_id=seed_id, status="no_pair", source="judge")
-    else:
-        cur = Pair(**before)
-    if action == "note":
-        text = (reason or "").strip()
-        if not text:
-            raise StoreError("empty note")
-        return _audit(conn, seed_id, reviewer, action, before, before, text)
-    update: dict[str, Any] = {}
-    if chosen_id is not None:
-        update["chosen_id"] = chosen_id
-    if rejected_id is not None:
-        update["rejected_id"] = rejected_id
-    if status is not None:
-        update["status"] = status
-    if flags is not None:
-        update["flags"] = flags
-    if reason is not None:
-        update["reason"] = reason
-    if action in DECISIONS:
-        update["source"] = "human"
-        update["reviewer"] = reviewer
-        if reason is None:
-            # the judge's reason does not explain the reviewer's pair; a note written before deciding does
-            update["reason"] = _pending_note(conn, seed_id) if cur.source != "human" else cur.reason
-    after = cur.model_copy(update=update)
-    if after.source == "human":
-        if after.status == "pair":
-            if not after.chosen_id or not after.rejected_id:
-                raise StoreError("a pair needs a chosen and a rejected answer")
-            if after.chosen_id == after.rejected_id:
-                raise StoreError("chosen and rejected must differ")
-            after.margin = pair_margin(_latest(conn, after.chosen_id), _latest(conn, after.rejected_id))
-        else:
-            after.margin = None
-    if all(getattr(after, k) == getattr(cur, k) for k in COMPARED) and row is not None:
-        return None
-    after.updated_at = utcnow()
-    store._insert(conn, "pairs", after, verb="INSERT OR REPLACE")
-    return _audit(conn, seed_id, reviewer, action, before, after.model_dump(), tag or reason)
-
-
-def _audit(conn: sqlite3.Connection, seed_id: str, reviewer: str, action: str, before: dict[str, Any] | None,
-           after: dict[str, Any] | None, reason: str | None) -> Review:
-    review = Review(seed_id=seed_id, reviewer=reviewer, action=action, before=before, after=after, reason=reason)
-    review.id = conn.execute(
-        "INSERT INTO reviews (seed_id, reviewer, action, before, after, reason, created_at) VALUES (?,?,?,?,?,?,?)",
-        (seed_id, reviewer, action, json.dumps(before, ensure_ascii=False) if before else None,
-         json.dumps(after, ensure_ascii=False) if after else None, reason, review.created_at)).lastrowid
-    return review
 
 
 # -- queue --------------------------------------------------------------------------------------------------
@@ -217,24 +97,26 @@ def bulk_accept(store: Store, f: SeedFilter, reviewer: str, *, limit: int | None
     ids = [r[0] for r in store._q(f"SELECT s.id {sql} ORDER BY s.rowid" + (" LIMIT ?" if limit else ""),
                                   [*params, *([limit] if limit else [])])]
     n = 0
-    with store.transaction() as conn:
+    with store.transaction():  # all seeds or none; each one's write is Store.apply_review's
         for sid in ids:
-            p = Pair(**store._decode("pairs", conn.execute("SELECT * FROM pairs WHERE seed_id = ?",
-                                                           (sid,)).fetchone()))
-            if record(store, sid, reviewer, "bulk_accept", chosen_id=p.judge_chosen_id,
-                      rejected_id=p.judge_rejected_id, status="pair", tag=tag, conn=conn) is not None:
+            p = store.get_pair(sid)
+            if p is None or p.source != "judge" or not p.judge_chosen_id or not p.judge_rejected_id:
+                continue  # decided (or re-judged) since the list was read
+            if store.apply_review(sid, reviewer, "bulk_accept", chosen_id=p.judge_chosen_id,
+                                  rejected_id=p.judge_rejected_id, status="pair", tag=tag) is not None:
                 n += 1
     return tag, n
 
 
 def undo_bulk(store: Store, tag: str, reviewer: str) -> int:
     """Undo a bulk accept on every seed where it is still the latest action (later decisions are kept)."""
-    rows = store._q("SELECT seed_id, id FROM reviews WHERE action = 'bulk_accept' AND reason = ?", (tag,))
     n = 0
-    for sid, rid in rows:
-        last = store._q("SELECT id, action FROM reviews WHERE seed_id = ? ORDER BY id DESC LIMIT 1", (sid,))
-        if last and last[0][0] == rid and store.undo_review(sid, reviewer) is not None:
-            n += 1
+    with store.transaction():  # the check and the undo see the same audit log: all seeds or none
+        rows = store._q("SELECT seed_id, id FROM reviews WHERE action = 'bulk_accept' AND reason = ?", (tag,))
+        for sid, rid in rows:
+            last = store._q("SELECT id FROM reviews WHERE seed_id = ? ORDER BY id DESC LIMIT 1", (sid,))
+            if last and last[0][0] == rid and store.undo_review(sid, reviewer) is not None:
+                n += 1
     return n
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from db import review as store_review
 from db.models import Pair, Review
 from db.store import Store
 
@@ -120,9 +119,7 @@ def plan_reason(text: str, pair: Pair | None = None) -> ReviewPlan:
 def apply(store: Store, seed_id: str, reviewer: str, plan: ReviewPlan) -> Review | None:
     """Write one planned action (atomic; appended to the audit log with the reviewer and time); None when it
     changes nothing (then nothing is written)."""
-    return store_review.record(store, seed_id, reviewer, plan.action, chosen_id=plan.chosen_id,
-                               rejected_id=plan.rejected_id, status=plan.status, flags=plan.flags,
-                               reason=plan.reason)
+    return store.apply_review(seed_id, reviewer, plan.action, **plan.model_dump(exclude={"action"}))
 
 
 def plan_accept(pair: Pair | None) -> ReviewPlan:

@@ -64,6 +64,8 @@ def _reviewer(db: str, name: str, log: str, seed: int) -> None:
                                      status="pair", reason="검토")
             except StoreError:  # the seed is not imported yet
                 continue
+            if rv is None:  # this reviewer's pair was already that one: nothing written
+                continue
             fh.write(f"{rv.id}\n")
             fh.flush()
             made += 1

@@ -41,6 +41,7 @@ async def test_list_row_keeps_tie_and_flag_visible_after_review(store_path: Path
 async def test_flags_and_reason_visible_at_80x24(store_path: Path, config: Settings) -> None:
     """Flags and the reason followed the pair on the second info line and fell off its end at 80 columns."""
     with Store(store_path) as store:
+        store.apply_review("s000000", "kim", "tie", status="tie")
         store.apply_review("s000000", "kim", "reason", reason="근거 조문이 틀림 [bold]x[/]")
         store.apply_review("s000000", "kim", "flag", flags=["reviewer"])
     app = KccApp(store_path, config=config)

@@ -38,8 +38,8 @@ async def test_filters_by_check_verdict_disagreement_and_reviewer(tmp_path: Path
         screen.set_extra("unsafe_chosen")
         await settle(pilot, app)
         assert screen.nav.rows == []
-        store_review.record(app.store, "s000004", "kim", "swap", chosen_id="s000004-c2",
-                            rejected_id="s000004-c1", status="pair")
+        app.store.apply_review("s000004", "kim", "swap", chosen_id="s000004-c2",
+                               rejected_id="s000004-c1", status="pair")
         screen.set_extra("unsafe_chosen")
         screen._extra = None
         screen.set_extra("unsafe_chosen")
@@ -101,7 +101,7 @@ async def test_bulk_accept_over_a_filter_and_undo(tmp_path: Path, config: Settin
         judged_k05 = [r.id for r in screen.nav.rows if r.status == "pair"]
         assert judged_k05
         # one seed already decided by a reviewer: bulk accept leaves it alone
-        store_review.record(app.store, judged_k05[0], "lee", "tie", status="tie")
+        app.store.apply_review(judged_k05[0], "lee", "tie", status="tie")
         await pilot.press("A")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmModal)
@@ -112,8 +112,8 @@ async def test_bulk_accept_over_a_filter_and_undo(tmp_path: Path, config: Settin
         assert all([r.action for r in app.store.reviews_for(s)] == ["bulk_accept"] for s in accepted)
         assert app.store.get_pair(judged_k05[0]).reviewer == "lee"
         # a later decision on one seed survives the undo of the bulk action
-        store_review.record(app.store, accepted[0], "tester", "swap", chosen_id=f"{accepted[0]}-c2",
-                            rejected_id=f"{accepted[0]}-c1", status="pair")
+        app.store.apply_review(accepted[0], "tester", "swap", chosen_id=f"{accepted[0]}-c2",
+                               rejected_id=f"{accepted[0]}-c1", status="pair")
         await pilot.press("U")
         await pilot.pause()
         await pilot.press("y")

@@ -238,7 +238,6 @@ def test_train_form_toml_is_absolute_and_validated(tmp_path: Path) -> None:
 
 
 def test_fast_category_stats_match_the_store_and_reviewers_agree(tmp_path: Path) -> None:
-    from db import review as store_review
     from db import stats as store_stats
     from kcc_testkit.synthetic import build_store
     from kcc_tui.screens.stats import compute_stats
@@ -249,12 +248,12 @@ def test_fast_category_stats_match_the_store_and_reviewers_agree(tmp_path: Path)
         assert store_stats.category_stats(store) == store.category_stats()
         for i in range(6):  # kim and lee decide the same six seeds, agreeing on four
             sid = f"s{i:06d}"
-            store_review.record(store, sid, "kim", "choose", chosen_id=f"{sid}-c1", rejected_id=f"{sid}-c2",
-                                status="pair")
+            store.apply_review(sid, "kim", "choose", chosen_id=f"{sid}-c1", rejected_id=f"{sid}-c2",
+                               status="pair")
             other = "c1" if i < 4 else "c3"
-            store_review.record(store, sid, "lee", "choose", chosen_id=f"{sid}-{other}",
-                                rejected_id=f"{sid}-c2", status="pair")
-        store_review.record(store, "s000010", "kim", "tie", status="tie")
+            store.apply_review(sid, "lee", "choose", chosen_id=f"{sid}-{other}",
+                               rejected_id=f"{sid}-c2", status="pair")
+        store.apply_review("s000010", "kim", "tie", status="tie")
         data = compute_stats(store)
     by = {r["reviewer"]: r for r in data.reviewers}
     assert by["lee"]["decided"] == 6 and by["kim"]["decided"] == 1  # the pair row keeps the last decision
