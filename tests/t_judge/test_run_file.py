@@ -141,7 +141,7 @@ def test_one_event_loop_and_one_client_across_chunks(tmp_path, write_jsonl, rows
     import judge.pipeline as pipeline
     from judge.rubric import CRITERIA
     from kcc_llm.client import LLMClient
-    from kcc_llm.testing.fake_server import FakeServer
+    from kcc_testkit.fake_server import FakeServer
 
     clients, closed, loops = [], [], set()
     real_init, real_close, real_judge = LLMClient.__init__, LLMClient.aclose, pipeline.judge_seed
