@@ -67,6 +67,7 @@ class Book:
         self.abbreviation_rows: list[dict] = raw.get("abbreviations", [])
         self._rows: dict[str, dict] | None = None
         self._former: dict[str, dict[str, tuple[int, str]]] = {}
+        self._named: dict[str, dict[str, tuple[int, str]]] = {}  # former/repealed name key -> cited articles
         self._sources: dict = {}
         self._docs: dict[str, Document] = {}
         self._shards: dict[int, dict] = {}
@@ -81,6 +82,7 @@ class Book:
             raw = json.loads(gzip.decompress(self.root.joinpath("index.json.gz").read_bytes()))
             self._sources = raw.get("sources", {})
             self._former = {did: {a[0]: (a[1], a[2]) for a in arts} for did, arts in raw.get("former_articles", {}).items()}
+            self._named = {k: {a[0]: (a[1], a[2]) for a in arts} for k, arts in raw.get("history_articles", {}).items()}
             self._rows = {d["id"]: d for d in raw["documents"]}
         return self._rows
 
@@ -89,6 +91,12 @@ class Book:
         former text, as court decisions cite it without marking it 구."""
         _ = self.rows
         return self._former.get(doc_id, {}).get(no)
+
+    def history_article(self, key: str, no: str) -> tuple[int, str] | None:
+        """(decisions citing it, one such decision's path) for article `no` cited under the former or repealed
+        name whose `law_key` is `key`."""
+        _ = self.rows
+        return self._named.get(key, {}).get(no)
 
     def earlier_article(self, doc_id: str, no: str) -> tuple[str | None, str] | None:
         """(title, 시행일자 of the last earlier text having it) for an article that only earlier texts of the
@@ -127,6 +135,7 @@ class Book:
     def history(self) -> list[HistoryFact]:
         return [HistoryFact(name=h["name"], kind=h["kind"], successor=h.get("successor"),
                             successor_id=h.get("successor_id"), count=h.get("count", 0),
+                            wholesale=h.get("wholesale", False),
                             evidence=[Evidence(**e) for e in h.get("evidence", [])]) for h in self.history_rows]
 
     def abbreviations(self) -> list[MinedAbbreviation]:

@@ -138,6 +138,13 @@ class Registry:
             return None
         return self.book.former_article(doc_id, no)
 
+    def history_article(self, name: str, no: str) -> tuple[int, str] | None:
+        """Evidence (count, decision path) that court decisions cite article `no` under the former or repealed
+        name `name` (mined from 참조조문; the dev set and reserved decisions excluded)."""
+        if self.book is None:
+            return None
+        return self.book.history_article(law_key(name), no)
+
     def earlier_article(self, doc_id: str, no: str) -> tuple[str | None, str] | None:
         """(title, 시행일자 of the last earlier text with it) when only earlier texts in the source history have
         article `no` (it was deleted as a heading, renumbered or dropped by a wholesale revision)."""
@@ -151,9 +158,6 @@ class Registry:
         return [*(law.aliases if law else []), *self.mined_aliases.get(doc_id, [])]
 
     # ---- name resolution -------------------------------------------------------------------
-    def lookup_key(self, key: str) -> list[_NameHit]:
-        return self.names.get(key, [])
-
     def is_known_key(self, key: str) -> bool:
         if key in self.names:
             return True
