@@ -85,6 +85,9 @@ class Source:
         yield from self.read_specs([(p, blobs.get(p) or f"{rev or self.commit}:{p}") for p in paths])
 
     def read_specs(self, specs: list[tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
+        blob_at = getattr(self, "_blob_at", None)
+        if blob_at:
+            specs = [(k, blob_at.get(spec, spec)) for k, spec in specs]
         proc = subprocess.Popen(["git", "-C", str(self.root), "cat-file", "--batch"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE)
         assert proc.stdin and proc.stdout
@@ -114,19 +117,27 @@ class Source:
             return {}
         if getattr(self, "_hist", None) is not None:
             return self._hist
-        out = _git(self.root, "log", "--format=@%H %ad", "--date=short", "--name-only", "--no-renames", "-z",
-                   self.commit, "--", (self.subdir or ".") + "/")
+        out = _git(self.root, "log", "--format=@%H %ad", "--date=short", "--raw", "--no-abbrev", "--no-renames",
+                   "-z", self.commit, "--", (self.subdir or ".") + "/")
         hist: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        commit = date = ""
+        blob_at: dict[str, str] = {}  # "commit:path" -> blob id (reading by blob id skips a tree walk per file)
+        commit = date = blob = ""
         for tok in out.split("\0"):
             for line in tok.split("\n"):
                 if not line:
                     continue
                 if line.startswith("@"):
                     commit, _, date = line[1:].partition(" ")
+                elif line.startswith(":"):
+                    meta = line.split(" ")
+                    blob = meta[3] if len(meta) > 4 and not meta[4].startswith("D") else ""
                 else:
                     hist[line].append((commit, date))
+                    if blob:
+                        blob_at[f"{commit}:{line}"] = blob
+                    blob = ""
         self._hist = hist
+        self._blob_at = blob_at
         return hist
 
 
@@ -407,6 +418,8 @@ _CHUNK_CIT_RE = re.compile(r"^(?:구\s*)?「?([가-힣ㆍ·][가-힣ㆍ· ]{0,60
                            r"제\s*(\d+)\s*조(?:\s*의\s*(\d+))?")
 _CHUNK_BARE_RE = re.compile(r"^제\s*(\d+)\s*조(?:\s*의\s*(\d+))?")
 _ART_CIT_RE = re.compile(r"제\s*(\d+)\s*조(?:\s*의\s*(\d+))?")
+_REPEALED_RE = re.compile(r"(?:^|(?<=[\s,/\]]))「?([가-힣][가-힣ㆍ· ]{1,60}?(?:법|법률|령|규칙))」?\s*"
+                          r"\(([^()]{0,160}?)폐지\)")
 _WHOLESALE_RE = re.compile(r"전(?:부|문)\s*$")
 MIN_CARRIED = 2  # decisions needed for an article whose law is carried from the chunk before ("…법 제1조, 제2조")
 
@@ -486,6 +499,16 @@ def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]
                 day = f"{dm.group(1)}-{int(dm.group(2)):02d}-{int(dm.group(3)):02d}"
                 for did in promulgated_on.get(day, ()):
                     successors[key][did] += 0  # candidate; scored by name similarity below
+        for rm in _REPEALED_RE.finditer(refs):
+            # "외자도입촉진법(1966. 8. 3. 법률 제1802호 부칙 제2항으로 폐지) 제32조": the court states the repeal
+            name = " ".join(rm.group(1).split())
+            if name.startswith("구 "):
+                name = name[2:]
+            key = law_key(name)
+            if key in known or len(key) < 3:
+                continue
+            old_names[key][(name, "repealed")] += 1
+            old_files[key][path] += 1
         for key, name, no, old, was_carried in _chunks(refs):
             if key not in known:
                 if len(key) < 3:
@@ -639,7 +662,7 @@ def promulgation_days(src: Source, docs: list[dict]) -> dict[str, list[str]]:
 
 def build(from_dir: Path, out: Path, precedents: Path | None = None, *, commit: str | None = None,
           precedents_commit: str | None = None, precedents_subdir: str = "", log=None,
-          refs_dump: Path | None = None, exclude: frozenset[str] = frozenset()) -> dict:
+          refs_dump: Path | None = None, exclude: frozenset[str] = frozenset(), exclude_label: str | None = None) -> dict:
     """The whole build: book from `from_dir` (its `kr/` folder when it has one), decisions from `precedents`
     (`exclude`: decision paths left out of the mining, e.g. a development set the figures are measured on)."""
     log = log or (lambda m: print(m, file=sys.stderr))
@@ -653,7 +676,9 @@ def build(from_dir: Path, out: Path, precedents: Path | None = None, *, commit: 
     mined = None
     if precedents is not None:
         known = {}
-        for d in book["documents"]:
+        # one name, several documents (민사소송법: the Act and a 군정법령 of that name): the Act, as the reader
+        # resolves it, so what decisions cite under the name is kept for the document the name means
+        for d in sorted(book["documents"], key=lambda d: d["kind"] != "법률"):
             known.setdefault(law_key(d["name"]), (d["id"], d["name"]))
         psub = precedents_subdir or ("precedent-kr" if (Path(precedents) / "precedent-kr").is_dir()
                                      or _git_has(Path(precedents), precedents_commit, "precedent-kr") else "")
@@ -663,7 +688,8 @@ def build(from_dir: Path, out: Path, precedents: Path | None = None, *, commit: 
                                 id_name={d["id"]: d["name"] for d in book["documents"]}, refs_dump=refs_dump,
                                 articles=arts, exclude=exclude)
         sources["precedents"] = {"path": str(precedents), "commit": psrc.commit, "git": psrc.git, "subdir": psub,
-                                 "decisions_read": mined["decisions"], "excluded_count": len(exclude)}
+                                 "decisions_read": mined["decisions"], "excluded_count": len(exclude),
+                                 **({"excluded": exclude_label} if exclude_label else {})}
     write_book(book, mined, Path(out), sources, log)
     return {"documents": len(book["documents"]), "snapshot": book["snapshot"]}
 

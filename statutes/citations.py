@@ -480,6 +480,7 @@ MAX_RANGE = 120  # articles a range may cover (제1조부터 제120조까지); w
 
 def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[int], defs=None) -> None:
     prev: Citation | None = None
+    outer: Citation | None = None  # the last citation that is not an annotation in brackets after another
     resume = 0
     for m in _anchors(text, 0):
         if len(out) >= MAX_CITATIONS:
@@ -514,6 +515,10 @@ def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[i
         elif law.ref == "same_law":
             if prev is not None and prev.law_text is not None:
                 base = prev.law_text
+                if outer is not prev and outer is not None and outer.law_text and text.rfind(")", prev.end, a_start) >= 0:
+                    # "민사소송법 제236조(행정소송법 제8조 제2항) / 나. 같은 법 제263조": 같은 법 is the law of the
+                    # citation the bracket annotates, not of the annotation
+                    base = outer.law_text
                 if law.decree_of_same:
                     base = _DECREE_TAIL.sub("", base) + f" {law.decree_of_same}"
                 law = _LawFound(text=base, start=None, end=None, ref="same_law", old=prev.old_law)
@@ -535,6 +540,8 @@ def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[i
             if law.defined:
                 c.defined = True
             out.append(c)
+            if not (prev is not None and start > 0 and text[start - 1] == "(" and prev.end == start - 1):
+                outer = c
             prev = c
             if len(out) >= MAX_CITATIONS:
                 return

@@ -177,6 +177,11 @@ class Registry:
         for suffix in ("시행령", "시행규칙"):
             if key.endswith(suffix) and len(key) > len(suffix):
                 base = self._resolve(key[: -len(suffix)], fuzzy)
+                if base.kind == "repealed" and base.history is not None:
+                    # the decree of an Act repealed long ago (mined from decisions): gone with its Act
+                    return Resolution(kind="repealed", written=written, name=f"{base.name} {suffix}", fuzzy=base.fuzzy,
+                                      history=base.history, decree=suffix, book=self.book,
+                                      note=f"폐지된 법률({base.name})의 {suffix}입니다; {base.note}")
                 if base.kind in ("registry", "act", "repealed"):
                     return Resolution(
                         kind="decree",

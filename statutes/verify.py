@@ -142,6 +142,9 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
         former = reg.former_article(law.id, c.article)
         if former is not None:
             return _CheckRecord(verdict="outdated", law=law.name, law_id=law.id, note=_former_note(former))
+        named = _cited_under_written_name(c, law.name, reg)
+        if named is not None:
+            return _CheckRecord(verdict="outdated", law=law.name, law_id=law.id, note=named)
         return _CheckRecord(
             verdict="article_not_found", law=law.name, law_id=law.id,
             note=f"「{law.name}」에 {c.article}이(가) 없습니다(지어낸 조문일 수 있음)",
@@ -223,6 +226,9 @@ def _book_check(c, res, reg: Registry, as_of: date | None):
         former = reg.former_article(did, c.article)
         if former is not None:
             return _CheckRecord(verdict="outdated", law=name, law_id=did, note=_former_note(former))
+        named = _cited_under_written_name(c, name, reg)
+        if named is not None:
+            return _CheckRecord(verdict="outdated", law=name, law_id=did, note=named)
         return _CheckRecord(verdict="article_not_found", law=name, law_id=did,
                             note=f"「{name}」에 {c.article}이(가) 없습니다(지어낸 조문일 수 있음)")
     if art.only_later:
@@ -241,6 +247,18 @@ def _book_check(c, res, reg: Registry, as_of: date | None):
         later = "삭제" if art.later.deleted else f"제목 '{art.later.title}'"
         note = (note + "; " if note else "") + f"{art.later.version.effective} 시행 개정으로 {later}"
     return _CheckRecord(verdict="valid", law=name, law_id=did, article_title=art.title, note=note)
+
+
+def _cited_under_written_name(c, name: str, reg: Registry) -> str | None:
+    """A note when the name as written is not the document's own name (마약법 for 마약류 관리에 관한 법률) and
+    court decisions cite this article under that written name: the article of the law that bore it."""
+    if c.law_text is None or law_key(c.law_text) == law_key(name):
+        return None
+    ev = reg.history_article(c.law_text, c.article)
+    if ev is None:
+        return None
+    return (f"현행 「{name}」에 없는 조문: 「{c.law_text}」의 {c.article}로 판례 {ev[0]}건이 인용합니다"
+            f"(예: {ev[1]}; 옛 법령의 조문)")
 
 
 def _renamed_article(c, res, reg: Registry, as_of: date | None) -> tuple[str, str | None, str] | None:
