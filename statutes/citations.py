@@ -100,6 +100,7 @@ _ITEM = re.compile(
 )
 _MOK = re.compile(rf"{_SP}[가-하]{_SP}목")
 _TITLE = re.compile(r"[ \t]{0,2}\([^()\n]{1,40}\)")
+_CIT_IN_TITLE = re.compile(r"제[ \t]{0,3}[0-9０-９]{1,4}[ \t]{0,3}조|현행")
 # a list may go on after a line break ("민법 제1008조, \n        제1042조": 참조조문 lists, wrapped answers)
 _LIST_WS = r"[ \t\u00a0\u3000]{0,3}(?:\n[ \t\u00a0\u3000]{0,12}){0,3}"  # bounded: the match stays linear
 _SEP = re.compile(rf"{_LIST_WS}(?P<sep>,|ㆍ|·|/|및|와|과|또는|내지|부터|~|∼|〜|에서){_LIST_WS}")
@@ -474,6 +475,19 @@ def _list_gap(text: str, s: int, e: int) -> bool:
     return m is not None and m.end() == e and _LIST_GAP_SEP.search(text, s, e) is not None
 
 
+def _annotation_at(text: str, start: int) -> bool:
+    """A citation that opens a bracket annotates the one before it: "제236조(행정소송법 제8조)",
+    "제9조 제1항(현행 상속세및증여세법 제60조 참조)"."""
+    k = start
+    lo = max(0, start - 16)
+    while k > lo and text[k - 1] in _WS_CHARS:
+        k -= 1
+    if text.startswith("현행", k - 2):
+        k -= 2
+        while k > lo and text[k - 1] in _WS_CHARS:
+            k -= 1
+    return k > 0 and text[k - 1] == "("
+
 _RANGE_SEPS = ("부터", "내지", "~", "∼", "〜")
 MAX_RANGE = 120  # articles a range may cover (제1조부터 제120조까지); wider spans are left as their two ends
 
@@ -509,7 +523,10 @@ def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[i
             if named is not None and (not near or named[1] > prev.end):
                 law = _LawFound(text=named[0], start=None, end=None, ref="context", old=named[2])
             elif near:
-                law = _LawFound(text=prev.law_text, start=None, end=None, ref="context", old=prev.old_law)
+                src = prev
+                if outer is not None and outer is not prev and outer.law_text and text.rfind(")", prev.end, a_start) >= 0:
+                    src = outer  # "구 상속세법 제32조의2(현행 상속세및증여세법 제41조의2 참조), 제29조의4": 구 상속세법
+                law = _LawFound(text=src.law_text, start=None, end=None, ref="context", old=src.old_law)
             else:
                 law = _LawFound(text=None, start=None, end=None, ref="none")
         elif law.ref == "same_law":
@@ -540,7 +557,7 @@ def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[i
             if law.defined:
                 c.defined = True
             out.append(c)
-            if not (prev is not None and start > 0 and text[start - 1] == "(" and prev.end == start - 1):
+            if prev is None or not _annotation_at(text, start):
                 outer = c
             prev = c
             if len(out) >= MAX_CITATIONS:
@@ -678,6 +695,8 @@ def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool
         refs.append((article, para, item, cur_start, pos, rng))
         after = pos
         mt = _TITLE.match(text, after)
+        if mt and _CIT_IN_TITLE.search(mt.group(0)):
+            mt = None  # "(현행 제12조 참조)", "(구민법 제176조)": a citation in brackets, not the article's title
         if mt:
             after = mt.end()
             if titles is None:

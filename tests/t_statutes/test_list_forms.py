@@ -83,3 +83,17 @@ def test_same_law_decree_with_a_space_and_ordinance_rules():
     # the rule of a local ordinance is an instrument of its own, not an Act's 시행규칙
     (c,) = extract_citations("서울특별시 도로점용료징수조례 시행규칙 제16조")
     assert c.law_text is None and c.instrument and check_citation(c).verdict == "ambiguous"
+
+
+def test_bracketed_annotations_are_citations_and_lists_go_on_from_the_annotated_one():
+    refs = ("구 상속세법(1996. 12. 30. 법률 제5193호로 전문 개정되기 전의 것) 제9조 제1항(현행 상속세및증여세법 제60조 "
+            "참조), 제2항(현행 상속세및증여세법 제60조 참조), 제34조의7(현행 삭제)")
+    cits = _cits(refs)
+    assert cits[1] == ("상속세및증여세법", "제60조", False)  # the annotation is a citation, not a title
+    assert cits[-1] == ("상속세법", "제34조의7", True)  # the list goes on from 구 상속세법, not the annotation
+    # 같은 법 after an annotated citation is the annotated one's law
+    cits = _cits("가. 민사소송법 제236조(행정소송법 제8조 제2항) / 나. 같은 법 제263조")
+    assert cits[-1][:2] == ("민사소송법", "제263조")
+    # a real title is still a title
+    (c,) = extract_citations("형법 제250조(살인)")
+    assert c.claimed_title == "살인"
