@@ -67,7 +67,7 @@ class Book:
         self.abbreviation_rows: list[dict] = raw.get("abbreviations", [])
         self._rows: dict[str, dict] | None = None
         self._former: dict[str, dict[str, tuple[int, str]]] = {}
-        self._named: dict[str, dict[str, tuple[int, str]]] = {}  # former/repealed name key -> cited articles
+        self._named: dict[str, dict[str, tuple[int, str]]] | None = None  # former/repealed name key -> articles
         self._sources: dict = {}
         self._docs: dict[str, Document] = {}
         self._shards: dict[int, dict] = {}
@@ -82,7 +82,6 @@ class Book:
             raw = json.loads(gzip.decompress(self.root.joinpath("index.json.gz").read_bytes()))
             self._sources = raw.get("sources", {})
             self._former = {did: {a[0]: (a[1], a[2]) for a in arts} for did, arts in raw.get("former_articles", {}).items()}
-            self._named = {k: {a[0]: (a[1], a[2]) for a in arts} for k, arts in raw.get("history_articles", {}).items()}
             self._rows = {d["id"]: d for d in raw["documents"]}
         return self._rows
 
@@ -94,8 +93,11 @@ class Book:
 
     def history_article(self, key: str, no: str) -> tuple[int, str] | None:
         """(decisions citing it, one such decision's path) for article `no` cited under the former or repealed
-        name whose `law_key` is `key`."""
-        _ = self.rows
+        name whose `law_key` is `key` (history-articles.json.gz, read on first use: small, apart from the index)."""
+        if self._named is None:
+            f = self.root.joinpath("history-articles.json.gz")
+            raw = json.loads(gzip.decompress(f.read_bytes())) if f.is_file() else {}
+            self._named = {k: {a[0]: (a[1], a[2]) for a in arts} for k, arts in raw.items()}
         return self._named.get(key, {}).get(no)
 
     def earlier_article(self, doc_id: str, no: str) -> tuple[str | None, str] | None:

@@ -614,8 +614,7 @@ def write_book(book: dict, mined: dict | None, out: Path, sources: dict, log=pri
     from statutes.book import key_probe
 
     index = {"format": 1, "snapshot": book["snapshot"], "sources": sources, "documents": book["documents"],
-             "former_articles": (mined or {}).get("former_articles", {}),
-             "history_articles": (mined or {}).get("history_articles", {})}
+             "former_articles": (mined or {}).get("former_articles", {})}
     names = {"format": 1, "snapshot": book["snapshot"], "key_probe": key_probe(),
              "docs": [[d["id"], d["name"], law_key(d["name"]), d.get("parent"), d["kind"], d["form"]]
                       for d in book["documents"]],
@@ -625,6 +624,11 @@ def write_book(book: dict, mined: dict | None, out: Path, sources: dict, log=pri
     p = out / "names.json.gz"
     tmp = p.with_suffix(".tmp")
     tmp.write_bytes(gzip.compress(json.dumps(names, ensure_ascii=False, separators=(",", ":")).encode(), 9, mtime=0))
+    tmp_files.append((tmp, p))
+    p = out / "history-articles.json.gz"
+    tmp = p.with_suffix(".tmp")
+    tmp.write_bytes(gzip.compress(json.dumps((mined or {}).get("history_articles", {}), ensure_ascii=False,
+                                             separators=(",", ":")).encode(), 9, mtime=0))
     tmp_files.append((tmp, p))
     total = 0
     for i, sh in enumerate(shards):
