@@ -342,7 +342,7 @@ def _find_law_before(reg: Registry, text: str, end: int, need_lawish: bool = Tru
                     break
     if best is None:
         key_last = law_key(last)
-        if key_last.endswith(_TREATY_END):
+        if key_last.endswith(TREATY_END):
             # 국제적 아동탈취의 민사적 측면에 관한 협약 제3조: a treaty, outside the statute book
             return _LawFound(text=None, start=None, end=None, ref="none", instrument=last)
         if not key_last.endswith(_LAWISH_END) and not key_last.endswith("act"):
@@ -379,7 +379,7 @@ def _find_law_before(reg: Registry, text: str, end: int, need_lawish: bool = Tru
 
 # what 참조조문 lists glue before a name: list markers (가.나.), 구)/(폐) marks, an article, a bare 구
 _GLUED_PREFIX = re.compile(r"(?:[가나다라마바사아자차카타파하][.)][ \t]?)+|\(?(?P<mark>구|폐|舊)\)[ \t]?|제[0-9]{1,4}조(?:의[0-9]{1,3})?|(?P<old>구|舊)(?=[가-힣])")
-_TREATY_END = ("협약", "협정", "조약", "의정서", "합의의사록")
+TREATY_END = ("협약", "협정", "조약", "의정서", "합의의사록")
 
 
 def _unglued(reg: Registry, text: str, s: int, e: int) -> _LawFound | None:

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from statutes.citations import _TREATY_END, Citation
+from statutes.citations import TREATY_END, Citation
 from statutes.fastmodel import raw_record
 from statutes.models import Change, Law
 from statutes.normalize import law_key
@@ -78,7 +78,7 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
     `CitationCheck`): the checks' hot path."""
     reg = reg or registry()
     if c.law_text is None:
-        if c.instrument and law_key(c.instrument).endswith(_TREATY_END):
+        if c.instrument and law_key(c.instrument).endswith(TREATY_END):
             return _CheckRecord(verdict="law_not_covered", law=c.text,
                                 note=f"{c.instrument}: 조약·협정은 국내 법령집 밖이라 조문을 확인하지 않았습니다")
         if c.instrument:
