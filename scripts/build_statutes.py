@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python scripts/build_statutes.py [--reference DIR]
      .venv/bin/python scripts/build_statutes.py --book LEGALIZE_KR [--precedents DIR] [--commit C] [--precedents-commit C]
+       [--exclude-decisions tests/t_checks/data/precedent_refs.jsonl]
        (the statute book, statutes/data/book/, via statutes.build: the same code as `kcc statutes build`; the
        shipped one: --book <mirror of xxyy89890-wq/legalize-kr> --commit 7460e2a014b50e82a85c4b46276eee674e9857c3
        --precedents <mirror of Bullskc/Legalize-KR> --precedents-commit d242c128e246ffdecbcecfcac69a20e8e49bc148)
@@ -174,11 +175,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--precedents", type=Path, default=None)
     ap.add_argument("--commit", default=None)
     ap.add_argument("--precedents-commit", default=None)
+    ap.add_argument("--exclude-decisions", type=Path, default=None,
+                    help="JSONL with a 'path' per row: decisions left out of the mining (the development set)")
     args = ap.parse_args(argv)
     if args.book is not None:
         from statutes.build import build
 
-        build(args.book, DATA / "book", args.precedents, commit=args.commit, precedents_commit=args.precedents_commit)
+        exclude: frozenset[str] = frozenset()
+        label = None
+        if args.exclude_decisions is not None:
+            rows = args.exclude_decisions.read_text(encoding="utf-8").splitlines()
+            exclude = frozenset(json.loads(x)["path"] for x in rows if x.strip())
+            rel = args.exclude_decisions.resolve()
+            label = f"{rel.relative_to(ROOT) if rel.is_relative_to(ROOT) else rel} (development set)"
+        build(args.book, DATA / "book", args.precedents, commit=args.commit, precedents_commit=args.precedents_commit,
+              exclude=exclude, exclude_label=label)
         return 0
     st = args.reference / "statutes"
     curated = json.loads((DATA / "aliases_curated.json").read_text(encoding="utf-8"))["laws"]

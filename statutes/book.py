@@ -67,6 +67,7 @@ class Book:
         self.abbreviation_rows: list[dict] = raw.get("abbreviations", [])
         self._rows: dict[str, dict] | None = None
         self._former: dict[str, dict[str, tuple[int, str]]] = {}
+        self._named: dict[str, dict[str, tuple[int, str]]] | None = None  # former/repealed name key -> articles
         self._sources: dict = {}
         self._docs: dict[str, Document] = {}
         self._shards: dict[int, dict] = {}
@@ -89,6 +90,15 @@ class Book:
         former text, as court decisions cite it without marking it 구."""
         _ = self.rows
         return self._former.get(doc_id, {}).get(no)
+
+    def history_article(self, key: str, no: str) -> tuple[int, str] | None:
+        """(decisions citing it, one such decision's path) for article `no` cited under the former or repealed
+        name whose `law_key` is `key` (history-articles.json.gz, read on first use: small, apart from the index)."""
+        if self._named is None:
+            f = self.root.joinpath("history-articles.json.gz")
+            raw = json.loads(gzip.decompress(f.read_bytes())) if f.is_file() else {}
+            self._named = {k: {a[0]: (a[1], a[2]) for a in arts} for k, arts in raw.items()}
+        return self._named.get(key, {}).get(no)
 
     def earlier_article(self, doc_id: str, no: str) -> tuple[str | None, str] | None:
         """(title, 시행일자 of the last earlier text having it) for an article that only earlier texts of the
@@ -127,6 +137,7 @@ class Book:
     def history(self) -> list[HistoryFact]:
         return [HistoryFact(name=h["name"], kind=h["kind"], successor=h.get("successor"),
                             successor_id=h.get("successor_id"), count=h.get("count", 0),
+                            wholesale=h.get("wholesale", False),
                             evidence=[Evidence(**e) for e in h.get("evidence", [])]) for h in self.history_rows]
 
     def abbreviations(self) -> list[MinedAbbreviation]:

@@ -55,8 +55,13 @@ class Source:
 
     def list(self, suffix: str = ".md") -> list[str]:
         if self.git:
-            out = _git(self.root, "ls-tree", "-r", "--name-only", "-z", self.commit, *( [self.subdir + "/"] if self.subdir else []))
-            return sorted(p for p in out.split("\0") if p.endswith(suffix))
+            out = _git(self.root, "ls-tree", "-r", "-z", self.commit, *( [self.subdir + "/"] if self.subdir else []))
+            blobs = self._blobs = getattr(self, "_blobs", None) or {}
+            for row in out.split("\0"):
+                meta, _, p = row.partition("\t")
+                if p:
+                    blobs[p] = meta.rsplit(" ", 1)[-1]
+            return sorted(p for p in blobs if p.endswith(suffix))
         base = self.root / self.subdir if self.subdir else self.root
         paths = []
         for dirpath, dirnames, filenames in os.walk(base):
@@ -75,9 +80,14 @@ class Source:
                 except OSError:
                     continue
             return
-        yield from self.read_specs([(p, f"{rev or self.commit}:{p}") for p in paths])
+        # blob ids from the listing: "commit:path" makes git search the tree once per file (slow in big folders)
+        blobs = (getattr(self, "_blobs", None) or {}) if rev is None else {}
+        yield from self.read_specs([(p, blobs.get(p) or f"{rev or self.commit}:{p}") for p in paths])
 
     def read_specs(self, specs: list[tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
+        blob_at = getattr(self, "_blob_at", None)
+        if blob_at:
+            specs = [(k, blob_at.get(spec, spec)) for k, spec in specs]
         proc = subprocess.Popen(["git", "-C", str(self.root), "cat-file", "--batch"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE)
         assert proc.stdin and proc.stdout
@@ -107,19 +117,27 @@ class Source:
             return {}
         if getattr(self, "_hist", None) is not None:
             return self._hist
-        out = _git(self.root, "log", "--format=@%H %ad", "--date=short", "--name-only", "--no-renames", "-z",
-                   self.commit, "--", (self.subdir or ".") + "/")
+        out = _git(self.root, "log", "--format=@%H %ad", "--date=short", "--raw", "--no-abbrev", "--no-renames",
+                   "-z", self.commit, "--", (self.subdir or ".") + "/")
         hist: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        commit = date = ""
+        blob_at: dict[str, str] = {}  # "commit:path" -> blob id (reading by blob id skips a tree walk per file)
+        commit = date = blob = ""
         for tok in out.split("\0"):
             for line in tok.split("\n"):
                 if not line:
                     continue
                 if line.startswith("@"):
                     commit, _, date = line[1:].partition(" ")
+                elif line.startswith(":"):
+                    meta = line.split(" ")
+                    blob = meta[3] if len(meta) > 4 and not meta[4].startswith("D") else ""
                 else:
                     hist[line].append((commit, date))
+                    if blob:
+                        blob_at[f"{commit}:{line}"] = blob
+                    blob = ""
         self._hist = hist
+        self._blob_at = blob_at
         return hist
 
 
@@ -394,25 +412,71 @@ def mine_precedents(src: Source, known: dict[str, tuple[str, str]], promulgated_
 
 
 _CHUNK_SPLIT_RE = re.compile(r"\[\d+\]|[,/]|\n")
-_CHUNK_CIT_RE = re.compile(r"^(?:구\s*)?「?([가-힣ㆍ·][가-힣ㆍ· ]{1,60}?(?:법|법률|령|규칙))」?\s*(?:\([^()]{0,160}\)\s*)?"
+# what a 참조조문 chunk may carry before the name: list markers (가.나.), a 구)/(폐) mark, a glued 구
+_CHUNK_PREFIX_RE = re.compile(r"^(?:[가나다라마바사아자차카타파하][.)]\s*)+|^\(?(?:구|폐)\)\s*")
+_CHUNK_CIT_RE = re.compile(r"^(?:구\s*)?「?([가-힣ㆍ·][가-힣ㆍ· ]{0,60}?(?:법|법률|령|규칙))」?\s*(?:\([^()]{0,160}\)\s*)?"
                            r"제\s*(\d+)\s*조(?:\s*의\s*(\d+))?")
+_CHUNK_BARE_RE = re.compile(r"^제\s*(\d+)\s*조(?:\s*의\s*(\d+))?")
 _ART_CIT_RE = re.compile(r"제\s*(\d+)\s*조(?:\s*의\s*(\d+))?")
+_REPEALED_RE = re.compile(r"(?:^|(?<=[\s,/\]]))「?([가-힣][가-힣ㆍ· ]{1,60}?(?:법|법률|령|규칙))」?\s*"
+                          r"\(([^()]{0,160}?)폐지\)")
+_WHOLESALE_RE = re.compile(r"전(?:부|문)\s*$")
+MIN_CARRIED = 2  # decisions needed for an article whose law is carried from the chunk before ("…법 제1조, 제2조")
+
+
+def _chunks(refs: str) -> Iterator[tuple[str, str, str, bool, bool]]:
+    """(law key, name as written, article no, cited as 구, carried) for each article of a 참조조문 list: a chunk
+    naming a law sets it for the bare articles after it ("민사소송법 제737조, 제755조"), until the next name or
+    "[n]" item."""
+    cur: tuple[str, str, bool] | None = None
+    pos = 0
+    fresh = False
+    for m in [*_CHUNK_SPLIT_RE.finditer(refs), None]:
+        chunk = refs[pos:m.start() if m else len(refs)].strip()
+        if fresh:
+            cur = None  # a "[n]" item starts afresh
+        fresh = m is not None and m.group(0).startswith("[")
+        if m is not None:
+            pos = m.end()
+        pm = _CHUNK_PREFIX_RE.match(chunk)
+        if pm is not None:
+            chunk = chunk[pm.end():].lstrip()
+        old = chunk.startswith("구") or (pm is not None and "구" in pm.group(0))
+        cm = _CHUNK_CIT_RE.match(chunk)
+        if cm is not None:
+            name = " ".join(cm.group(1).split())
+            cur = (law_key(name), name, old)
+            yield cur[0], name, _no(cm.group(2), cm.group(3)), old, False
+            continue
+        bm = _CHUNK_BARE_RE.match(chunk)
+        if bm is not None and cur is not None:
+            yield cur[0], cur[1], _no(bm.group(1), bm.group(2)), cur[2], True
+        elif chunk and not chunk[0].isdigit() and not chunk.startswith(("제", "(")):
+            cur = None  # a chunk naming something else (부칙, a treaty): the carried law stops here
+
+
+def _no(num: str, sub: str | None) -> str:
+    return f"제{int(num)}조" + (f"의{int(sub)}" if sub else "")
 
 
 def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]],
               promulgated_on: dict[str, list[str]], repo_label: str, *, id_name: dict[str, str],
               articles: dict[str, set[str]]) -> dict:
     """From 참조조문 lists: names cited as former text (구 X(… 개정/폐지되기 전의 것)), names no document bears
-    now cited by at least two decisions, and articles of documents in force that no kept version has (the
-    article of a former text), each with the decisions that cite it."""
+    now cited by at least two decisions, articles of documents in force that no kept version has (the
+    article of a former text, cited plainly or as 구), and the articles cited under each former or repealed
+    name, each with the decisions that cite it."""
     from rapidfuzz import fuzz
 
     old_names: dict[str, Counter] = defaultdict(Counter)  # key -> Counter of (written, how)
     old_files: dict[str, Counter] = defaultdict(Counter)
+    wholesale: dict[str, Counter] = defaultdict(Counter)  # key -> {True: 전부개정 citations, False: others}
     successors: dict[str, Counter] = defaultdict(Counter)
     plain_names: dict[str, Counter] = defaultdict(Counter)  # key -> written forms (unmarked, unknown now)
     plain_files: dict[str, Counter] = defaultdict(Counter)
     former_articles: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    carried: dict[tuple[str, str], Counter] = defaultdict(Counter)  # (doc or key, no) -> files, carried only
+    name_articles: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))  # unknown key -> no
     for path, refs in refs_rows:
         for om in _OLD_RE.finditer(refs):
             name = " ".join(om.group(1).split())
@@ -423,6 +487,7 @@ def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]
             old_names[key][(name, how)] += 1
             old_files[key][path] += 1
             paren = om.group(2)
+            wholesale[key][bool(om.group(3).startswith("전") or _WHOLESALE_RE.search(paren))] += 1
             nm = _NEXT_NAME_RE.search(paren)
             if nm is not None:
                 succ = law_key(nm.group(1))
@@ -434,24 +499,39 @@ def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]
                 day = f"{dm.group(1)}-{int(dm.group(2)):02d}-{int(dm.group(3)):02d}"
                 for did in promulgated_on.get(day, ()):
                     successors[key][did] += 0  # candidate; scored by name similarity below
-        for chunk in _CHUNK_SPLIT_RE.split(refs):
-            cm = _CHUNK_CIT_RE.match(chunk.strip())
-            if cm is None:
-                continue
-            name = " ".join(cm.group(1).split())
+        for rm in _REPEALED_RE.finditer(refs):
+            # "외자도입촉진법(1966. 8. 3. 법률 제1802호 부칙 제2항으로 폐지) 제32조": the court states the repeal
+            name = " ".join(rm.group(1).split())
+            if name.startswith("구 "):
+                name = name[2:]
             key = law_key(name)
-            old = chunk.strip().startswith("구")
+            if key in known or len(key) < 3:
+                continue
+            old_names[key][(name, "repealed")] += 1
+            old_files[key][path] += 1
+        for key, name, no, old, was_carried in _chunks(refs):
             if key not in known:
-                if not old and len(key) >= 3:
+                if len(key) < 3:
+                    continue
+                if not was_carried and not old:
                     plain_names[key][name] += 1
                     plain_files[key][path] += 1
+                name_articles[key][no][path] += 1
+                if was_carried:
+                    carried[(key, no)][path] += 1
                 continue
             did = known[key][0]
-            if old or did not in articles:
+            if did not in articles or no in articles[did]:
                 continue
-            no = f"제{int(cm.group(2))}조" + (f"의{int(cm.group(3))}" if cm.group(3) else "")
-            if no not in articles[did]:
-                former_articles[did][no][path] += 1
+            former_articles[did][no][path] += 1
+            if was_carried:
+                carried[(did, no)][path] += 1
+
+    def solid(did_or_key: str, no: str, files: Counter) -> bool:
+        """An article whose law was only carried from the chunk before needs more than one decision."""
+        only_carried = sum(carried.get((did_or_key, no), Counter()).values()) == sum(files.values())
+        return not only_carried or len(files) >= MIN_CARRIED
+
     history = []
     for key, forms in old_names.items():
         (written, _), _cnt = forms.most_common(1)[0]
@@ -470,11 +550,13 @@ def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]
         if kind == "renamed" and succ_id is None:
             kind = "former"  # cited as the former text under a name no document bears now; successor unknown
         files = old_files[key].most_common(3)
+        ws = wholesale.get(key, Counter())
         history.append({
             "name": written, "kind": kind, "successor_id": succ_id,
             "successor": id_name.get(succ_id) if succ_id else None,
             "evidence": [{"source": "precedent-kr", "repo": repo_label, "file": f, "count": c} for f, c in files],
             "count": total, "files": len(old_files[key]),
+            **({"wholesale": True} if ws[True] > ws[False] else {}),
         })
     for key, forms in plain_names.items():
         if key in old_names or len(plain_files[key]) < 2:
@@ -486,9 +568,20 @@ def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]
             "count": sum(forms.values()), "files": len(plain_files[key]),
         })
     history.sort(key=lambda h: (-h["count"], h["name"]))
-    former = {did: sorted([[no, sum(c.values()), c.most_common(1)[0][0]] for no, c in arts.items()])
-              for did, arts in sorted(former_articles.items())}
-    return {"history": history, "former_articles": former}
+    former = {}
+    for did, arts in sorted(former_articles.items()):
+        rows = sorted([no, sum(c.values()), c.most_common(1)[0][0]] for no, c in arts.items() if solid(did, no, c))
+        if rows:
+            former[did] = rows
+    in_history = {law_key(h["name"]) for h in history}
+    named = {}
+    for key, arts in sorted(name_articles.items()):
+        if key not in in_history:
+            continue
+        rows = sorted([no, sum(c.values()), c.most_common(1)[0][0]] for no, c in arts.items() if solid(key, no, c))
+        if rows:
+            named[key] = rows
+    return {"history": history, "former_articles": former, "history_articles": named}
 
 
 def _longest_known_suffix(before: str, known: dict[str, tuple[str, str]]) -> str | None:
@@ -532,6 +625,11 @@ def write_book(book: dict, mined: dict | None, out: Path, sources: dict, log=pri
     tmp = p.with_suffix(".tmp")
     tmp.write_bytes(gzip.compress(json.dumps(names, ensure_ascii=False, separators=(",", ":")).encode(), 9, mtime=0))
     tmp_files.append((tmp, p))
+    p = out / "history-articles.json.gz"
+    tmp = p.with_suffix(".tmp")
+    tmp.write_bytes(gzip.compress(json.dumps((mined or {}).get("history_articles", {}), ensure_ascii=False,
+                                             separators=(",", ":")).encode(), 9, mtime=0))
+    tmp_files.append((tmp, p))
     total = 0
     for i, sh in enumerate(shards):
         p = out / f"articles-{i:02d}.json.gz"
@@ -568,7 +666,7 @@ def promulgation_days(src: Source, docs: list[dict]) -> dict[str, list[str]]:
 
 def build(from_dir: Path, out: Path, precedents: Path | None = None, *, commit: str | None = None,
           precedents_commit: str | None = None, precedents_subdir: str = "", log=None,
-          refs_dump: Path | None = None, exclude: frozenset[str] = frozenset()) -> dict:
+          refs_dump: Path | None = None, exclude: frozenset[str] = frozenset(), exclude_label: str | None = None) -> dict:
     """The whole build: book from `from_dir` (its `kr/` folder when it has one), decisions from `precedents`
     (`exclude`: decision paths left out of the mining, e.g. a development set the figures are measured on)."""
     log = log or (lambda m: print(m, file=sys.stderr))
@@ -582,7 +680,9 @@ def build(from_dir: Path, out: Path, precedents: Path | None = None, *, commit: 
     mined = None
     if precedents is not None:
         known = {}
-        for d in book["documents"]:
+        # one name, several documents (민사소송법: the Act and a 군정법령 of that name): the Act, as the reader
+        # resolves it, so what decisions cite under the name is kept for the document the name means
+        for d in sorted(book["documents"], key=lambda d: d["kind"] != "법률"):
             known.setdefault(law_key(d["name"]), (d["id"], d["name"]))
         psub = precedents_subdir or ("precedent-kr" if (Path(precedents) / "precedent-kr").is_dir()
                                      or _git_has(Path(precedents), precedents_commit, "precedent-kr") else "")
@@ -592,7 +692,8 @@ def build(from_dir: Path, out: Path, precedents: Path | None = None, *, commit: 
                                 id_name={d["id"]: d["name"] for d in book["documents"]}, refs_dump=refs_dump,
                                 articles=arts, exclude=exclude)
         sources["precedents"] = {"path": str(precedents), "commit": psrc.commit, "git": psrc.git, "subdir": psub,
-                                 "decisions_read": mined["decisions"], "excluded_count": len(exclude)}
+                                 "decisions_read": mined["decisions"], "excluded_count": len(exclude),
+                                 **({"excluded": exclude_label} if exclude_label else {})}
     write_book(book, mined, Path(out), sources, log)
     return {"documents": len(book["documents"]), "snapshot": book["snapshot"]}
 

@@ -100,6 +100,7 @@ _ITEM = re.compile(
 )
 _MOK = re.compile(rf"{_SP}[가-하]{_SP}목")
 _TITLE = re.compile(r"[ \t]{0,2}\([^()\n]{1,40}\)")
+_CIT_IN_TITLE = re.compile(r"제[ \t]{0,3}[0-9０-９]{1,4}[ \t]{0,3}조|현행")
 # a list may go on after a line break ("민법 제1008조, \n        제1042조": 참조조문 lists, wrapped answers)
 _LIST_WS = r"[ \t\u00a0\u3000]{0,3}(?:\n[ \t\u00a0\u3000]{0,12}){0,3}"  # bounded: the match stays linear
 _SEP = re.compile(rf"{_LIST_WS}(?P<sep>,|ㆍ|·|/|및|와|과|또는|내지|부터|~|∼|〜|에서){_LIST_WS}")
@@ -213,12 +214,6 @@ def _longest_known(reg: Registry, text: str, last_s: int, last_e: int) -> int | 
     return best
 
 
-def _strip_token(text: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and text[s] in _OPEN:
-        s += 1
-    return s, e
-
-
 class _LawFound:
     __slots__ = ("text", "start", "end", "ref", "old", "bracketed", "decree_of_same", "instrument", "defined")
 
@@ -325,8 +320,11 @@ def _find_law_before(reg: Registry, text: str, end: int, need_lawish: bool = Tru
             decree, probe = last, prev_w
             pp = _prev_token(text, prev_t[0], max(0, j - 110))
             prev_w = text[pp[0] : pp[1]].lstrip(_OPEN) if pp else ""
-        if probe in _SAME_LAW_1 or (prev_w, probe) in _SAME_LAW_2:
+        if probe in _SAME_LAW_1 or (prev_w, probe) in _SAME_LAW_2 or (decree and probe in ("동", "같은")):
             return _LawFound(text=None, start=None, end=None, ref="same_law", decree_of_same=decree)
+        if decree and probe.endswith(_INSTRUMENT_END) and not probe.endswith(("시행령", "시행규칙")):
+            # 도로점용료징수조례 시행규칙 제16조: the rule of a local ordinance, not of an Act
+            return _LawFound(text=None, start=None, end=None, ref="none", instrument=f"{probe} {decree}")
     elif probe in _SAME_LAW_1:
         return _LawFound(text=None, start=None, end=None, ref="same_law", decree_of_same=decree)
     # longest run of tokens ending at the last one that is a known name
@@ -344,6 +342,9 @@ def _find_law_before(reg: Registry, text: str, end: int, need_lawish: bool = Tru
                     break
     if best is None:
         key_last = law_key(last)
+        if key_last.endswith(TREATY_END):
+            # 국제적 아동탈취의 민사적 측면에 관한 협약 제3조: a treaty, outside the statute book
+            return _LawFound(text=None, start=None, end=None, ref="none", instrument=last)
         if not key_last.endswith(_LAWISH_END) and not key_last.endswith("act"):
             if key_last.endswith(_INSTRUMENT_END) and len(key_last) > 2:
                 # 형사소송규칙 제156조의2: a rule/decree of its own, not an article of the Act cited before it
@@ -354,6 +355,9 @@ def _find_law_before(reg: Registry, text: str, end: int, need_lawish: bool = Tru
         s = lt[0]
         while s < last_e - 1 and text[s] in _OPEN:
             s += 1
+        unglued = _unglued(reg, text, s, last_e)
+        if unglued is not None:
+            return unglued
         if key_last in ("법", "법률") or len(key_last) <= 3 or key_last.endswith(("특례법", "특별법", "기본법", "법률")):
             # a multi-word name: extend back over name-like words (nearest first, up to 9, same window)
             lo, i = max(0, lt[0] - 110), lt[0]
@@ -371,6 +375,26 @@ def _find_law_before(reg: Registry, text: str, end: int, need_lawish: bool = Tru
         best = (s, last_e)
     s, e = best
     return _LawFound(text=text[s:e], start=s, end=e, ref="named", old=_old_before(text, s))
+
+
+# what 참조조문 lists glue before a name: list markers (가.나.), 구)/(폐) marks, an article, a bare 구
+_GLUED_PREFIX = re.compile(r"(?:[가나다라마바사아자차카타파하][.)][ \t]?)+|\(?(?P<mark>구|폐|舊)\)[ \t]?|제[0-9]{1,4}조(?:의[0-9]{1,3})?|(?P<old>구|舊)(?=[가-힣])")
+TREATY_END = ("협약", "협정", "조약", "의정서", "합의의사록")
+
+
+def _unglued(reg: Registry, text: str, s: int, e: int) -> _LawFound | None:
+    """The name in a token that is not itself a known name but carries a glued prefix ("가.나.행정소송법",
+    "구)법인세법", "제261조민법", "구특허법"): the rest, when it is a known name (or, after a list marker or a
+    mark, any Act-like name). Reached only for tokens no known name ends, so ordinary text never pays for it."""
+    m = _GLUED_PREFIX.match(text, s, e)
+    if m is None or m.end() >= e:
+        return None
+    r = m.end()
+    key = law_key(text[r:e])
+    if len(key) < 2 or (not reg.is_known_key(key) and (m.group("old") or not key.endswith(_LAWISH_END))):
+        return None
+    old = m.group("old") is not None or m.group("mark") in ("구", "舊") or _old_before(text, s)
+    return _LawFound(text=text[r:e], start=r, end=e, ref="named", old=old)
 
 
 def _glued_same_decree(text: str, last: str, tok_start: int, j: int) -> _LawFound | None:
@@ -433,12 +457,44 @@ def extract_citations_normalized(text: str, reg: Registry | None = None) -> list
     return out[:MAX_CITATIONS]
 
 
+# between two items of a 참조조문 list: separators, line breaks, list markers (/ 나. , [2]), a bracketed tag
+# ([행정처분일반]), an opening "(현행" or the "참조)" closing one, 단서/본문 after the article before: each
+# alternative starts with its own characters, so matching is linear
+_LIST_GAP = re.compile(r"(?:[ \t\n\u00a0\u3000,;/)]|[가나다라마바사아자차카타파하][.)]|\[[0-9]{1,2}\]|\[[^\[\]\n]{1,20}\]|"
+                       r"\(현행|참조|단서|본문|전단|후단)*")
+_LIST_GAP_SEP = re.compile(r"[,;/]|[가나다라마바사아자차카타파하][.)]|\[[0-9]{1,2}\]|\(현행")
+MAX_LIST_GAP = 160
+
+
+def _list_gap(text: str, s: int, e: int) -> bool:
+    """The text between a citation and a bare article is only list punctuation, with at least one separator:
+    the article belongs to the law of the list item before it ("가. 상표법 제48조 / 나. 제46조")."""
+    if e - s > MAX_LIST_GAP or e <= s:
+        return False
+    m = _LIST_GAP.match(text, s, e)
+    return m is not None and m.end() == e and _LIST_GAP_SEP.search(text, s, e) is not None
+
+
+def _annotation_at(text: str, start: int) -> bool:
+    """A citation that opens a bracket annotates the one before it: "제236조(행정소송법 제8조)",
+    "제9조 제1항(현행 상속세및증여세법 제60조 참조)"."""
+    k = start
+    lo = max(0, start - 16)
+    while k > lo and text[k - 1] in _WS_CHARS:
+        k -= 1
+    if text.startswith("현행", k - 2):
+        k -= 2
+        while k > lo and text[k - 1] in _WS_CHARS:
+            k -= 1
+    return k > 0 and text[k - 1] == "("
+
 _RANGE_SEPS = ("부터", "내지", "~", "∼", "〜")
 MAX_RANGE = 120  # articles a range may cover (제1조부터 제120조까지); wider spans are left as their two ends
 
 
 def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[int], defs=None) -> None:
     prev: Citation | None = None
+    outer: Citation | None = None  # the last citation that is not an annotation in brackets after another
     resume = 0
     for m in _anchors(text, 0):
         if len(out) >= MAX_CITATIONS:
@@ -459,19 +515,27 @@ def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[i
             if not m.pfx and (law is None or law.ref != "named"):
                 continue  # "3조" without 제 and without a law name: not a citation (3조 원 ...)
         if law is None:
-            near = prev is not None and prev.law_text is not None and a_start - prev.end <= 60 and (
-                _SENT_END_RE.search(text, prev.end, a_start) is None
+            near = prev is not None and prev.law_text is not None and (
+                a_start - prev.end <= 60 and _SENT_END_RE.search(text, prev.end, a_start) is None
+                or _list_gap(text, prev.end, a_start)
             )
             named = _law_in_sentence(reg, text, a_start, defs, prev.end if near else 0)
             if named is not None and (not near or named[1] > prev.end):
                 law = _LawFound(text=named[0], start=None, end=None, ref="context", old=named[2])
             elif near:
-                law = _LawFound(text=prev.law_text, start=None, end=None, ref="context", old=prev.old_law)
+                src = prev
+                if outer is not None and outer is not prev and outer.law_text and text.rfind(")", prev.end, a_start) >= 0:
+                    src = outer  # "구 상속세법 제32조의2(현행 상속세및증여세법 제41조의2 참조), 제29조의4": 구 상속세법
+                law = _LawFound(text=src.law_text, start=None, end=None, ref="context", old=src.old_law)
             else:
                 law = _LawFound(text=None, start=None, end=None, ref="none")
         elif law.ref == "same_law":
             if prev is not None and prev.law_text is not None:
                 base = prev.law_text
+                if outer is not prev and outer is not None and outer.law_text and text.rfind(")", prev.end, a_start) >= 0:
+                    # "민사소송법 제236조(행정소송법 제8조 제2항) / 나. 같은 법 제263조": 같은 법 is the law of the
+                    # citation the bracket annotates, not of the annotation
+                    base = outer.law_text
                 if law.decree_of_same:
                     base = _DECREE_TAIL.sub("", base) + f" {law.decree_of_same}"
                 law = _LawFound(text=base, start=None, end=None, ref="same_law", old=prev.old_law)
@@ -493,6 +557,8 @@ def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[i
             if law.defined:
                 c.defined = True
             out.append(c)
+            if prev is None or not _annotation_at(text, start):
+                outer = c
             prev = c
             if len(out) >= MAX_CITATIONS:
                 return
@@ -629,6 +695,8 @@ def _parse_run(text: str, pos: int, article: str, start: int, same_article: bool
         refs.append((article, para, item, cur_start, pos, rng))
         after = pos
         mt = _TITLE.match(text, after)
+        if mt and _CIT_IN_TITLE.search(mt.group(0)):
+            mt = None  # "(현행 제12조 참조)", "(구민법 제176조)": a citation in brackets, not the article's title
         if mt:
             after = mt.end()
             if titles is None:

@@ -202,6 +202,7 @@ class HistoryFact(_Frozen):
     successor_id: str | None = None
     count: int = 0
     evidence: list[Evidence] = Field(default_factory=list)
+    wholesale: bool = False  # most decisions cite it as "전부(전문) 개정되기 전의 것": the successor renumbered
 
 
 class MinedAbbreviation(_Frozen):

@@ -138,6 +138,13 @@ class Registry:
             return None
         return self.book.former_article(doc_id, no)
 
+    def history_article(self, name: str, no: str) -> tuple[int, str] | None:
+        """Evidence (count, decision path) that court decisions cite article `no` under the former or repealed
+        name `name` (mined from 참조조문; the dev set and reserved decisions excluded)."""
+        if self.book is None:
+            return None
+        return self.book.history_article(law_key(name), no)
+
     def earlier_article(self, doc_id: str, no: str) -> tuple[str | None, str] | None:
         """(title, 시행일자 of the last earlier text with it) when only earlier texts in the source history have
         article `no` (it was deleted as a heading, renumbered or dropped by a wholesale revision)."""
@@ -151,9 +158,6 @@ class Registry:
         return [*(law.aliases if law else []), *self.mined_aliases.get(doc_id, [])]
 
     # ---- name resolution -------------------------------------------------------------------
-    def lookup_key(self, key: str) -> list[_NameHit]:
-        return self.names.get(key, [])
-
     def is_known_key(self, key: str) -> bool:
         if key in self.names:
             return True
@@ -173,6 +177,11 @@ class Registry:
         for suffix in ("시행령", "시행규칙"):
             if key.endswith(suffix) and len(key) > len(suffix):
                 base = self._resolve(key[: -len(suffix)], fuzzy)
+                if base.kind == "repealed" and base.history is not None:
+                    # the decree of an Act repealed long ago (mined from decisions): gone with its Act
+                    return Resolution(kind="repealed", written=written, name=f"{base.name} {suffix}", fuzzy=base.fuzzy,
+                                      history=base.history, decree=suffix, book=self.book,
+                                      note=f"폐지된 법률({base.name})의 {suffix}입니다; {base.note}")
                 if base.kind in ("registry", "act", "repealed"):
                     return Resolution(
                         kind="decree",

@@ -8,9 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from statutes.citations import Citation
+from statutes.citations import TREATY_END, Citation
 from statutes.fastmodel import raw_record
 from statutes.models import Change, Law
+from statutes.normalize import law_key
 from statutes.registry import Registry, registry
 
 Verdict = Literal[
@@ -34,6 +35,9 @@ class CitationCheck(BaseModel):
     law_id: str | None = None
     article_title: str | None = None
     note: str | None = None
+    # a renamed citation whose article was looked up (docs/checks.md): the article's own verdict, from the
+    # articles decisions cite under the former name or from the successor's text; None when not looked up
+    article_verdict: Verdict | None = None
 
 
 _CheckRecord, _check_model = raw_record(CitationCheck)
@@ -74,6 +78,9 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
     `CitationCheck`): the checks' hot path."""
     reg = reg or registry()
     if c.law_text is None:
+        if c.instrument and law_key(c.instrument).endswith(TREATY_END):
+            return _CheckRecord(verdict="law_not_covered", law=c.text,
+                                note=f"{c.instrument}: 조약·협정은 국내 법령집 밖이라 조문을 확인하지 않았습니다")
         if c.instrument:
             return _CheckRecord(
                 verdict="ambiguous", law=c.text,
@@ -94,6 +101,11 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
     if res.kind == "repealed":
         return _CheckRecord(verdict="repealed_or_lapsed", law=res.name, note=res.note)
     if res.kind == "renamed":
+        if c.article is not None:
+            got = _renamed_article(c, res, reg, as_of)
+            if got is not None:
+                return _CheckRecord(verdict="renamed", law=res.name, law_id=res.doc_id, article_title=got[1],
+                                    note=f"{res.note}; {got[2]}", article_verdict=got[0])
         return _CheckRecord(verdict="renamed", law=res.name, law_id=res.doc_id, note=res.note)
     if res.kind in ("act", "decree", "document") and res.doc_id is not None and res.law is None:
         return _book_check(c, res, reg, as_of)
@@ -130,6 +142,9 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
         former = reg.former_article(law.id, c.article)
         if former is not None:
             return _CheckRecord(verdict="outdated", law=law.name, law_id=law.id, note=_former_note(former))
+        named = _cited_under_written_name(c, law.name, reg)
+        if named is not None:
+            return _CheckRecord(verdict="outdated", law=law.name, law_id=law.id, note=named)
         return _CheckRecord(
             verdict="article_not_found", law=law.name, law_id=law.id,
             note=f"「{law.name}」에 {c.article}이(가) 없습니다(지어낸 조문일 수 있음)",
@@ -211,6 +226,9 @@ def _book_check(c, res, reg: Registry, as_of: date | None):
         former = reg.former_article(did, c.article)
         if former is not None:
             return _CheckRecord(verdict="outdated", law=name, law_id=did, note=_former_note(former))
+        named = _cited_under_written_name(c, name, reg)
+        if named is not None:
+            return _CheckRecord(verdict="outdated", law=name, law_id=did, note=named)
         return _CheckRecord(verdict="article_not_found", law=name, law_id=did,
                             note=f"「{name}」에 {c.article}이(가) 없습니다(지어낸 조문일 수 있음)")
     if art.only_later:
@@ -229,6 +247,42 @@ def _book_check(c, res, reg: Registry, as_of: date | None):
         later = "삭제" if art.later.deleted else f"제목 '{art.later.title}'"
         note = (note + "; " if note else "") + f"{art.later.version.effective} 시행 개정으로 {later}"
     return _CheckRecord(verdict="valid", law=name, law_id=did, article_title=art.title, note=note)
+
+
+def _cited_under_written_name(c, name: str, reg: Registry) -> str | None:
+    """A note when the name as written is not the document's own name (마약법 for 마약류 관리에 관한 법률) and
+    court decisions cite this article under that written name: the article of the law that bore it."""
+    if c.law_text is None or law_key(c.law_text) == law_key(name):
+        return None
+    ev = reg.history_article(c.law_text, c.article)
+    if ev is None:
+        return None
+    return (f"현행 「{name}」에 없는 조문: 「{c.law_text}」의 {c.article}로 판례 {ev[0]}건이 인용합니다"
+            f"(예: {ev[1]}; 옛 법령의 조문)")
+
+
+def _renamed_article(c, res, reg: Registry, as_of: date | None) -> tuple[str, str | None, str] | None:
+    """(article verdict, title, note) for the article of a citation under a former name, or None when it cannot
+    be looked up. First the articles court decisions cite under that name (the former text itself), then the
+    successor's text, where the renaming kept the numbering: not after a wholesale revision (전부개정)."""
+    ev = reg.history_article(c.law_text, c.article)
+    if ev is not None:
+        return "valid", None, f"옛 명칭 「{c.law_text}」의 {c.article}: 판례 {ev[0]}건이 같은 조문을 인용합니다(예: {ev[1]})"
+    did = res.doc_id
+    if did is None or (res.history is not None and res.history.wholesale):
+        return None
+    art = reg.article_as_of(did, c.article, as_of)
+    if art is not None and not art.only_later:
+        if art.deleted:
+            return "outdated", None, f"현행 「{res.name}」에서는 삭제된 조문입니다"
+        return "valid", art.title, f"현행 「{res.name}」 {c.article} 기준으로 확인했습니다"
+    earlier = reg.earlier_article(did, c.article)
+    if earlier is not None:
+        return "outdated", earlier[0], _earlier_note(earlier)
+    former = reg.former_article(did, c.article)
+    if former is not None:
+        return "outdated", None, _former_note(former)
+    return None
 
 
 def _earlier_note(earlier: tuple[str | None, str]) -> str:

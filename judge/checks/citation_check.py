@@ -93,6 +93,8 @@ def check_citations(text: str, reg: Registry, fit: Fit, *, as_of: _dt.date | Non
         )
         if mm is not None:
             r.claimed_title, r.suggested_article = claimed, mm[1]
+        if v.article_verdict is not None:
+            r.article_verdict = v.article_verdict
         results.append(r)
     checks: list[CheckResult] = []
     grouped: dict[str, list] = {"absent": absent} if absent else {}

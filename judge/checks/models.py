@@ -50,6 +50,7 @@ class CitationResult(BaseModel):
     historical: bool = False  # a deleted/repealed provision cited while explaining that it is gone
     claimed_title: str | None = None  # the title or offence written with the article ("(사기)", "사기죄(...)")
     suggested_article: str | None = None  # for title_mismatch: the article of that law whose title matches
+    article_verdict: CitationVerdict | None = None  # renamed: the verdict of the article looked up (None: not looked up)
 
 
 class InstitutionResult(BaseModel):

@@ -28,9 +28,19 @@ from judge.checks.runner import run_checks
 from statutes.citations import extract_citations
 
 FABRICATED = ("unknown_law", "article_not_found")
-# verdicts that looked the article up (the others stop at the law: not covered, ambiguous, unknown, renamed)
+# verdicts that looked the article up (the others stop at the law: not covered, ambiguous, unknown); a
+# renamed citation counts only when its article was looked up too (`article_verdict`, docs/checks.md)
 ARTICLE_LEVEL = ("valid", "article_not_found", "article_deleted", "repealed_or_lapsed", "not_yet_in_force",
                  "outdated", "title_mismatch")
+
+
+def article_level(c) -> bool:
+    """The citation's verdict came from its article (for a renamed citation: the article was looked up)."""
+    return c.verdict in ARTICLE_LEVEL or (c.verdict == "renamed" and c.article_verdict in ARTICLE_LEVEL)
+
+
+def fabricated(c) -> bool:
+    return c.verdict in FABRICATED or (c.verdict == "renamed" and c.article_verdict in FABRICATED)
 DELETED = ("article_deleted", "repealed_or_lapsed", "outdated")
 CLASSES = ("current", "old_law", "deleted_article", "deleted_part", "renumbered_marked", "outside_registry")
 
@@ -118,9 +128,9 @@ def score_precedents(rows: list[dict], examples: int = 4) -> PrecedentScores:
             bt["citations"] = bt.get("citations", 0) + 1
             if c.article:
                 bt["article"] = bt.get("article", 0) + 1
-                if c.verdict in ARTICLE_LEVEL:
+                if article_level(c):
                     bt["article_level"] = bt.get("article_level", 0) + 1
-            if c.verdict in FABRICATED:
+            if fabricated(c):
                 bt["fabricated"] = bt.get("fabricated", 0) + 1
             in_registry = bool(c.law_id) and c.verdict != "law_not_covered"
             cls = classify(refs, c.start, c.end, old.get((c.start, c.end), False), in_registry,

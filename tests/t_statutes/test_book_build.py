@@ -74,7 +74,8 @@ DECISION = """---
 
 ## 참조조문
 
-구 옛가상보호법(2026. 3. 1. 법률 제2호로 개정되기 전의 것) 제2조, 구 사라진법(2020. 1. 1. 법률 제9호 가상 보호법 부칙 제2조로 폐지되기 전의 것) 제1조
+구 옛가상보호법(2026. 3. 1. 법률 제2호로 개정되기 전의 것) 제2조, 구 사라진법(2020. 1. 1. 법률 제9호 가상 보호법 부칙 제2조로 폐지되기 전의 것) 제1조 / 가.나.가상 보호법 제7조,
+        제8조 / [2] 제9조
 
 ## 판례내용
 
@@ -182,6 +183,27 @@ def test_history_and_abbreviations_mined(reg):
     assert "7.md" not in str(reg.book.sources) and all("7.md" not in e.file for h in reg.book.history() for e in h.evidence)
 
 
+def test_articles_mined_under_former_names_and_from_lists(reg):
+    from statutes.verify import check_citation
+
+    # articles cited under a former name, with the decisions as evidence (three readable decisions cite it)
+    count, path = reg.history_article("옛가상보호법", "제2조")
+    assert count == 3 and path.startswith("precedent-kr/") and not path.endswith("7.md")
+    v = check_citation(_cit("옛가상보호법", "제2조"), reg)
+    assert v.verdict == "renamed" and v.article_verdict == "valid" and "판례 3건" in v.note
+    # not cited under that name: the successor's text (renamed in place, not wholly revised) decides
+    v = check_citation(_cit("옛가상보호법", "제1조"), reg)
+    assert v.verdict == "renamed" and v.article_verdict == "valid" and v.article_title == "목적"
+    # in neither: not looked up (never called fabricated on this evidence)
+    v = check_citation(_cit("옛가상보호법", "제9조"), reg)
+    assert v.verdict == "renamed" and v.article_verdict is None
+    # former-text articles of a document in force: a list marker glued to the name, a bare article carried
+    # from the chunk before it (kept: three decisions); a bare article after "[2]" has no law
+    assert reg.former_article("900001", "제7조")[0] == 3
+    assert reg.former_article("900001", "제8조")[0] == 3
+    assert reg.former_article("900001", "제9조") is None
+
+
 def test_show_and_search_cover_documents(reg):
     r = CliRunner().invoke(statutes_group, ["show", "가상 표시에 관한 규칙", "1"])
     assert r.exit_code == 0, r.output
@@ -204,3 +226,19 @@ def test_bad_input_is_a_clear_error(tmp_path):
     (tmp_path / "empty").mkdir()
     r = CliRunner().invoke(statutes_group, ["build", "--from", str(tmp_path / "empty"), "--out", str(tmp_path / "o")])
     assert r.exit_code == 1 and "no statute documents found" in r.output
+
+
+def test_mine_refs_marks_wholesale_revisions_and_needs_two_decisions_for_carried_articles():
+    from statutes.build import mine_refs
+
+    known = {"가상보호법": ("900001", "가상 보호법")}
+    rows = [(f"precedent-kr/민사/대법원/{i}.md",
+             "구 옛이름법(2020. 1. 1. 법률 제3호 가상 보호법으로 전부 개정되기 전의 것) 제5조, 제6조 "
+             "/ 가상 보호법 제40조" + (", 제41조" if i == 1 else "")) for i in (1, 2)]
+    out = mine_refs(rows, known, {}, "repo", id_name={"900001": "가상 보호법"},
+                    articles={"900001": {"제1조"}})
+    (h,) = out["history"]
+    assert h["name"] == "옛이름법" and h["successor_id"] == "900001" and h["wholesale"] is True
+    assert [a[:2] for a in out["history_articles"]["옛이름법"]] == [["제5조", 2], ["제6조", 2]]
+    # 제41조 is carried from the chunk before it in one decision only: not enough; 제40조 is named twice
+    assert [a[:2] for a in out["former_articles"]["900001"]] == [["제40조", 2]]

@@ -113,3 +113,25 @@ def test_show_and_search_cover_decrees_and_rules():
     assert r.exit_code == 0 and "금품등의 수수 금지" in r.output and "mined" in r.output
     r = CliRunner().invoke(statutes_group, ["search", "자동차 및 자동차부품의 성능"])
     assert "document" in r.output and "국토교통부령" in r.output and "https://www.law.go.kr/" in r.output
+
+
+def test_articles_of_former_names_are_looked_up():
+    reg = registry()
+    v = check_citation(_cit("섭외사법", "제15조"), reg)
+    assert v.verdict == "renamed" and v.law == "국제사법" and v.article_verdict == "valid" and "판례" in v.note
+    # wholly revised into 국제사법 (2001): the successor's numbering says nothing of the former text's articles
+    assert reg.history("섭외사법").wholesale
+    v = check_citation(_cit("섭외사법", "제999조"), reg)
+    assert v.verdict == "renamed" and v.article_verdict is None
+    assert check_citation(_cit("주택건설촉진법", "제33조"), reg).article_verdict == "valid"
+
+
+def test_old_texts_of_one_name_go_to_the_act_and_repeals_stated_by_the_court():
+    reg = registry()
+    # 민사소송법 is also the name of a 군정법령: what decisions cite under the name belongs to the Act
+    assert check_citation(_cit("민사소송법", "제755조"), reg).verdict == "outdated"
+    assert check_citation(_cit("민사소송법", "제9999조"), reg).verdict == "article_not_found"
+    # "외자도입촉진법(1966. 8. 3. 법률 제1802호 부칙 제2항으로 폐지)": one decision stating the repeal suffices
+    assert check_citation(_cit("외자도입촉진법", "제32조"), reg).verdict == "repealed_or_lapsed"
+    # the decree of a repealed Act is gone with it
+    assert check_citation(_cit("택지소유상한에관한법률 시행령", "제10조"), reg).verdict == "repealed_or_lapsed"
