@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from db.store import Store
+from kcc_core.exit_codes import ExitCode
 from kcc_llm.testing.fake_server import FakeServer
 from kcc_train.cli import main
 
@@ -41,4 +42,4 @@ def test_benchmarks_need_local_weights(tmp_path):
     res = CliRunner().invoke(main, ["eval", "--server", "http://127.0.0.1:9/v1#m", "--benchmarks",
                                     str(DATA / "benchmarks"), "--out", str(tmp_path / "ev"),
                                     "--db", str(tmp_path / "kcc.db")])
-    assert res.exit_code == 1 and "local weights" in res.output
+    assert res.exit_code == ExitCode.USAGE and "local weights" in res.output
