@@ -64,7 +64,7 @@ def test_every_help_lists_its_exit_codes_from_the_table(entry):
     root = getattr(importlib.import_module(mod), attr)
     ctx = click.Context(root, info_name="kcc")
     seen = 0
-    for path, cmd in _commands(root, ctx):
+    for path, _cmd in _commands(root, ctx):
         res = CliRunner().invoke(root, [*path, "--help"])
         assert res.exit_code == 0, (path, res.output)
         text = " ".join(res.output.split())
