@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import signal
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from db import Store
-from kcc_core.aio import run_sync
+from kcc_core.aio import run_cancellable
+from kcc_core.cancel import Cancelled
 from kcc_core.cli import KccCommandGroup
 from kcc_core.exit_codes import ExitCode, epilog
 from kcc_settings import settings as kcc_settings
@@ -34,25 +33,17 @@ def _db_path(db: str | None) -> str:
     return db or kcc_settings().db
 
 
-def _run(make: Callable[[], Awaitable[T]]) -> T:
+def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a coroutine; Ctrl-C and SIGTERM cancel it cleanly (finished items stay committed)."""
-
-    async def main() -> T:
-        task = asyncio.current_task()
-        loop = asyncio.get_running_loop()
-        assert task is not None
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, task.cancel)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
-                pass
-        return await make()
-
     try:
-        return run_sync(main())
-    except (asyncio.CancelledError, KeyboardInterrupt):
-        _err.print("interrupted: finished items are saved; run the same command again to resume", markup=False)
-        sys.exit(ExitCode.INTERRUPTED)
+        return run_cancellable(make)
+    except (Cancelled, KeyboardInterrupt):
+        _interrupted()
+
+
+def _interrupted() -> NoReturn:
+    _err.print("interrupted: finished items are saved; run the same command again to resume", markup=False)
+    sys.exit(ExitCode.INTERRUPTED)
 
 
 class _Bar:
@@ -90,6 +81,8 @@ def _emit(summary: Any) -> None:
 def _exit_code(summary: Any) -> ExitCode:
     if summary.reason == "budget":
         return ExitCode.BUDGET
+    if summary.status == "cancelled":  # a cancel request in the store: the workers stopped before more items
+        return ExitCode.INTERRUPTED
     if summary.failed:
         return ExitCode.PARTIAL
     return ExitCode.OK

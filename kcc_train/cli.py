@@ -39,6 +39,12 @@ def _fail(msg: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
     _core_fail(msg, code, prog="kcc-train")
 
 
+def _code_of(e: Exception) -> ExitCode:
+    """The error's own code (db.runs: a run held by a live process is BUSY), else a usage/input error."""
+    code = getattr(e, "exit_code", None)
+    return ExitCode(code) if isinstance(code, int) and code in ExitCode._value2member_map_ else ExitCode.USAGE
+
+
 @click.group(cls=KccCommandGroup, context_settings={"help_option_names": ["-h", "--help"]},
              epilog=epilog(ExitCode.DATA_MISSING, ExitCode.GATE, ExitCode.EMPTY))
 @click.option("-v", "--verbose", is_flag=True, help="debug logging on stderr")
@@ -78,7 +84,7 @@ def dpo_cmd(config_path: str, db_path: str | None, run_id: str | None, resume: b
     """Train a local model folder with DPO on the store's pairs.
 
     Also runs as is under `torchrun --nproc_per_node N -m kcc_train.cli dpo ...` or `accelerate launch`."""
-    from kcc_train import cancel
+    from kcc_core.cancel import install_signal_handlers
     from kcc_train.config import ConfigError, load_config
     from kcc_train.dpo import ModelPathError
 
@@ -124,12 +130,12 @@ def dpo_cmd(config_path: str, db_path: str | None, run_id: str | None, resume: b
         if dry_run:
             res = do_dry_run(cfg, db_path)
         else:
-            cancel.install()
+            install_signal_handlers()  # SIGTERM (the TUI's cancel) / Ctrl-C: checkpoint and stop at the next step
             with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints its logs; stdout is for data
                 res = run_dpo(cfg, db_path, run_id=run_id, resume=resume, cpu=cpu)
     except (ModelPathError, ValueError, OSError) as e:  # OSError: unreadable model / tokenizer files
-        _fail(str(e))
-    from kcc_train.runs import is_main_process
+        _fail(str(e), _code_of(e))
+    from kcc_train.launch import is_main_process
 
     if is_main_process():
         _emit(res.model_dump())
@@ -171,7 +177,7 @@ def eval_cmd(model, baseline, seeds, heldout, benchmarks, benchmark_limit, out, 
              baseline_server, judge_model, max_new_tokens, batch_size, chat, harness, harness_tasks, include_path,
              hf_cache, fewshot, max_general_drop) -> None:
     """Generate, judge and score; write report.md + chart.png; exit 4 on a general-capability regression."""
-    from kcc_train import cancel
+    from kcc_core.cancel import install_signal_handlers
     from kcc_train.evaluate import EvalOptions, run_eval
     from kcc_train.harness import HarnessDataMissing
 
@@ -186,14 +192,14 @@ def eval_cmd(model, baseline, seeds, heldout, benchmarks, benchmark_limit, out, 
                       harness_tasks=harness_tasks.split(",") if harness_tasks else None,
                       include_path=list(include_path), hf_cache=hf_cache, fewshot=shots,
                       max_general_drop=max_general_drop)
-    cancel.install()
+    install_signal_handlers()
     try:
         with contextlib.redirect_stdout(sys.stderr):
             res = run_eval(opt)
     except HarnessDataMissing as e:
         _fail(str(e), ExitCode.DATA_MISSING)
     except (ValueError, OSError) as e:  # OSError: unreadable model / tokenizer files
-        _fail(str(e))
+        _fail(str(e), _code_of(e))
     except RuntimeError as e:  # the model server's calls failed: the run row says so
         _fail(str(e), ExitCode.FAILED)
     _emit({"run_id": res.run_id, "status": res.status, "report": res.report_path, "chart": res.chart_path,
