@@ -593,7 +593,7 @@ async def collect_batches(
 
 async def _collect_one(store: Store, client: LLMClient, job: Any, out: CollectSummary) -> None:
     items: dict[str, Any] = job.meta.get("items", {})
-    have = store.existing_ids("candidates", list(items))
+    have = gen_store.stored_candidate_ids(store, list(items))
     done = 0
     for cid, comp in await collect_job(client, job, skip=have):
         meta = items[cid]

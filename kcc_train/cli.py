@@ -130,9 +130,13 @@ def dpo_cmd(config_path: str, db_path: str | None, run_id: str | None, resume: b
         if dry_run:
             res = do_dry_run(cfg, db_path)
         else:
-            install_signal_handlers()  # SIGTERM (the TUI's cancel) / Ctrl-C: checkpoint and stop at the next step
-            with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints its logs; stdout is for data
-                res = run_dpo(cfg, db_path, run_id=run_id, resume=resume, cpu=cpu)
+            # SIGTERM (the TUI's cancel) / Ctrl-C: checkpoint and stop at the next step
+            restore = install_signal_handlers()
+            try:
+                with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints its logs; stdout is for data
+                    res = run_dpo(cfg, db_path, run_id=run_id, resume=resume, cpu=cpu)
+            finally:
+                restore()
     except (ModelPathError, ValueError, OSError) as e:  # OSError: unreadable model / tokenizer files
         _fail(str(e), _code_of(e))
     from kcc_train.launch import is_main_process
@@ -192,7 +196,7 @@ def eval_cmd(model, baseline, seeds, heldout, benchmarks, benchmark_limit, out, 
                       harness_tasks=harness_tasks.split(",") if harness_tasks else None,
                       include_path=list(include_path), hf_cache=hf_cache, fewshot=shots,
                       max_general_drop=max_general_drop)
-    install_signal_handlers()
+    restore = install_signal_handlers()
     try:
         with contextlib.redirect_stdout(sys.stderr):
             res = run_eval(opt)
@@ -202,6 +206,8 @@ def eval_cmd(model, baseline, seeds, heldout, benchmarks, benchmark_limit, out, 
         _fail(str(e), _code_of(e))
     except RuntimeError as e:  # the model server's calls failed: the run row says so
         _fail(str(e), ExitCode.FAILED)
+    finally:
+        restore()
     _emit({"run_id": res.run_id, "status": res.status, "report": res.report_path, "chart": res.chart_path,
            "regressions": res.regressions, "inconclusive": res.inconclusive,
            "results": [r.model_dump(exclude={"created_at", "run_id"}) for e in res.evals for r in e.results]})

@@ -99,3 +99,20 @@ def test_sigterm_exits_130_and_the_rerun_resumes(tmp_path):
     with Store(db_path) as st:
         all_c = [c for i in ids for c in st.candidates_for(i)]
         assert len(all_c) == len(ids) == len({c.seed_id for c in all_c})  # no duplicates
+
+
+def test_generation_holds_no_sql_and_no_run_row_code_of_its_own():
+    """Queries live in db/ (db/generation.py); run rows are db.runs leases, not create/finish calls."""
+    import ast
+    import re
+
+    sql = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b.+\b(FROM|INTO|SET|WHERE)\b", re.I | re.S)
+    own_rows = {"create_run", "finish_run", "claim_run", "release_run", "existing_ids", "execute", "conn"}
+    bad = []
+    for f in sorted((REPO / "kcc_gen").rglob("*.py")):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and sql.search(node.value):
+                bad.append(f"{f.name}:{node.lineno}: SQL {node.value[:40]!r}")
+            if isinstance(node, ast.Attribute) and node.attr in own_rows:
+                bad.append(f"{f.name}:{node.lineno}: .{node.attr}")
+    assert not bad, "\n".join(bad)
