@@ -153,11 +153,18 @@ def status_for(exc: BaseException | None) -> tuple[str, str | None]:
     return "failed", f"{type(exc).__name__}: {exc}"
 
 
+CANCEL_KEY = "cancel_requested_at"  # in a run's config: someone asked its holder to stop
+
+
 def request_cancel(store: Store, run_id: str) -> None:
     """Ask the holder to stop at its next check (it sees `cancel_requested`)."""
     run = store.get_run(run_id)
     if run is not None:
-        store.update_run(run_id, config={**run.config, "cancel_requested_at": utcnow()})
+        store.update_run(run_id, config={**run.config, CANCEL_KEY: utcnow()})
+
+
+def cancel_was_requested(run: Run) -> bool:
+    return CANCEL_KEY in run.config
 
 
 class RunLease:
@@ -237,7 +244,7 @@ class RunLease:
         if self.token.requested:
             return True
         run = self.store.get_run(self.id)
-        if run is not None and "cancel_requested_at" in run.config:
+        if run is not None and cancel_was_requested(run):
             self.token.request("cancel requested")
             return True
         return False

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from db import runs
-from db.models import Run, RunKind, utcnow
+from db.models import Run, RunKind
 from db.store import Store, new_id
 from kcc_core.exit_codes import meaning, run_status_for_exit
 
@@ -127,7 +127,7 @@ class Launcher:
             return "no such run"
         if run.status not in ACTIVE:
             return f"already {run.status}"
-        self.store.update_run(run_id, config={**run.config, "cancel_requested_at": utcnow()})
+        runs.request_cancel(self.store, run_id)
         if run.pid and self.alive(run):
             try:
                 os.killpg(run.pid, signal.SIGTERM)
@@ -160,7 +160,7 @@ class Launcher:
             if fresh is None or fresh.status not in ACTIVE:
                 continue
             code = proc.returncode if proc is not None else None
-            if "cancel_requested_at" in fresh.config:
+            if runs.cancel_was_requested(fresh):
                 self.store.finish_run(run.id, "cancelled", error="cancelled")
             elif code is None:  # gone without a word (kill -9, reboot): resumable, not a failure of its own
                 self.store.finish_run(run.id, "interrupted", error="process no longer running (resume it)")
