@@ -1,10 +1,10 @@
 """`kcc import` and `kcc export`: thin click commands over db.importer / db.exporter.
 
-Exit codes: 0 all rows imported/exported; 1 some rows were rejected, id conflicts included (the good ones
-are stored); 2 the command could not run (missing or unreadable input, unknown format, corrupt file, a
-rejects path that is an input or unwritable, a --db that is not a store, a full disk, unwritable output,
-bad options or config); 3 (export) no pair matched the filters: nothing was written, since `datasets`
-cannot load an empty file.
+Exit codes (kcc_core.exit_codes): 0 all rows imported/exported; 1 some rows were rejected, id conflicts
+included (the good ones are stored); 2 the command could not run (missing or unreadable input, unknown format,
+corrupt file, a rejects path that is an input or unwritable, a --db that is not a store, a full disk,
+unwritable output, bad options or config); 9 (export) no pair matched the filters: nothing was written, since
+`datasets` cannot load an empty file.
 The taxonomy check of category ids is injected by the caller (`ctx.obj["known_categories"]`, a callable),
 because db sits below taxonomy in the layering.
 """
@@ -24,6 +24,7 @@ from db.import_paths import check_input, check_rejects
 from db.importer import ImportFailure, import_file
 from db.store import Store, StoreError
 from kcc_core.cli import KccCommand
+from kcc_core.exit_codes import ExitCode, epilog
 from kcc_settings import settings
 
 err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
@@ -36,7 +37,7 @@ def _known_categories(ctx: click.Context) -> set[str] | None:
     return provider() if callable(provider) else None
 
 
-@click.command("import", cls=KccCommand)
+@click.command("import", cls=KccCommand, epilog=epilog(ExitCode.PARTIAL))
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--db", "db_path", default=None, help="store file (default: KCC_DB or ./kcc.db)")
 @click.option("--rejects", type=click.Path(path_type=Path), default=None,
@@ -52,7 +53,7 @@ def import_command(ctx: click.Context, files: tuple[Path, ...], db_path: str | N
     are kept. Re-importing the same file adds nothing (ids are given or content hashes).
     """
     known = _known_categories(ctx)
-    rc = 0
+    rc = ExitCode.OK
     path = Path(db_path or settings().db)
     try:  # everything that can be checked before the store is opened, so a refused import changes nothing
         if rejects is not None and len(files) > 1:
@@ -63,15 +64,15 @@ def import_command(ctx: click.Context, files: tuple[Path, ...], db_path: str | N
             check_rejects(rejects or f.with_name(f.name + ".rejects.jsonl"), list(files), path)
     except ImportFailure as e:
         err.print(f"error: {e}")
-        sys.exit(2)
+        sys.exit(ExitCode.USAGE)
     try:
         store = Store(path)
     except StoreError as e:
         err.print(f"error: {e}")
-        sys.exit(2)
+        sys.exit(ExitCode.USAGE)
     except sqlite3.DatabaseError as e:
         err.print(f"error: {path}: not a KCC store ({e}); give a new or existing store with --db")
-        sys.exit(2)
+        sys.exit(ExitCode.USAGE)
     with store:
         for f in files:
             try:
@@ -79,13 +80,13 @@ def import_command(ctx: click.Context, files: tuple[Path, ...], db_path: str | N
                                   keep_seed_ids=False)
             except ImportFailure as e:
                 err.print(f"error: {e}")
-                sys.exit(2)
+                sys.exit(ExitCode.USAGE)
             except sqlite3.Error as e:
                 err.print(f"error: {path}: {e}")
-                sys.exit(2)
+                sys.exit(ExitCode.USAGE)
             except OSError as e:  # the input became unreadable while read (I/O error, removed mount)
                 err.print(f"error: {f}: {e.strerror or e}")
-                sys.exit(2)
+                sys.exit(ExitCode.USAGE)
             for e in rep.errors:
                 err.print(str(e))
             if rep.rejected > len(rep.errors):
@@ -96,11 +97,11 @@ def import_command(ctx: click.Context, files: tuple[Path, ...], db_path: str | N
             if as_json:
                 click.echo(json.dumps(rep.model_dump(), ensure_ascii=False))
             if rep.rejected:
-                rc = 1
+                rc = ExitCode.PARTIAL
     sys.exit(rc)
 
 
-@click.command("export", cls=KccCommand)
+@click.command("export", cls=KccCommand, epilog=epilog(ExitCode.EMPTY))
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--db", "db_path", default=None, help="store file (default: KCC_DB or ./kcc.db)")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default=None,
@@ -128,11 +129,11 @@ def export_command(out: Path, db_path: str | None, fmt: str | None, categories: 
         if fmt is None:
             err.print(f"error: {out}: cannot tell the format from {out.suffix or 'no extension'!r}; "
                       "name the file .jsonl or .parquet, or pass --format jsonl|parquet")
-            sys.exit(2)
+            sys.exit(ExitCode.USAGE)
     path = db_path or settings().db
     if not Path(path).exists():
         err.print(f"error: {path}: no such store")
-        sys.exit(2)
+        sys.exit(ExitCode.USAGE)
     with Store(path) as store:
         run = None
         if run_id:
@@ -146,12 +147,12 @@ def export_command(out: Path, db_path: str | None, fmt: str | None, categories: 
             if run:
                 store.finish_run(run.id, "failed", error=str(e))
             err.print(f"error: {e}")
-            sys.exit(3)
+            sys.exit(ExitCode.EMPTY)
         except (OSError, RuntimeError) as e:  # unwritable path, missing pyarrow: one line, not a traceback
             if run:
                 store.finish_run(run.id, "failed", error=f"{type(e).__name__}: {e}")
             err.print(f"error: cannot write {out}: {e}")
-            sys.exit(2)
+            sys.exit(ExitCode.USAGE)
         if run:
             store.finish_run(run.id, "done", summary={
                 "export_id": rec.id, "n_pairs": rec.n_pairs, "path": rec.path,

@@ -1,9 +1,13 @@
 """What every KCC command group shares: library errors that carry an `exit_code` (kcc_settings.ConfigError,
-db.runs' busy error, ...) become one readable line on stderr and that code, never a traceback."""
+db.runs' busy error, ...) become one readable line on stderr and that code, never a traceback; an interrupt
+is 130 (click alone would say "Aborted!" and 1), a `click.ClickException` (click's default code 1) is 2, and
+an unexpected error is 3 with its traceback on stderr (Python alone would exit 1, which the table reserves
+for "finished, with findings")."""
 
 from __future__ import annotations
 
 import sys
+import traceback
 from typing import Any, NoReturn
 
 import click
@@ -27,13 +31,28 @@ class _Converting:
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)  # type: ignore[misc]
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except click.ClickException as e:
+            if e.exit_code == 1:  # click's own default (ClickException, FileError): an input error in the table
+                e.exit_code = int(ExitCode.USAGE)
             raise
+        except (click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
         except ValueError as e:
             err = _as_click_error(e)
             if err is None:
-                raise
+                _unexpected(ctx)
             raise err from None
+        except Exception:  # noqa: BLE001 - every other error: its traceback, then the table's code
+            _unexpected(ctx)
+
+
+def _unexpected(ctx: click.Context) -> NoReturn:
+    traceback.print_exc(file=sys.stderr)
+    click.echo(f"{ctx.find_root().info_name or 'kcc'}: unexpected error (exit {int(ExitCode.FAILED)})", err=True)
+    raise click.exceptions.Exit(int(ExitCode.FAILED))
 
 
 class KccCommand(_Converting, click.Command):

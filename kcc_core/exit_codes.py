@@ -36,13 +36,18 @@ MEANING: dict[ExitCode, str] = {
     ExitCode.BUDGET: "stopped at the spending budget (resumable with a larger budget)",
     ExitCode.PENDING: "submitted batches are still pending at the provider (run the same command again later)",
     ExitCode.EMPTY: "nothing matched: the export would be empty, nothing was written",
-    ExitCode.INTERRUPTED: "interrupted or cancelled (SIGINT/SIGTERM or a cancel request): resumable with --resume",
+    ExitCode.INTERRUPTED: "interrupted or cancelled (SIGINT/SIGTERM or a cancel request): resumable "
+                             "(--resume, or the same command again)",
 }
 
 
+ALWAYS = (ExitCode.OK, ExitCode.USAGE, ExitCode.FAILED, ExitCode.INTERRUPTED)
+"""What any KCC command can return: success, a usage error, an unexpected failure, an interrupt (kcc_core.cli)."""
+
+
 def epilog(*codes: ExitCode) -> str:
-    """The `--help` epilog listing `codes` (default: all) with their one meaning."""
-    rows = codes or tuple(ExitCode)
+    """The `--help` epilog listing `codes` and the ones every command can return (`ALWAYS`); no codes: all."""
+    rows = sorted(set(codes) | set(ALWAYS)) if codes else list(ExitCode)
     lines = ["\b", "Exit codes (the same in every kcc command):"]
     lines += [f"  {int(c):<4d} {MEANING[c]}" for c in rows]
     return "\n".join(lines) + "\n"
@@ -53,3 +58,30 @@ def markdown_table() -> str:
     lines = ["| code | name | meaning |", "|---:|---|---|"]
     lines += [f"| {int(c)} | `{c.name}` | {MEANING[c]} |" for c in ExitCode]
     return "\n".join(lines)
+
+
+def for_run_status(status: str) -> ExitCode:
+    """The exit code of a command whose run ended with `status` (db.runs: done, cancelled, interrupted, failed)."""
+    if status in ("cancelled", "interrupted"):
+        return ExitCode.INTERRUPTED
+    if status == "failed":
+        return ExitCode.FAILED
+    return ExitCode.OK
+
+
+def run_status_for_exit(code: int) -> str:
+    """What a launcher records for a child that exited with `code` without finishing its own run row: 0 done,
+    130 interrupted (resumable), anything else failed."""
+    if code == ExitCode.OK:
+        return "done"
+    if code == ExitCode.INTERRUPTED:
+        return "interrupted"
+    return "failed"
+
+
+def meaning(code: int) -> str:
+    """MEANING of `code`, or a note that it is not one of the table's (a crash outside click, a signal)."""
+    try:
+        return MEANING[ExitCode(code)]
+    except ValueError:
+        return "not a KCC exit code (the process crashed or was killed)"

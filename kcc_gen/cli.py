@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import signal
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from db import Store
-from kcc_core.aio import run_sync
+from kcc_core.aio import run_cancellable
+from kcc_core.cancel import Cancelled
 from kcc_core.cli import KccCommandGroup
+from kcc_core.exit_codes import ExitCode, epilog
 from kcc_settings import settings as kcc_settings
 
 T = TypeVar("T")
-
-EXIT_OK, EXIT_FAILED_ITEMS, EXIT_USAGE, EXIT_BUDGET, EXIT_PENDING, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 _err = Console(stderr=True, highlight=False)
 
@@ -35,25 +33,17 @@ def _db_path(db: str | None) -> str:
     return db or kcc_settings().db
 
 
-def _run(make: Callable[[], Awaitable[T]]) -> T:
+def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a coroutine; Ctrl-C and SIGTERM cancel it cleanly (finished items stay committed)."""
-
-    async def main() -> T:
-        task = asyncio.current_task()
-        loop = asyncio.get_running_loop()
-        assert task is not None
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, task.cancel)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
-                pass
-        return await make()
-
     try:
-        return run_sync(main())
-    except (asyncio.CancelledError, KeyboardInterrupt):
-        _err.print("interrupted: finished items are saved; run the same command again to resume", markup=False)
-        sys.exit(EXIT_INTERRUPTED)
+        return run_cancellable(make)
+    except (Cancelled, KeyboardInterrupt):
+        _interrupted()
+
+
+def _interrupted() -> NoReturn:
+    _err.print("interrupted: finished items are saved; run the same command again to resume", markup=False)
+    sys.exit(ExitCode.INTERRUPTED)
 
 
 class _Bar:
@@ -88,12 +78,17 @@ def _emit(summary: Any) -> None:
     click.echo(json.dumps(summary.model_dump(mode="json"), ensure_ascii=False, indent=2))
 
 
-def _exit_code(summary: Any) -> int:
+def _exit_code(summary: Any) -> ExitCode:
     if summary.reason == "budget":
-        return EXIT_BUDGET
+        return ExitCode.BUDGET
+    if summary.status == "cancelled":  # a cancel request in the store: the workers stopped before more items
+        return ExitCode.INTERRUPTED
     if summary.failed:
-        return EXIT_FAILED_ITEMS
-    return EXIT_OK
+        return ExitCode.PARTIAL
+    return ExitCode.OK
+
+
+RUN_CODES = (ExitCode.PARTIAL, ExitCode.BUDGET)
 
 
 common_options = [
@@ -118,15 +113,11 @@ def _with_common(f: Callable[..., Any]) -> Callable[..., Any]:
     cls=KccCommandGroup,
     help="""Generate seeds and candidate answers with LLMs (resumable, cached, cost-aware).
 
-\b
-Exit codes:
-  0  every item generated (or nothing left to do; batch submitted)
-  1  some items failed (each is logged in the run with its reason)
-  2  usage error (bad model string, unknown category, batch not supported)
-  3  stopped by --budget (run status cancelled, reason budget)
-  4  collect: some batch jobs are still running
-  130 interrupted (Ctrl-C / SIGTERM): finished items are saved, re-run to resume
-""",
+0 when every item was generated (or nothing was left to do, or the batch was submitted); 1 when some items
+failed (each is logged in the run with its reason); 7 when --budget stopped the run (status cancelled, reason
+budget); 8 when `collect` left batch jobs still pending; 130 on Ctrl-C / SIGTERM (finished items are saved:
+run the same command again to resume).""",
+    epilog=epilog(*RUN_CODES, ExitCode.PENDING),
 )
 def generate_group() -> None:
     pass
@@ -162,7 +153,7 @@ def _cand_cfg(models, baseline, category, limit, source, no_cache, budget, concu
     return CandidateGenConfig(**data)
 
 
-@generate_group.command("seeds")
+@generate_group.command("seeds", epilog=epilog(*RUN_CODES))
 @click.option("--model", "-m", default=None,
               help="Generator model, e.g. openai:gpt-4o-mini (default: seed_model in kcc.toml / KCC_SEED_MODEL).")
 @click.option("--per-subcategory", "-n", type=int, default=5, show_default=True, help="Seeds per subcategory and style.")
@@ -189,7 +180,7 @@ def seeds_cmd(model, per_subcategory, styles, categories, subcategories, db, no_
     sys.exit(_exit_code(summary))
 
 
-@generate_group.command("candidates")
+@generate_group.command("candidates", epilog=epilog(*RUN_CODES))
 @click.option("--models", default=None,
               help="Comma list of model strings; each answers every seed (default: candidate_models in kcc.toml).")
 @click.option("--baseline", is_flag=True, help="Also answer without the policy system prompt.")
@@ -223,7 +214,7 @@ def candidates_cmd(models, baseline, category, limit, source, use_batch, db, no_
     sys.exit(_exit_code(summary))
 
 
-@generate_group.command("collect")
+@generate_group.command("collect", epilog=epilog(ExitCode.PARTIAL, ExitCode.PENDING))
 @click.option("--db", "db", type=click.Path(dir_okay=False), default=None, help="SQLite store (default: config db).")
 @click.option("--run", "run_id", default=None, help="Only the batch jobs of this run.")
 @click.option("--wait", is_flag=True, help="Keep polling until every job has ended.")
@@ -238,11 +229,11 @@ def collect_cmd(db, run_id, wait, poll_interval, timeout):
                                            timeout_s=timeout))
     click.echo(json.dumps(out.model_dump(mode="json"), ensure_ascii=False, indent=2))
     if out.still_running:
-        sys.exit(EXIT_PENDING)
-    sys.exit(EXIT_FAILED_ITEMS if out.failed else EXIT_OK)
+        sys.exit(ExitCode.PENDING)
+    sys.exit(ExitCode.PARTIAL if out.failed else ExitCode.OK)
 
 
-@generate_group.command("estimate")
+@generate_group.command("estimate", epilog=epilog(ExitCode.OK))
 @click.argument("stage", type=click.Choice(["seeds", "candidates"]))
 @click.option("--model", "-m", default=None, help="seeds: generator model.")
 @click.option("--models", default=None, help="candidates: comma list of models.")

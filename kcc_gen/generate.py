@@ -4,23 +4,32 @@ Both are resumable and idempotent: ids are deterministic (seed: subcategory + no
 seed, model, with_policy, params), every finished item is committed on its own (a killed run loses only
 in-flight calls), items already stored are skipped, and replies are cached in the store so a re-run makes
 no calls. Cost and tokens are recorded per call (llm_calls) and summarised per run.
+
+Each run is a db.runs.RunLease (kind `generate`: pid, heartbeat, done/cancelled/failed); a cancel request
+(the lease's token: SIGINT/SIGTERM through kcc_core.aio.run_cancellable, or a request in the store) stops
+the workers before their next item, a cancelled task at once; the run then ends `cancelled`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import re
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process
 
 from db import Candidate, Seed, Store
+from db import generation as gen_store
+from db.runs import RunBusyError, RunLease, RunStateError
+from db.runs import status_for as runs_status_for
+from kcc_core.cancel import CancelToken, process_token
 from kcc_llm import Budget, Completion, LLMClient, LLMRequest, LLMSettings, RunEstimate, estimate_requests
 from kcc_llm.batch import BatchItem, collect_job, open_jobs, poll_job, submit_batches, supports_batch
 from kcc_llm.spec import parse_model_spec
@@ -105,10 +114,10 @@ def candidate_id(seed_id: str, model: str, with_policy: bool, params: dict[str, 
 
 # -- the shared driver -----------------------------------------------------------------------------------------
 class _Run:
-    """Bookkeeping of one pipeline run: counters, throttled progress, failure log, final status."""
+    """Bookkeeping of one pipeline run on its lease: counters, throttled progress, failure log, final status."""
 
-    def __init__(self, store: Store, summary: RunSummary, on_progress: ProgressFn | None) -> None:
-        self.store, self.s, self.on_progress = store, summary, on_progress
+    def __init__(self, lease: RunLease, summary: RunSummary, on_progress: ProgressFn | None) -> None:
+        self.lease, self.s, self.on_progress = lease, summary, on_progress
         self.done = 0
         self._last = 0.0
         self.t0 = time.monotonic()
@@ -120,8 +129,7 @@ class _Run:
         now = time.monotonic()
         if force or now - self._last > 0.5 or self.done == self.s.total:
             self._last = now
-            if self.s.run_id:
-                self.store.progress(self.s.run_id, self.done)
+            self.lease.progress(self.done)
 
     def fail(self, what: dict[str, Any], comp: Completion) -> None:
         self.s.failed += 1
@@ -129,9 +137,8 @@ class _Run:
         self.s.errors[kind] = self.s.errors.get(kind, 0) + 1
         if len(self.s.failures) < MAX_FAILURES_IN_SUMMARY:
             self.s.failures.append({**what, "kind": kind, "error": comp.error})
-        if self.s.run_id:
-            desc = " ".join(f"{k}={v}" for k, v in what.items())
-            self.store.log(self.s.run_id, f"failed {desc}: {comp.error}", level="error")
+        desc = " ".join(f"{k}={v}" for k, v in what.items())
+        self.lease.log(f"failed {desc}: {comp.error}", level="error")
 
     def finish(self, client: LLMClient | None, status: str, reason: str | None = None) -> RunSummary:
         s = self.s
@@ -143,9 +150,8 @@ class _Run:
             s.unpriced_models = sorted(st.unpriced_models)
         s.status, s.reason = status, reason
         s.elapsed_s = round(time.monotonic() - self.t0, 3)
-        if s.run_id:
-            self.store.progress(s.run_id, self.done)
-            self.store.finish_run(s.run_id, status, error=reason, summary=s.model_dump(mode="json", exclude={"failures"}))
+        self.lease.progress(self.done)
+        self.lease.finish(status, error=reason, summary=s.model_dump(mode="json", exclude={"failures"}))
         return s
 
 
@@ -157,14 +163,16 @@ def _width(settings: LLMSettings, models: list[str], n_items: int) -> int:
     return max(1, min(n_items, sum(keys.values()) or 1, 1024))
 
 
-async def _drive(items: list[Any], work: Callable[[Any], Any], width: int, stop: asyncio.Event) -> int:
-    """Run `work(item)` over items with `width` workers; returns how many items were never started."""
+async def _drive(items: list[Any], work: Callable[[Any], Any], width: int, stop: asyncio.Event,
+                 token: CancelToken | None = None) -> int:
+    """Run `work(item)` over items with `width` workers until `stop` or `token` is set; returns how many
+    items were never started."""
     queue: asyncio.Queue[Any] = asyncio.Queue()
     for it in items:
         queue.put_nowait(it)
 
     async def worker() -> None:
-        while not stop.is_set():
+        while not stop.is_set() and not (token is not None and token.requested):
             try:
                 it = queue.get_nowait()
             except asyncio.QueueEmpty:
@@ -183,10 +191,10 @@ def _settings(concurrency: int | None, settings: LLMSettings | None) -> LLMSetti
 
 
 async def _execute(
-    store: Store, summary: RunSummary, client: LLMClient, items: list[Any], work: Callable[[_Run, Any], Any],
+    lease: RunLease, summary: RunSummary, client: LLMClient, items: list[Any], work: Callable[[_Run, Any], Any],
     width: int, on_progress: ProgressFn | None,
 ) -> RunSummary:
-    run = _Run(store, summary, on_progress)
+    run = _Run(lease, summary, on_progress)
     stop = asyncio.Event()
 
     budget_hits = 0
@@ -198,17 +206,44 @@ async def _execute(
             stop.set()
 
     try:
-        left = await _drive(items, one, width, stop)
+        left = await _drive(items, one, width, stop, lease.token)
     except asyncio.CancelledError:
         run.finish(client, "cancelled", "interrupted")
         raise
+    except BaseException as e:
+        status, error = runs_status_for(e)
+        run.finish(client, status, error)
+        raise
     if budget_hits:
         summary.not_started = left + budget_hits
-        if summary.run_id:
-            store.log(summary.run_id, f"budget reached: {summary.not_started} item(s) not started", level="warning")
+        lease.log(f"budget reached: {summary.not_started} item(s) not started", level="warning")
         return run.finish(client, "cancelled", "budget")
+    if lease.cancel_requested and left:
+        summary.not_started = left
+        lease.log(f"cancelled: {left} item(s) not started; run the same command again to resume", level="warning")
+        return run.finish(client, "cancelled", "cancelled by request")
     status = "failed" if summary.failed and not summary.generated and summary.total else "done"
     return run.finish(client, status)
+
+
+def _open_lease(store: Store, config: dict[str, Any], total: int) -> RunLease:
+    """The run of one generation: created with this process as holder, beating its heart, cancelled by the
+    process token (SIGINT/SIGTERM) or a cancel request in the store."""
+    lease = RunLease.open(store, "generate", config=config, total=total, token=process_token())
+    lease.start_heartbeat()
+    return lease
+
+
+@contextlib.asynccontextmanager
+async def _finished_on_error(lease: RunLease) -> AsyncIterator[None]:
+    """Finish the run by the exception when one escapes before the driver's own finish (e.g. opening the
+    client); a lease already finished is left alone."""
+    try:
+        yield
+    except BaseException as e:
+        if not lease.finished:
+            lease.finish(*runs_status_for(e))
+        raise
 
 
 # -- seeds ---------------------------------------------------------------------------------------------------------
@@ -243,24 +278,12 @@ def _subcategories(cfg: SeedGenConfig) -> list[tuple[str, str]]:
     return out
 
 
-def _seed_pools(store: Store, categories: set[str]) -> tuple[dict[str, list[str]], set[str]]:
-    """Normalised texts of existing seeds per subcategory, and the gen_keys already completed."""
-    pools: dict[str, list[str]] = {}
-    done: set[str] = set()
-    for cat in categories:
-        for s in store.iter_seeds(cat):
-            pools.setdefault(s.subcategory or "", []).append(s.text)
-            if s.meta.get("gen_key"):
-                done.add(s.meta["gen_key"])
-    return pools, done
-
-
 def plan_seeds(store: Store, cfg: SeedGenConfig) -> tuple[list[_SeedJob], int, dict[str, list[str]]]:
     """(jobs still to do, jobs already done, existing texts per subcategory)."""
     from taxonomy.seeds import SeedBatch, build_seed_prompt
 
     pairs = _subcategories(cfg)
-    pools, done = _seed_pools(store, {c for c, _ in pairs})
+    pools, done = gen_store.seed_pools(store, sorted({c for c, _ in pairs}))
     jobs, skipped = [], 0
     for cat, sub in pairs:
         for style in cfg.styles:
@@ -306,9 +329,9 @@ async def generate_seeds(
     if not jobs:
         summary.status = "nothing_to_do"
         return summary
-    run = store.create_run("generate", config={"stage": "seeds", **cfg.model_dump(mode="json")}, total=len(jobs))
-    summary.run_id = run.id
-    store.log(run.id, est.line())
+    lease = _open_lease(store, {"stage": "seeds", **cfg.model_dump(mode="json")}, len(jobs))
+    summary.run_id = run_id = lease.id
+    lease.log(est.line())
     pv = policy_version()
     norm_pools = {sub: [normalize_seed_text(t) for t in texts] for sub, texts in pools.items()}
 
@@ -335,17 +358,17 @@ async def generate_seeds(
             fresh.append(Seed(
                 id=seed_id(job.subcategory, text), text=text, category=job.category, subcategory=job.subcategory,
                 style=job.style, source="generated", generator_model=cfg.model, prompt_hash=job.prompt_hash,
-                policy_version=pv, meta={"run_id": run.id, "gen_key": job.gen_key},
+                policy_version=pv, meta={"run_id": run_id, "gen_key": job.gen_key},
             ))
         if fresh:
             r.s.generated += store.upsert_seeds(fresh)
         r.tick()
         return None
 
-    async with LLMClient(store, run_id=run.id, settings=settings, no_cache=cfg.no_cache,
-                         budget=Budget(cfg.budget_usd)) as client:
+    async with _finished_on_error(lease), LLMClient(store, run_id=run_id, settings=settings,
+                                                    no_cache=cfg.no_cache, budget=Budget(cfg.budget_usd)) as client:
         width = _width(settings, [cfg.model], len(jobs))
-        return await _execute(store, summary, client, jobs, work, width, on_progress)
+        return await _execute(lease, summary, client, jobs, work, width, on_progress)
 
 
 # -- candidates -------------------------------------------------------------------------------------------------------
@@ -398,9 +421,8 @@ def plan_candidates(store: Store, cfg: CandidateGenConfig) -> tuple[list[_CandJo
                     metadata={"seed_id": s.id, "with_policy": with_policy, "candidate_id": cid},
                 )
                 jobs.append(_CandJob(id=cid, seed_id=s.id, with_policy=with_policy, request=req))
-    present = store.existing_ids("candidates", [j.id for j in jobs])
-    pending_batch = {cid for job in store.batch_jobs() if job.status in ("submitted", "in_progress", "ended")
-                     for cid in job.meta.get("items", {})}
+    present = gen_store.stored_candidate_ids(store, [j.id for j in jobs])
+    pending_batch = gen_store.candidates_in_open_batches(store)
     todo = [j for j in jobs if j.id not in present and j.id not in pending_batch]
     return todo, len(jobs) - len(todo), no_category
 
@@ -438,12 +460,11 @@ async def generate_candidates(
     if not jobs:
         summary.status = "nothing_to_do"
         return summary
-    run = store.create_run("generate", config={"stage": "candidates", **cfg.model_dump(mode="json")},
-                           total=len(jobs))
-    summary.run_id = run.id
-    store.log(run.id, est.line())
+    lease = _open_lease(store, {"stage": "candidates", **cfg.model_dump(mode="json")}, len(jobs))
+    summary.run_id = run_id = lease.id
+    lease.log(est.line())
     if no_cat:
-        store.log(run.id, f"{no_cat} seed(s) have no known category: answered only as baseline", level="warning")
+        lease.log(f"{no_cat} seed(s) have no known category: answered only as baseline", level="warning")
     pv = policy_version()
 
     async def work(r: _Run, job: _CandJob) -> str | None:
@@ -453,17 +474,17 @@ async def generate_candidates(
         if comp.ok:
             params = client.provider(parse_model_spec(job.request.model)).sent_params(job.request)
             r.s.generated += store.add_candidates(
-                [_candidate(job.id, job.seed_id, job.with_policy, comp, params, pv, run.id)]
+                [_candidate(job.id, job.seed_id, job.with_policy, comp, params, pv, run_id)]
             )
         else:
             r.fail({"seed": job.seed_id, "model": job.request.model, "with_policy": job.with_policy}, comp)
         r.tick()
         return None
 
-    async with LLMClient(store, run_id=run.id, settings=settings, no_cache=cfg.no_cache,
-                         budget=Budget(cfg.budget_usd)) as client:
+    async with _finished_on_error(lease), LLMClient(store, run_id=run_id, settings=settings,
+                                                    no_cache=cfg.no_cache, budget=Budget(cfg.budget_usd)) as client:
         width = _width(settings, cfg.models, len(jobs))
-        return await _execute(store, summary, client, jobs, work, width, on_progress)
+        return await _execute(lease, summary, client, jobs, work, width, on_progress)
 
 
 # -- batch APIs --------------------------------------------------------------------------------------------------------
@@ -491,25 +512,27 @@ async def submit_candidates_batch(
     if cfg.budget_usd is not None and est.cost_usd_max > cfg.budget_usd:
         summary.status, summary.reason, summary.not_started = "cancelled", "budget", len(jobs)
         return summary
-    run = store.create_run("generate", config={"stage": "candidates", "batch": True, **cfg.model_dump(mode="json")},
-                           total=len(jobs))
-    summary.run_id = run.id
+    lease = _open_lease(store, {"stage": "candidates", "batch": True, **cfg.model_dump(mode="json")}, len(jobs))
+    summary.run_id = run_id = lease.id
     pv = policy_version()
     items = [
         BatchItem(custom_id=j.id, request=j.request,
                   meta={"seed_id": j.seed_id, "with_policy": j.with_policy, "policy_version": pv})
         for j in jobs
     ]
-    async with LLMClient(store, run_id=run.id, settings=settings) as client:
+    async with LLMClient(store, run_id=run_id, settings=settings) as client:
         try:
-            submitted = await submit_batches(client, items, stage="candidates", run_id=run.id)
+            submitted = await submit_batches(client, items, stage="candidates", run_id=run_id)
         except Exception as e:
-            store.finish_run(run.id, "failed", error=f"batch submit failed: {e}")
+            lease.finish("failed", error=f"batch submit failed: {e}")
+            raise
+        except BaseException as e:
+            lease.finish(*runs_status_for(e))
             raise
     summary.batch_jobs = [j.id for j in submitted]
     summary.status = "submitted"
-    store.log(run.id, f"submitted {len(items)} requests in {len(submitted)} batch job(s): {', '.join(summary.batch_jobs)}")
-    store.update_run(run.id, summary=summary.model_dump(mode="json"))
+    lease.log(f"submitted {len(items)} requests in {len(submitted)} batch job(s): {', '.join(summary.batch_jobs)}")
+    lease.detach(summary=summary.model_dump(mode="json"))  # `collect` finishes the run when every job is in
     return summary
 
 
@@ -555,20 +578,22 @@ async def collect_batches(
                 break
             await asyncio.sleep(poll_interval_s)
         out.still_running = [j.id for j in pending]
-    for rid in {j.run_id for j in jobs if j.run_id}:
-        left = [j for j in store.batch_jobs(run_id=rid) if j.status in ("submitted", "in_progress", "ended")]
+    for rid in sorted({j.run_id for j in jobs if j.run_id}):
         run = store.get_run(rid)
-        if not left and run is not None and run.status == "running":
-            n = sum(1 for _ in store.batch_jobs(run_id=rid))
-            summary = {**run.summary, "collected_jobs": n}
-            store.finish_run(rid, "done", summary=summary)
-            out.finished_runs.append(rid)
+        if run is None or run.status != "running" or not gen_store.fully_collected(store, rid):
+            continue
+        try:
+            lease = RunLease.open(store, "generate", run_id=rid)
+        except (RunBusyError, RunStateError):  # another collect holds it, or it ended meanwhile
+            continue
+        lease.finish("done", summary={**run.summary, "collected_jobs": gen_store.batch_job_count(store, rid)})
+        out.finished_runs.append(rid)
     return out
 
 
 async def _collect_one(store: Store, client: LLMClient, job: Any, out: CollectSummary) -> None:
     items: dict[str, Any] = job.meta.get("items", {})
-    have = store.existing_ids("candidates", list(items))
+    have = gen_store.stored_candidate_ids(store, list(items))
     done = 0
     for cid, comp in await collect_job(client, job, skip=have):
         meta = items[cid]
@@ -585,7 +610,5 @@ async def _collect_one(store: Store, client: LLMClient, job: Any, out: CollectSu
                           level="error")
         done += 1
     if job.run_id and done:
-        run = store.get_run(job.run_id)
-        if run is not None:
-            store.progress(job.run_id, run.progress_done + done)
+        gen_store.add_progress(store, job.run_id, done)
     store.update_batch_job(job.id, status="collected")

@@ -35,7 +35,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from kcc_train import cancel
+from kcc_core.cancel import process_token
 
 KOBEST_TASKS = ("boolq", "copa", "hellaswag", "sentineg", "wic")
 GENERAL_BENCHMARKS = ("kmmlu", "haerae", *(f"kobest_{t}" for t in KOBEST_TASKS))
@@ -376,7 +376,7 @@ def loglikelihoods(model, tok, items: list[MCQItem], *, chat: bool, batch_size: 
     pad = tok.pad_token_id if tok.pad_token_id is not None else 0
     model.eval()
     for b in range(0, len(order), batch_size):
-        cancel.check()
+        process_token().check()
         chunk = [reqs[k] for k in order[b:b + batch_size]]
         seqs = [(ctx + cont)[-(max_length + 1):][:-1] for _, _, ctx, cont in chunk]  # the input (last token out)
         width = max(len(s) for s in seqs)

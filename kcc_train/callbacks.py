@@ -16,7 +16,7 @@ from transformers import TrainerCallback
 
 from db.models import Metric
 from db.store import Store
-from kcc_train import cancel
+from kcc_core.cancel import CancelToken, process_token
 
 
 def _any_rank(flag: bool, args) -> bool:
@@ -34,8 +34,10 @@ def _any_rank(flag: bool, args) -> bool:
 
 
 class StoreCallback(TrainerCallback):
-    def __init__(self, store: Store | None, run_id: str, *, progress_every_s: float = 1.0) -> None:
+    def __init__(self, store: Store | None, run_id: str, *, progress_every_s: float = 1.0,
+                 token: CancelToken | None = None) -> None:
         self.store = store
+        self.token = token if token is not None else process_token()  # SIGTERM / a cancel request set it
         self.run_id = run_id
         self.progress_every_s = progress_every_s
         self._last_progress = 0.0
@@ -53,7 +55,7 @@ class StoreCallback(TrainerCallback):
         if self._main(state) and time.monotonic() - self._last_progress >= self.progress_every_s:
             self._last_progress = time.monotonic()
             self.store.progress(self.run_id, state.global_step, state.max_steps)
-        if _any_rank(cancel.requested(), args):
+        if _any_rank(self.token.requested, args):
             control.should_save = True
             control.should_training_stop = True
         return control

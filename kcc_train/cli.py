@@ -1,9 +1,10 @@
 """`kcc-train`: DPO training, re-evaluation, reports, the tiny test model, and HF-datasets exports.
 
 stdout carries data (one JSON object per command); diagnostics and the trainer's own log lines go to stderr.
-Exit codes: 0 ok; 1 error; 2 usage; 3 cancelled (SIGTERM/SIGINT); 4 regression gate failed (the 95% interval of
-a general benchmark's drop lies beyond --max-general-drop); 5 benchmark data missing (an lm-eval task whose data
-is not available offline).
+Exit codes are kcc_core.exit_codes' table: 2 a bad config, model folder, data or option; 3 an unexpected
+failure; 5 benchmark data missing (an lm-eval task whose data is not available offline); 6 the regression gate
+(the 95% interval of a general benchmark's drop lies beyond --max-general-drop); 9 nothing to export;
+130 cancelled (SIGTERM / SIGINT / a cancel request), resumable.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from kcc_core.cli import KccCommandGroup
-
-EXIT_ERROR, EXIT_CANCELLED, EXIT_REGRESSION, EXIT_DATA_MISSING = 1, 3, 4, 5
+from kcc_core.cli import fail as _core_fail
+from kcc_core.exit_codes import ExitCode, epilog
 
 
 def _db_default() -> str:
@@ -33,12 +35,18 @@ def _emit(obj: object) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
 
-def _fail(msg: str, code: int = EXIT_ERROR) -> None:
-    click.echo(f"kcc-train: {msg}", err=True)
-    sys.exit(code)
+def _fail(msg: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
+    _core_fail(msg, code, prog="kcc-train")
 
 
-@click.group(cls=KccCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def _code_of(e: Exception) -> ExitCode:
+    """The error's own code (db.runs: a run held by a live process is BUSY), else a usage/input error."""
+    code = getattr(e, "exit_code", None)
+    return ExitCode(code) if isinstance(code, int) and code in ExitCode._value2member_map_ else ExitCode.USAGE
+
+
+@click.group(cls=KccCommandGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=epilog(ExitCode.DATA_MISSING, ExitCode.GATE, ExitCode.EMPTY))
 @click.option("-v", "--verbose", is_flag=True, help="debug logging on stderr")
 def main(verbose: bool) -> None:
     """DPO training (TRL) on KCC preference pairs and before/after re-evaluation."""
@@ -52,7 +60,7 @@ def main(verbose: bool) -> None:
     os.environ["HF_DATASETS_OFFLINE"] = "1"
 
 
-@main.command("dpo")
+@main.command("dpo", epilog=epilog())
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
               help="run.toml (see examples/run.toml and docs/training.md)")
 @click.option("--db", "db_path", default=None, help="the store (default: kcc.toml / KCC_DB / kcc.db)")
@@ -76,7 +84,7 @@ def dpo_cmd(config_path: str, db_path: str | None, run_id: str | None, resume: b
     """Train a local model folder with DPO on the store's pairs.
 
     Also runs as is under `torchrun --nproc_per_node N -m kcc_train.cli dpo ...` or `accelerate launch`."""
-    from kcc_train import cancel
+    from kcc_core.cancel import install_signal_handlers
     from kcc_train.config import ConfigError, load_config
     from kcc_train.dpo import ModelPathError
 
@@ -101,9 +109,9 @@ def dpo_cmd(config_path: str, db_path: str | None, run_id: str | None, resume: b
                                num_processes=num_processes, strategy=strategy, resume=resume, mixed_precision=mp,
                                cpu=cpu, machines=machines)
         except ValidationError as e:
-            _fail("; ".join(err["msg"] for err in e.errors()), 2)
+            _fail("; ".join(err["msg"] for err in e.errors()))
         except ValueError as e:
-            _fail(str(e), 2)
+            _fail(str(e))
         if dry_run:
             _emit({"command": plan.command, "argv": plan.argv, "config_file": plan.config_path,
                    "config": plan.config_yaml, "run_id": rid})
@@ -113,7 +121,7 @@ def dpo_cmd(config_path: str, db_path: str | None, run_id: str | None, resume: b
             Path(plan.config_path).write_text(plan.config_yaml or "", encoding="utf-8")
         click.echo(f"kcc-train: {plan.command}", err=True)
         proc = subprocess.run(plan.argv, stdout=sys.stdout, stderr=sys.stderr)
-        sys.exit(proc.returncode)
+        sys.exit(proc.returncode)  # the launched processes use the same table
 
     from kcc_train.dpo import dry_run as do_dry_run
     from kcc_train.dpo import run_dpo
@@ -122,20 +130,24 @@ def dpo_cmd(config_path: str, db_path: str | None, run_id: str | None, resume: b
         if dry_run:
             res = do_dry_run(cfg, db_path)
         else:
-            cancel.install()
-            with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints its logs; stdout is for data
-                res = run_dpo(cfg, db_path, run_id=run_id, resume=resume, cpu=cpu)
+            # SIGTERM (the TUI's cancel) / Ctrl-C: checkpoint and stop at the next step
+            restore = install_signal_handlers()
+            try:
+                with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints its logs; stdout is for data
+                    res = run_dpo(cfg, db_path, run_id=run_id, resume=resume, cpu=cpu)
+            finally:
+                restore()
     except (ModelPathError, ValueError, OSError) as e:  # OSError: unreadable model / tokenizer files
-        _fail(str(e))
-    from kcc_train.runs import is_main_process
+        _fail(str(e), _code_of(e))
+    from kcc_train.launch import is_main_process
 
     if is_main_process():
         _emit(res.model_dump())
     if res.status == "cancelled":
-        sys.exit(EXIT_CANCELLED)
+        sys.exit(ExitCode.INTERRUPTED)
 
 
-@main.command("eval")
+@main.command("eval", epilog=epilog(ExitCode.DATA_MISSING, ExitCode.GATE))
 @click.option("--model", "model", default=None, help="local model folder to evaluate (after training)")
 @click.option("--baseline", default=None, help="local model folder before training (for deltas and the gate)")
 @click.option("--seeds", default=None, type=click.Path(dir_okay=False), help="held-out seeds JSONL/CSV")
@@ -169,14 +181,14 @@ def eval_cmd(model, baseline, seeds, heldout, benchmarks, benchmark_limit, out, 
              baseline_server, judge_model, max_new_tokens, batch_size, chat, harness, harness_tasks, include_path,
              hf_cache, fewshot, max_general_drop) -> None:
     """Generate, judge and score; write report.md + chart.png; exit 4 on a general-capability regression."""
-    from kcc_train import cancel
+    from kcc_core.cancel import install_signal_handlers
     from kcc_train.evaluate import EvalOptions, run_eval
     from kcc_train.harness import HarnessDataMissing
 
     try:
         shots = _parse_fewshot(fewshot)
     except ValueError as e:
-        _fail(str(e), 2)
+        _fail(str(e))
     opt = EvalOptions(model=model, baseline=baseline, server=server, baseline_server=baseline_server, seeds=seeds,
                       heldout=heldout, benchmarks=benchmarks, benchmark_limit=benchmark_limit, out=out,
                       db=db_path or _db_default(), run_id=run_id, judge_model=judge_model,
@@ -184,23 +196,27 @@ def eval_cmd(model, baseline, seeds, heldout, benchmarks, benchmark_limit, out, 
                       harness_tasks=harness_tasks.split(",") if harness_tasks else None,
                       include_path=list(include_path), hf_cache=hf_cache, fewshot=shots,
                       max_general_drop=max_general_drop)
-    cancel.install()
+    restore = install_signal_handlers()
     try:
         with contextlib.redirect_stdout(sys.stderr):
             res = run_eval(opt)
     except HarnessDataMissing as e:
-        _fail(str(e), EXIT_DATA_MISSING)
-    except (ValueError, OSError, RuntimeError) as e:  # OSError: unreadable model / tokenizer files
-        _fail(str(e))
+        _fail(str(e), ExitCode.DATA_MISSING)
+    except (ValueError, OSError) as e:  # OSError: unreadable model / tokenizer files
+        _fail(str(e), _code_of(e))
+    except RuntimeError as e:  # the model server's calls failed: the run row says so
+        _fail(str(e), ExitCode.FAILED)
+    finally:
+        restore()
     _emit({"run_id": res.run_id, "status": res.status, "report": res.report_path, "chart": res.chart_path,
            "regressions": res.regressions, "inconclusive": res.inconclusive,
            "results": [r.model_dump(exclude={"created_at", "run_id"}) for e in res.evals for r in e.results]})
     if res.status == "cancelled":
-        sys.exit(EXIT_CANCELLED)
+        sys.exit(ExitCode.INTERRUPTED)
     if res.regressions:
         for r in res.regressions:
             click.echo(f"kcc-train: regression: {r}", err=True)
-        sys.exit(EXIT_REGRESSION)
+        sys.exit(ExitCode.GATE)
 
 
 def _parse_fewshot(spec: str | None) -> dict[str, int]:
@@ -214,7 +230,7 @@ def _parse_fewshot(spec: str | None) -> dict[str, int]:
     return out
 
 
-@main.command("report")
+@main.command("report", epilog=epilog(ExitCode.GATE))
 @click.option("--run-id", required=True, help="an eval run")
 @click.option("--db", "db_path", default=None, help="the store")
 @click.option("--out", "out", default=None, help="folder for report.md + chart.png (default: the run's out)")
@@ -238,10 +254,10 @@ def report_cmd(run_id: str, db_path: str | None, out: str | None, max_general_dr
     md, png = write_report(rep, out or run.config.get("out") or "eval-out", title=f"KCC re-evaluation {run_id}")
     _emit({"run_id": run_id, "report": str(md), "chart": str(png), "regressions": rep.regressions})
     if rep.regressions:
-        sys.exit(EXIT_REGRESSION)
+        sys.exit(ExitCode.GATE)
 
 
-@main.command("import-safety-set")
+@main.command("import-safety-set", epilog=epilog())
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="seeds JSONL for eval --seeds")
 @click.option("--format", "fmt", type=click.Choice(["auto", "square", "kobbq", "generic"]), default="auto",
@@ -258,7 +274,7 @@ def import_safety_set_cmd(path: str, out: str, fmt: str, mapping: tuple[str, ...
     for m in mapping:
         src, sep, dst = m.partition("=")
         if not sep or not dst.strip():
-            _fail(f"--map {m!r}: expected SOURCE=KCC_ID", 2)
+            _fail(f"--map {m!r}: expected SOURCE=KCC_ID")
         cmap[src.strip()] = dst.strip()
     try:
         res = import_safety_set(path, fmt=fmt, category_map=cmap, prompt_field=prompt_field,
@@ -277,7 +293,7 @@ def import_safety_set_cmd(path: str, out: str, fmt: str, mapping: tuple[str, ...
            "out": str(dest)})
 
 
-@main.command("make-tiny-model")
+@main.command("make-tiny-model", epilog=epilog())
 @click.argument("out_dir", type=click.Path(file_okay=False))
 @click.option("--hidden-size", type=int, default=64, show_default=True)
 @click.option("--layers", type=int, default=2, show_default=True)
@@ -292,7 +308,7 @@ def make_tiny_model_cmd(out_dir: str, hidden_size: int, layers: int, vocab_size:
     _emit(info.model_dump())
 
 
-@main.command("export")
+@main.command("export", epilog=epilog(ExitCode.EMPTY))
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="folder to write")
 @click.option("--db", "db_path", default=None, help="the store")
 @click.option("--category", "categories", multiple=True, help="only these categories (repeatable)")
@@ -320,12 +336,12 @@ def export_cmd(out: str, db_path: str | None, categories: tuple[str, ...], min_m
         data = DataConfig(categories=list(categories) or None, min_margin=min_margin, reviewed_only=reviewed_only,
                           source=source, max_length_ratio=max_length_ratio, length_balanced=length_balanced)
     except ValidationError as e:
-        _fail("; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()), 2)
+        _fail("; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()))
     with Store(db_path or _db_default(), create=False) as store:
         try:
             rec, selection = export_selected(store, data, Path(out) / "pairs.jsonl")
         except EmptyExportError as e:  # no empty file or folder that `datasets` cannot load
-            _fail(str(e))
+            _fail(str(e), ExitCode.EMPTY)
     rows = read_rows(rec.path)
     hf_dir = Path(out) / "hf"
     Dataset.from_list(rows).save_to_disk(str(hf_dir))  # never empty: an empty export stopped above

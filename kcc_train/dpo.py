@@ -25,9 +25,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from db.models import ExportRecord
+from db.runs import RunLease, status_for
 from db.store import Store
 from judge.length import LengthStats, pair_length_report
-from kcc_train import cancel
+from kcc_core.cancel import process_token
 from kcc_train.config import RESERVED_TRL, TrainConfig, check_trl_fields
 from kcc_train.pairs import (
     DataError,
@@ -43,7 +44,6 @@ from kcc_train.pairs import (
     to_dataset,
     write_jsonl,
 )
-from kcc_train.runs import start_run
 
 log = logging.getLogger("kcc_train")
 
@@ -285,9 +285,11 @@ def resumed_run_id(out: Path) -> str | None:
 
 def run_dpo(cfg: TrainConfig, db_path: str | Path, *, run_id: str | None = None, resume: bool = False,
             cpu: bool = False, progress: bool | None = None) -> DPOResult:
-    """Train; every outcome (done, failed, cancelled) is recorded on the run row by rank 0.
+    """Train; every outcome (done, failed, cancelled) is recorded on the run row by rank 0, which holds it as a
+    db.runs.RunLease (pid, heartbeat; a cancel request in the store reaches the process token, as SIGTERM does).
 
-    `--resume` without a run id continues the run row recorded in output_dir (run.json): one row per run."""
+    `--resume` without a run id continues the run row recorded in output_dir (run.json): one row per run; a
+    `done` run is continued too (training to more steps)."""
     from accelerate import PartialState
     from accelerate.utils import broadcast_object_list
 
@@ -300,14 +302,17 @@ def run_dpo(cfg: TrainConfig, db_path: str | Path, *, run_id: str | None = None,
     if resume and run_id is None:
         run_id = resumed_run_id(out)
     store: Store | None = None
+    lease: RunLease | None = None
     payload: list[Any] = [None]
     try:
         if main:
             try:
                 store = Store(db_path, create=False)
-                run = start_run(store, "train", run_id=run_id, config={**cfg.model_dump(), "db": str(db_path),
-                                                                        "world_size": state.num_processes})
-                run_id = run.id
+                lease = RunLease.open(store, "train", run_id=run_id, resume=resume, continue_done=True,
+                                      token=process_token(), config={**cfg.model_dump(), "db": str(db_path),
+                                                                     "world_size": state.num_processes})
+                lease.start_heartbeat()
+                run_id = lease.id
                 out.mkdir(parents=True, exist_ok=True)
                 (out / RUN_MARKER).write_text(json.dumps({"run_id": run_id}), encoding="utf-8")
                 store.log(run_id, f"DPO on {model_dir} -> {out} ({state.num_processes} process"
@@ -334,19 +339,17 @@ def run_dpo(cfg: TrainConfig, db_path: str | Path, *, run_id: str | None = None,
         result = _train(cfg, model_dir, out, export, got["rows"], store, run_id, resume, use_cpu=use_cpu,
                         progress=show and main)
         result.length_selection = selection
-        if store is not None:
+        if lease is not None:
             summary = result.model_dump(exclude={"dry_run"})
-            store.finish_run(run_id, status=result.status, summary=summary,
-                             error="cancelled by request" if result.status == "cancelled" else None)
+            lease.finish(result.status, summary=summary,
+                         error="cancelled by request" if result.status == "cancelled" else None)
         return result
-    except KeyboardInterrupt:
-        if store is not None and run_id:
-            store.finish_run(run_id, status="cancelled", error="interrupted")
-        raise
     except BaseException as e:
-        if store is not None and run_id:
-            store.log(run_id, traceback.format_exc(limit=8), level="error")
-            store.finish_run(run_id, status="failed", error=f"{type(e).__name__}: {e}")
+        if lease is not None and not lease.finished:
+            status, error = status_for(e)
+            if status == "failed":
+                lease.log(traceback.format_exc(limit=8), level="error")
+            lease.finish(status, error=error)
         raise
     finally:
         if store is not None:
@@ -410,7 +413,7 @@ def _train(cfg: TrainConfig, model_dir: Path, out: Path, export: ExportRecord, r
     t0 = time.perf_counter()
     trainer.train(resume_from_checkpoint=last)
     runtime = time.perf_counter() - t0
-    cancelled = cancel.requested()
+    cancelled = process_token().requested
     if held_rows and not cancelled and args.eval_strategy == "no":
         trainer.evaluate()
 

@@ -17,10 +17,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from db.models import EvalItem, EvalResult
+from db.runs import RunLease, status_for
 from db.store import Store
-from kcc_train import cancel
+from kcc_core.cancel import Cancelled, process_token
 from kcc_train.benchmarks import FewshotSetting, load_benchmark_set, read_records, score_benchmark
-from kcc_train.runs import start_run
 from kcc_train.stats import wilson
 
 log = logging.getLogger("kcc_train")
@@ -203,7 +203,7 @@ def evaluate_one(opt: EvalOptions, store: Store, run_id: str, role: str, name: s
         else:
             answers = generate_local(model, tok, prompts, max_new_tokens=opt.max_new_tokens,
                                      batch_size=opt.batch_size, system=opt.system, on_batch=tick)
-        cancel.check()
+        process_token().check()
         items = [AnswerItem(seed_id=s["id"], category=s["category"], prompt=s["prompt"], answer=a)
                  for s, a in zip(seeds, answers, strict=True)]
         verdicts = judge_answers(items, model=opt.judge_model, store=store)
@@ -221,7 +221,7 @@ def evaluate_one(opt: EvalOptions, store: Store, run_id: str, role: str, name: s
                              "(a chat-completions server cannot score choices)")
         chat = _use_chat(opt, tok)
         for bench, its in sorted(bench_items.items()):
-            cancel.check()
+            process_token().check()
             sc = score_benchmark(model, tok, its, chat=chat, batch_size=opt.batch_size)
             tick(len(its))
             for metric, k, v in (("accuracy", sc.correct, sc.accuracy), ("acc_norm", sc.correct_norm, sc.acc_norm)):
@@ -263,7 +263,7 @@ def run_eval(opt: EvalOptions) -> EvalOutcome:
     out = Path(opt.out)
     out.mkdir(parents=True, exist_ok=True)
     store = Store(opt.db, create=True)
-    run = None
+    lease: RunLease | None = None
     try:
         seeds: list[dict[str, Any]] = []
         parent = None
@@ -286,7 +286,10 @@ def run_eval(opt: EvalOptions) -> EvalOutcome:
             name_before = f"{name_before} (baseline)"
         n_models = 2 if name_before else 1
         total = n_models * (len(seeds) + sum(len(v) for v in bench_items.values()))
-        run = start_run(store, "eval", run_id=opt.run_id, config=opt.model_dump(), parent_id=parent, total=total)
+        lease = RunLease.open(store, "eval", run_id=opt.run_id, config=opt.model_dump(), parent_id=parent,
+                              total=total, token=process_token())
+        lease.start_heartbeat()
+        run = lease.run
         store.update_run(run.id, summary={"models": {"after": name_after, "before": name_before}})
         fs_dump = {k: v.model_dump() for k, v in fewshot.items()}
         backend = "lm-evaluation-harness (simple_evaluate, local task YAMLs)" if opt.harness else "built-in"
@@ -307,17 +310,17 @@ def run_eval(opt: EvalOptions) -> EvalOutcome:
         summary = {"models": {"after": name_after, "before": name_before}, "report": str(md), "chart": str(png),
                    "regressions": rep.regressions, "inconclusive": rep.inconclusive, "headline": rep.headline(),
                    "fewshot": fs_dump, "backend": backend}
-        store.finish_run(run.id, status="done", summary=summary)
+        lease.finish("done", summary=summary)
         return EvalOutcome(run_id=run.id, out=str(out), evals=evals, report_path=str(md), chart_path=str(png),
                            regressions=rep.regressions, inconclusive=rep.inconclusive)
-    except cancel.Cancelled:
-        if run is not None:
-            store.finish_run(run.id, status="cancelled", error="cancelled by request")
-            return EvalOutcome(run_id=run.id, out=str(out), evals=[], status="cancelled")
+    except Cancelled as e:
+        if lease is not None:
+            lease.finish(*status_for(e))
+            return EvalOutcome(run_id=lease.id, out=str(out), evals=[], status="cancelled")
         raise
     except BaseException as e:
-        if run is not None:
-            store.finish_run(run.id, status="failed", error=f"{type(e).__name__}: {e}")
+        if lease is not None and not lease.finished:
+            lease.finish(*status_for(e))
         raise
     finally:
         store.close()

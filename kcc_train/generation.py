@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from kcc_train import cancel
+from kcc_core.cancel import process_token
 
 
 def load_local(model_path: str | Path, *, dtype: str = "auto"):
@@ -40,7 +40,7 @@ def generate_local(model, tok, prompts: list[str], *, max_new_tokens: int = 256,
     order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
     out: list[str] = [""] * len(prompts)
     for b in range(0, len(order), batch_size):
-        cancel.check()
+        process_token().check()
         idx = order[b:b + batch_size]
         texts = []
         for i in idx:

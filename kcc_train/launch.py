@@ -9,6 +9,7 @@ set up, so `--cpu --num_processes 2` alone would silently train one copy.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -16,6 +17,11 @@ from pathlib import Path
 from pydantic import BaseModel, model_validator
 
 from kcc_train.accelerate_configs import Strategy, config_yaml
+
+
+def is_main_process() -> bool:
+    """Rank 0 under accelerate/torchrun (RANK env), or a plain single process."""
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 class Machines(BaseModel):

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from kcc_core.cli import KccCommandGroup
+from kcc_core.exit_codes import ExitCode, epilog
 
 # name -> (module, attribute, one-line help shown by `kcc --help` without importing the module)
 LAZY: dict[str, tuple[str, str, str]] = {
@@ -73,12 +74,12 @@ def run_tui(db: str | None, reviewer: str | None = None, theme: str | None = Non
         app = KccApp(db, reviewer=reviewer, theme=theme)
     except StoreError as e:
         click.echo(f"error: {e}", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.USAGE)
     app.run()
 
 
 @click.group(cls=KccGroup, invoke_without_command=True,
-             context_settings={"help_option_names": ["-h", "--help"]})
+             context_settings={"help_option_names": ["-h", "--help"]}, epilog=epilog())
 @click.option("--reviewer", default=None, help="name recorded in the audit log (default: config / $USER)")
 @click.option("--theme", default=None, help="Textual theme (default: config, textual-dark)")
 @click.pass_context
@@ -104,7 +105,7 @@ def open_command(ctx: click.Context, db: str | None) -> None:
     run_tui(db, obj.get("reviewer"), obj.get("theme"))
 
 
-@main.command("jobs")
+@main.command("jobs", epilog=epilog(ExitCode.OK))
 @click.option("--db", "db_path", default=None, help="store file (default: KCC_DB or ./kcc.db)")
 @click.option("--kind", type=click.Choice(["generate", "judge", "train", "eval", "export", "import"]), default=None)
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per run on stdout")
@@ -118,7 +119,7 @@ def jobs_command(db_path: str | None, kind: str | None, as_json: bool, limit: in
     path = db_path or settings().db
     if not Path(path).exists():
         click.echo(f"error: {path}: no such store", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.USAGE)
     with Store(path) as store:
         Launcher(store).reconcile()
         runs = store.list_runs(kind, limit=limit)

@@ -19,8 +19,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from db import runs
-from db.models import Run, RunKind, utcnow
+from db.models import Run, RunKind
 from db.store import Store, new_id
+from kcc_core.exit_codes import meaning, run_status_for_exit
 
 ACTIVE = ("pending", "running")
 
@@ -128,7 +129,7 @@ class Launcher:
             return "no such run"
         if run.status not in ACTIVE:
             return f"already {run.status}"
-        self.store.update_run(run_id, config={**run.config, "cancel_requested_at": utcnow()})
+        runs.request_cancel(self.store, run_id)
         if run.pid and self.alive(run):
             try:
                 os.killpg(run.pid, signal.SIGTERM)
@@ -143,8 +144,9 @@ class Launcher:
     def reconcile(self) -> list[str]:
         """Settle runs whose process ended without finishing its run row (crash, kill -9, trivial job).
 
-        A cancel request turns into 'cancelled'; a process whose exit code is known ends 'failed' with it; one that
-        is simply gone (kill -9, reboot, another launcher's) ends 'interrupted', which `--resume` picks up.
+        A cancel request turns into 'cancelled'; a process whose exit code is known ends as that code says
+        (kcc_core.exit_codes: 0 done, 130 interrupted, else failed, with the code's meaning); one that is simply
+        gone (kill -9, reboot, another launcher's) ends 'interrupted', which `--resume` picks up.
         Returns the ids changed.
         """
         changed: list[str] = []
@@ -160,15 +162,15 @@ class Launcher:
             if fresh is None or fresh.status not in ACTIVE:
                 continue
             code = proc.returncode if proc is not None else None
-            if "cancel_requested_at" in fresh.config:
+            if runs.cancel_was_requested(fresh):
                 self.store.finish_run(run.id, "cancelled", error="cancelled")
-            elif code == 0:
-                self.store.finish_run(run.id, "done")
             elif code is None:  # gone without a word (kill -9, reboot): resumable, not a failure of its own
                 self.store.finish_run(run.id, "interrupted", error="process no longer running (resume it)")
-            else:
-                self.store.finish_run(run.id, "failed",
-                                      error=f"process ended without finishing the run (exit code {code})")
+            elif (status := run_status_for_exit(code)) == "done":
+                self.store.finish_run(run.id, "done")
+            else:  # the exit code means the same in every KCC command (kcc_core.exit_codes)
+                self.store.finish_run(run.id, status, error=f"process ended without finishing the run "
+                                                            f"(exit code {code}: {meaning(code)})")
             changed.append(run.id)
         return changed
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 # load_config validates the whole file with TrainConfig; check_model_dir is the exact check of `kcc-train dpo`
 _CHECK = (
     "import sys\n"
+    "from kcc_core.exit_codes import ExitCode\n"
     "from kcc_train.config import load_config\n"
     "from kcc_train.dpo import check_model_dir\n"
     "try:\n"
@@ -25,7 +26,7 @@ _CHECK = (
     "    check_model_dir(cfg.model)\n"
     "except Exception as e:\n"
     "    print(e)\n"
-    "    sys.exit(2)\n"
+    "    sys.exit(ExitCode.USAGE)\n"
     "print('ok: ' + cfg.model)\n"
 )
 

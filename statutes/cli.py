@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.text import Text
 
 from kcc_core.cli import KccCommandGroup
+from kcc_core.exit_codes import ExitCode, epilog
 from statutes.normalize import parse_article
 from statutes.registry import registry
 
@@ -19,16 +20,19 @@ def _console() -> Console:
     return Console(file=sys.stdout, markup=False, highlight=False, soft_wrap=True)
 
 
-@click.group("statutes", cls=KccCommandGroup)
+@click.group("statutes", cls=KccCommandGroup, epilog=epilog(ExitCode.PARTIAL))
 def statutes_group() -> None:
     """Korean statute registry (snapshot 2026-06-05, source legalize-kr)."""
 
 
-@statutes_group.command("show", short_help="Show a law (any alias) and optionally one article.")
+@statutes_group.command("show", short_help="Show a law (any alias) and optionally one article.",
+                        epilog=epilog(ExitCode.PARTIAL))
 @click.argument("law")
 @click.argument("article", required=False)
 def show(law: str, article: str | None) -> None:
-    """Show LAW (any alias, e.g. 형법, 정보통신망법, "Criminal Act") and optionally one ARTICLE (250, 44조의7)."""
+    """Show LAW (any alias, e.g. 형법, 정보통신망법, "Criminal Act") and optionally one ARTICLE (250, 44조의7).
+
+    Exit 1 when the name is unknown or ambiguous, or the article is not in the law (the lookup found nothing)."""
     reg = registry()
     no = None
     if article is not None:
@@ -50,7 +54,7 @@ def show(law: str, article: str | None) -> None:
                 con.print(Text(f"  근거: {ev.source} {ev.file} ({ev.count}회)"))
         if res.candidates:
             con.print(Text("후보: " + ", ".join(res.candidates)))
-        raise SystemExit(2 if res.kind in ("unknown", "ambiguous") else 0)
+        raise SystemExit(ExitCode.PARTIAL if res.kind in ("unknown", "ambiguous") else ExitCode.OK)
     lw = res.law
     con.print(Text(f"{lw.name}  [법령ID {lw.id}, {lw.kind}, {lw.coverage}]", style="bold"))
     aliases = ", ".join(a.alias for a in lw.aliases[:8])
@@ -69,7 +73,7 @@ def show(law: str, article: str | None) -> None:
     art = reg.article(lw, no)
     if art is None:
         con.print(Text(f"{no}: 없음 (article_not_found)"))
-        raise SystemExit(2)
+        raise SystemExit(ExitCode.PARTIAL)
     if art.deleted:
         status = "삭제 " + (art.deleted_on or "")
         if art.deletion_not_yet_in_force:
@@ -120,7 +124,7 @@ def _show_document(reg, res, no: str | None, con: Console) -> None:
     art = reg.article_as_of(doc.id, no)
     if art is None:
         con.print(Text(f"{no}: 없음 (article_not_found)"))
-        raise SystemExit(2)
+        raise SystemExit(ExitCode.PARTIAL)
     status = "삭제" if art.deleted else ("공포됨, 아직 시행 전" if art.only_later else "시행 중")
     con.print(Text(f"{no} {art.title or ''}".rstrip(), style="bold"))
     con.print(Text(f"  status: {status} (시행 {art.version.effective})"))
@@ -129,7 +133,7 @@ def _show_document(reg, res, no: str | None, con: Console) -> None:
         con.print(Text(f"  {art.later.version.effective} 시행 개정: {later}"))
 
 
-@statutes_group.command("search", short_help="Search law names, aliases and article titles.")
+@statutes_group.command("search", short_help="Search law names, aliases and article titles.", epilog=epilog(ExitCode.OK))
 @click.argument("query")
 @click.option("--limit", default=30, show_default=True)
 def search(query: str, limit: int) -> None:
@@ -167,7 +171,8 @@ def default_out() -> Path:
     return Path(base) / "kcc" / "statutes"
 
 
-@statutes_group.command("build", short_help="Rebuild the statute book from a legalize-kr checkout.")
+@statutes_group.command("build", short_help="Rebuild the statute book from a legalize-kr checkout.",
+                        epilog=epilog(ExitCode.OK))
 @click.option("--from", "from_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="legalize-kr checkout (working tree or git repository; its kr/ folder)")
 @click.option("--precedents", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,

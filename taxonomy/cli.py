@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from kcc_core.cli import KccCommandGroup
+from kcc_core.exit_codes import ExitCode, epilog
 from taxonomy.diff import diff_paths, format_diff, resolve_source
 from taxonomy.loader import TaxonomyLoadError, dump_taxonomy, load_taxonomy
 from taxonomy.validate import validate
@@ -21,24 +22,24 @@ def _load(source: str):
     except TaxonomyLoadError as exc:
         for issue in exc.issues:
             click.echo(str(issue), err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(ExitCode.USAGE) from None
 
 
-@click.group(name="taxonomy", cls=KccCommandGroup)
+@click.group(name="taxonomy", cls=KccCommandGroup, epilog=epilog(ExitCode.PARTIAL))
 def taxonomy_group() -> None:
     """Korean harm taxonomy and safe-response policy."""
 
 
-@taxonomy_group.command("validate")
+@taxonomy_group.command("validate", epilog=epilog(ExitCode.PARTIAL))
 @click.argument("path", required=False, default="builtin")
 def validate_cmd(path: str) -> None:
-    """Check PATH (data dir or frozen file; default: built-in) and exit 1 on any problem."""
+    """Check PATH (data dir or frozen file; default: built-in) and exit 1 when it finds problems."""
     issues = validate(resolve_source(path))
     for issue in issues:
         click.echo(str(issue), err=True)
     if issues:
         click.echo(f"{len(issues)} problem(s)", err=True)
-        raise SystemExit(1)
+        raise SystemExit(ExitCode.PARTIAL)
     tax = load_taxonomy(resolve_source(path))
     click.echo(
         f"ok: {len(tax.categories)} categories, {len(tax.subcategories)} subcategories, "
@@ -46,7 +47,7 @@ def validate_cmd(path: str) -> None:
     )
 
 
-@taxonomy_group.command("show")
+@taxonomy_group.command("show", epilog=epilog(ExitCode.PARTIAL))
 @click.argument("category_id")
 @click.option("--source", default="builtin", show_default=True, help="data dir, frozen file or 'builtin'")
 @click.option(
@@ -57,13 +58,13 @@ def validate_cmd(path: str) -> None:
     show_default=True,
 )
 def show_cmd(category_id: str, source: str, fmt: str) -> None:
-    """Print a category's policy (K05, or a subcategory such as K05.2)."""
+    """Print a category's policy (K05, or a subcategory such as K05.2); exit 1 for an unknown id."""
     from taxonomy.render import policy_card, rubric_criteria, system_prompt
 
     tax = _load(source)
     if not tax.has(category_id):
         click.echo(f"unknown category: {category_id}", err=True)
-        raise SystemExit(1)
+        raise SystemExit(ExitCode.PARTIAL)
     if fmt == "card":
         click.echo(policy_card(category_id, taxonomy=tax))
     elif fmt == "system-prompt":
@@ -83,7 +84,7 @@ def show_cmd(category_id: str, source: str, fmt: str) -> None:
         click.echo(json.dumps(obj, ensure_ascii=False, indent=1))
 
 
-@taxonomy_group.command("list")
+@taxonomy_group.command("list", epilog=epilog(ExitCode.OK))
 @click.option("--source", default="builtin", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
 @click.option("--subcategories", is_flag=True, help="also list subcategories")
@@ -104,19 +105,19 @@ def list_cmd(source: str, as_json: bool, subcategories: bool) -> None:
                 click.echo(f"  {sub.id}\t{sub.severity}\t{sub.name_ko}\t{sub.name_en}")
 
 
-@taxonomy_group.command("diff")
+@taxonomy_group.command("diff", epilog=epilog(ExitCode.OK))
 @click.argument("a")
 @click.argument("b")
 @click.option("--json", "as_json", is_flag=True)
 def diff_cmd(a: str, b: str, as_json: bool) -> None:
-    """Differences from A to B (each a data dir, a frozen file or 'builtin'). Exit 0 either way."""
+    """Differences from A to B (each a data dir, a frozen file or 'builtin'). Exit 0 with or without any."""
     for src in (a, b):
         _load(src)
     d = diff_paths(a, b)
     click.echo(d.model_dump_json(indent=1) if as_json else format_diff(d))
 
 
-@taxonomy_group.command("freeze")
+@taxonomy_group.command("freeze", epilog=epilog(ExitCode.OK))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--source", default="builtin", show_default=True)
 def freeze_cmd(out: Path, source: str) -> None:
@@ -126,7 +127,7 @@ def freeze_cmd(out: Path, source: str) -> None:
     click.echo(f"{out}\t{version_of(tax)}")
 
 
-@taxonomy_group.command("version")
+@taxonomy_group.command("version", epilog=epilog(ExitCode.OK))
 @click.option("--source", default="builtin", show_default=True)
 def version_cmd(source: str) -> None:
     """Print the policy version (human version + content hash)."""

@@ -16,6 +16,7 @@ from judge.checks.dating import resolve_as_of
 from judge.checks.models import CheckReport
 from judge.checks.runner import run_checks
 from kcc_core.cli import KccCommand
+from kcc_core.exit_codes import ExitCode, epilog
 
 
 class CheckInput(BaseModel):
@@ -129,7 +130,7 @@ def print_report(con: Console, label: str, text: str, rep: CheckReport) -> None:
         con.print(Text("  harmful compliance suspected", style="bold red"))
 
 
-@click.command("check", cls=KccCommand)
+@click.command("check", cls=KccCommand, epilog=epilog(ExitCode.PARTIAL))
 @click.argument("text_or_file", required=False)
 @click.option("--file", "file_", type=click.Path(dir_okay=False, allow_dash=True), help="JSONL file of {id, text, category?}.")
 @click.option("--json", "as_json", is_flag=True, help="Read JSONL (from --file or the argument) and write one JSON object per line.")
@@ -184,4 +185,4 @@ def check_command(text_or_file: str | None, file_: str | None, as_json: bool, ca
         raise click.FileError(path, hint=str(e)) from e
     if bad:
         err.write(f"{bad} bad input line(s)\n")
-        sys.exit(1)
+        sys.exit(ExitCode.PARTIAL)

@@ -7,6 +7,7 @@ import json
 from click.testing import CliRunner
 
 from judge.checks.cli import check_command
+from kcc_core.exit_codes import ExitCode
 
 
 def test_json_file_with_bad_lines(tmp_path):
@@ -22,7 +23,7 @@ def test_json_file_with_bad_lines(tmp_path):
     )
     r = CliRunner()
     res = r.invoke(check_command, ["--json", str(f)])
-    assert res.exit_code == 1
+    assert res.exit_code == ExitCode.PARTIAL
     out = [json.loads(x) for x in res.stdout.splitlines()]
     assert [o["id"] for o in out] == ["a", "c"]
     a = out[0]

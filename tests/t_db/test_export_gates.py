@@ -13,6 +13,7 @@ from db import Candidate, Judgment, Pair, Seed, Store
 from db.cli import export_command
 from db.exporter import EmptyExportError, export_pairs
 from db.runs import RunLease
+from kcc_core.exit_codes import ExitCode
 
 
 def _pair(store: Store, sid: str, chosen_verdict: str, *, source: str = "judge") -> None:
@@ -37,7 +38,7 @@ def test_empty_export_writes_nothing_and_exits_3(tmp_path: Path) -> None:
     Store(db).close()
     out = tmp_path / "pairs.jsonl"
     res = CliRunner().invoke(export_command, [str(out), "--db", str(db)])
-    assert res.exit_code == 3
+    assert res.exit_code == ExitCode.EMPTY
     assert "no pairs to export" in res.output and not out.exists()
     with Store(db) as st, pytest.raises(EmptyExportError):
         export_pairs(st, out)
@@ -64,7 +65,7 @@ def test_a_judge_that_fails_on_everything_exports_nothing(tmp_path: Path) -> Non
         for i in range(3):
             _pair(st, f"s{i}", "unscored")
     res = CliRunner().invoke(export_command, [str(tmp_path / "p.jsonl"), "--db", str(tmp_path / "k.db")])
-    assert res.exit_code == 3 and "3 pairs left out because their chosen answer is unscored" in " ".join(res.output.split())
+    assert res.exit_code == ExitCode.EMPTY and "3 pairs left out because their chosen answer is unscored" in " ".join(res.output.split())
     assert not (tmp_path / "p.jsonl").exists()
 
 

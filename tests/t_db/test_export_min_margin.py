@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from db import Candidate, Judgment, Pair, Seed
 from db.cli import export_command
 from db.store import Store
+from kcc_core.exit_codes import ExitCode
 
 
 def _store(path: Path) -> None:
@@ -75,6 +76,6 @@ def test_no_keep_reviewed_applies_the_reviewers_margin_and_counts_the_dropped(tm
         assert st.get_run("export-strict").summary["reviewed_below_margin_dropped"] == 3
     rc, out, rows = _export(db, tmp_path / "none.jsonl", "--min-margin", "0.95", "--no-keep-reviewed",
                             "--reviewed-only")
-    assert rc == 3 and rows == {}
+    assert rc == ExitCode.EMPTY and rows == {}
     assert "4 reviewer pairs below the minimum margin left out" in out
     assert not (tmp_path / "none.jsonl").exists()

@@ -6,6 +6,7 @@ import json
 
 from click.testing import CliRunner
 
+from kcc_core.exit_codes import ExitCode
 from kcc_gen.cli import generate_group
 from kcc_gen.generate import (
     CandidateGenConfig,
@@ -140,7 +141,7 @@ def test_cli_exit_code_for_failed_items(llm_env, tmp_path):
         seed_store(st, 2, "K01")
     llm_env.enqueue(FakeReply(status=400, error_message="content policy"))
     res = CliRunner().invoke(generate_group, ["candidates", "--models", "openai:gpt-4o", "--db", str(db), "--quiet"])
-    assert res.exit_code == 1
+    assert res.exit_code == ExitCode.PARTIAL
     out = json.loads(res.stdout)
     assert out["failed"] == 1 and out["generated"] == 1 and out["failures"][0]["kind"] == "bad_request"
     assert "content policy" in out["failures"][0]["error"]
@@ -163,6 +164,6 @@ def test_cli_seeds_with_budget_and_estimate(llm_env, tmp_path):
     out = json.loads(res.stdout)
     assert out["status"] == "done" and out["total"] == calls and out["generated"] > 0
     broke = runner.invoke(generate_group, ["seeds", *args, "--quiet", "--categories", "K02", "--budget", "0.000001"])
-    assert broke.exit_code == 3 and json.loads(broke.stdout)["reason"] == "budget"
+    assert broke.exit_code == ExitCode.BUDGET and json.loads(broke.stdout)["reason"] == "budget"
     bad = runner.invoke(generate_group, ["seeds", *args, "--styles", "nonsense"])
     assert bad.exit_code == 2

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from kcc_core.exit_codes import ExitCode
 from statutes.citations import Citation
 from statutes.cli import statutes_group
 
@@ -225,7 +226,7 @@ def test_plain_folder_without_history(tmp_path):
 def test_bad_input_is_a_clear_error(tmp_path):
     (tmp_path / "empty").mkdir()
     r = CliRunner().invoke(statutes_group, ["build", "--from", str(tmp_path / "empty"), "--out", str(tmp_path / "o")])
-    assert r.exit_code == 1 and "no statute documents found" in r.output
+    assert r.exit_code == ExitCode.USAGE and "no statute documents found" in r.output
 
 
 def test_mine_refs_marks_wholesale_revisions_and_needs_two_decisions_for_carried_articles():

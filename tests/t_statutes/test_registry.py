@@ -7,6 +7,7 @@ from importlib import resources
 import pytest
 from click.testing import CliRunner
 
+from kcc_core.exit_codes import ExitCode
 from statutes.cli import statutes_group
 from statutes.institutions import institution_registry
 from statutes.registry import registry
@@ -89,13 +90,13 @@ def test_cli_show_and_search():
     out = r.invoke(statutes_group, ["search", "딥페이크"])
     assert "제82조의8" in out.output
     out = r.invoke(statutes_group, ["show", "없는법률이름법"])
-    assert out.exit_code == 2
+    assert out.exit_code == ExitCode.PARTIAL  # the lookup found nothing
 
 
 def test_show_bad_article_fails_before_printing():
     r = CliRunner()
     out = r.invoke(statutes_group, ["show", "형법", "abc"])
-    assert out.exit_code == 2
+    assert out.exit_code == ExitCode.USAGE
     assert "형법  [법령ID" not in out.stdout  # no half report before the usage error
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 import taxonomy
+from kcc_core.exit_codes import ExitCode
 from taxonomy.cli import taxonomy_group
 from taxonomy.crosswalk import AILUMINATE_HAZARDS, categories_for
 from taxonomy.diff import diff_paths, format_diff
@@ -74,7 +75,7 @@ def test_cli_show_list_version_freeze(tmp_path):
         assert r.exit_code == 0 and r.stdout.strip()
     assert len(json.loads(runner.invoke(taxonomy_group, ["show", "K01", "--as", "rubric"]).stdout)) == 6
     bad = runner.invoke(taxonomy_group, ["show", "K99"])
-    assert bad.exit_code == 1 and "unknown category" in bad.stderr
+    assert bad.exit_code == ExitCode.PARTIAL and "unknown category" in bad.stderr
     lst = runner.invoke(taxonomy_group, ["list", "--json"])
     rows = [json.loads(line) for line in lst.stdout.splitlines()]
     assert [r["id"] for r in rows][:16] == [f"K{i:02d}" for i in range(1, 17)]

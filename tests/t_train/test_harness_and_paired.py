@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from db.models import EvalItem, EvalResult
+from kcc_core.exit_codes import ExitCode
 from kcc_train.benchmarks import load_benchmark_set, loglikelihoods, score_benchmark
 from kcc_train.report import build_report, render_chart, render_markdown
 from kcc_train.stats import mcnemar_exact, paired_accuracy, paired_bootstrap, wilson
@@ -179,7 +180,7 @@ def test_missing_task_data_is_one_line_exit_5(tiny_model, tmp_path):
     r = CliRunner().invoke(main, ["eval", "--model", str(tiny_model), "--harness", "--include-path", str(tasks),
                                   "--harness-tasks", "my_kmmlu", "--db", str(tmp_path / "kcc.db"), "--out",
                                   str(tmp_path / "o")])
-    assert r.exit_code == 5, r.output[-2000:]
+    assert r.exit_code == ExitCode.DATA_MISSING, r.output[-2000:]
     assert isinstance(r.exception, SystemExit) and "Traceback" not in r.stderr
     line = [x for x in r.stderr.splitlines() if x.startswith("kcc-train:")]
     assert len(line) == 1 and "my_kmmlu" in line[0] and "offline" in line[0]

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from db.store import Store
+from kcc_core.exit_codes import ExitCode
 
 BIN = Path(sys.executable).parent
 
@@ -36,7 +37,7 @@ def test_sigterm_cancels_cleanly(tmp_path, tiny_model, store_path, write_config)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 3, err[-3000:]
+    assert proc.returncode == ExitCode.INTERRUPTED, err[-3000:]
     with Store(store_path) as store:
         run = store.get_run("train-term")
         assert run.status == "cancelled" and run.finished_at

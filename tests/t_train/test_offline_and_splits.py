@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from kcc_core.exit_codes import ExitCode
 from kcc_train.benchmarks import load_benchmarks, select_files, split_of
 from kcc_train.cli import main
 from kcc_train.dpo import ModelPathError, check_model_dir
@@ -54,7 +55,7 @@ def test_eval_refuses_a_hub_adapter_at_once(tmp_path, monkeypatch):
     t0 = time.perf_counter()
     res = CliRunner().invoke(main, ["eval", "--model", str(ad), "--seeds", str(seeds), "--out",
                                     str(tmp_path / "out"), "--db", str(tmp_path / "kcc.db")])
-    assert res.exit_code == 1, res.output
+    assert res.exit_code == ExitCode.USAGE, res.output
     assert "never downloads" in res.output and "Traceback" not in res.output
     assert time.perf_counter() - t0 < 10
     assert os.environ["HF_HUB_OFFLINE"] == "1"  # the CLI pins offline mode for everything it (or a child) loads
@@ -78,7 +79,7 @@ def test_eval_says_when_the_benchmarks_folder_holds_no_benchmark(tmp_path):
     (tmp_path / "bench" / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     res = CliRunner().invoke(main, ["eval", "--model", str(tmp_path), "--benchmarks", str(tmp_path / "bench"),
                                     "--out", str(tmp_path / "out"), "--db", str(tmp_path / "kcc.db")])
-    assert res.exit_code == 1 and "no benchmark files found" in res.output, res.output
+    assert res.exit_code == ExitCode.USAGE and "no benchmark files found" in res.output, res.output
 
 
 def test_kobest_validation_used_when_there_is_no_test_split(tmp_path):

@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from db.store import Store
+from kcc_core.exit_codes import ExitCode
 from kcc_testkit.fake_server import FakeServer
 from kcc_train.cli import main
 
@@ -41,4 +42,38 @@ def test_benchmarks_need_local_weights(tmp_path):
     res = CliRunner().invoke(main, ["eval", "--server", "http://127.0.0.1:9/v1#m", "--benchmarks",
                                     str(DATA / "benchmarks"), "--out", str(tmp_path / "ev"),
                                     "--db", str(tmp_path / "kcc.db")])
-    assert res.exit_code == 1 and "local weights" in res.output
+    assert res.exit_code == ExitCode.USAGE and "local weights" in res.output
+
+
+def test_a_cancel_request_in_the_store_stops_an_eval_with_130(tmp_path, monkeypatch):
+    """The TUI's cancel writes a request on the run row; the eval's lease turns it into the process token."""
+    import db.runs
+    from db.runs import request_cancel
+    from kcc_core.cancel import process_token
+
+    monkeypatch.setattr(db.runs, "HEARTBEAT_S", 0.02)
+    db_path = tmp_path / "kcc.db"
+    with Store(db_path) as store:  # the launcher creates the row first, as the Jobs screen does
+        store.create_run("eval", {"launched_by": "test"}, run_id="eval-cancel")
+
+    def handler(req):
+        with Store(db_path) as st:
+            request_cancel(st, "eval-cancel")
+        return "차근차근 안내해 드리겠습니다."
+
+    process_token().reset()
+    try:
+        with FakeServer(handler=handler, latency_s=0.2) as srv:
+            for k, v in srv.env().items():
+                monkeypatch.setenv(k, v)
+            res = CliRunner().invoke(main, ["eval", "--server", f"{srv.openai_base_url}#m", "--seeds",
+                                            str(DATA / "eval_seeds.jsonl"), "--out", str(tmp_path / "ev"),
+                                            "--db", str(db_path), "--run-id", "eval-cancel"])
+    finally:
+        process_token().reset()
+    assert res.exit_code == ExitCode.INTERRUPTED, res.output
+    assert json.loads(res.stdout)["status"] == "cancelled"
+    with Store(db_path) as store:
+        run = store.get_run("eval-cancel")
+        assert (run.status, run.error) == ("cancelled", "cancelled by request") and run.config["launched_by"] == "test"
+        assert not store.eval_results("eval-cancel")  # stopped before judging: nothing half-written

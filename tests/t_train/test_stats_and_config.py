@@ -11,6 +11,7 @@ import yaml
 from click.testing import CliRunner
 
 from db.models import EvalResult
+from kcc_core.exit_codes import ExitCode
 from kcc_train.accelerate_configs import STRATEGIES, accelerate_config
 from kcc_train.cli import main
 from kcc_train.config import ConfigError, load_config
@@ -65,7 +66,7 @@ def test_example_config_validates():
 def test_hub_id_is_refused(tmp_path, shared_store):
     cfg = _write(tmp_path, '[train]\nmodel = "/nonexistent/Qwen/Qwen2.5-0.5B-Instruct"\n')
     res = CliRunner().invoke(main, ["dpo", "--config", str(cfg), "--db", str(shared_store), "--dry-run"])
-    assert res.exit_code == 1
+    assert res.exit_code == ExitCode.USAGE
     assert "never downloads" in res.output
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from db.store import Store
+from kcc_core.exit_codes import ExitCode
 from kcc_train.cli import main
 
 DATA = Path(__file__).parent / "data"
@@ -98,5 +99,5 @@ def test_dpo_train_reload_eval_report(tmp_path, tiny_model, store_path, write_co
     # the report can be rebuilt from the store alone; a strict gate turns any drop into exit code 4
     rep = runner.invoke(main, ["report", "--run-id", report["run_id"], "--db", str(store_path),
                                "--out", str(tmp_path / "rep"), "--max-general-drop", "-1"])
-    assert rep.exit_code == 4, rep.output
+    assert rep.exit_code == ExitCode.GATE, rep.output
     assert (tmp_path / "rep" / "report.md").is_file() and (tmp_path / "rep" / "chart.png").is_file()
