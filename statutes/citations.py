@@ -358,7 +358,8 @@ def _find_law_before(reg: Registry, text: str, end: int, need_lawish: bool = Tru
         unglued = _unglued(reg, text, s, last_e)
         if unglued is not None:
             return unglued
-        if key_last in ("법", "법률") or len(key_last) <= 3 or key_last.endswith(("특례법", "특별법", "기본법", "법률")):
+        if (key_last in ("법", "법률") or len(key_last) <= 3 or key_last.endswith(("특례법", "특별법", "기본법", "법률"))
+                or _after_connector(text, lt[0])):
             # a multi-word name: extend back over name-like words (nearest first, up to 9, same window)
             lo, i = max(0, lt[0] - 110), lt[0]
             for _ in range(9):
@@ -375,6 +376,13 @@ def _find_law_before(reg: Registry, text: str, end: int, need_lawish: bool = Tru
         best = (s, last_e)
     s, e = best
     return _LawFound(text=text[s:e], start=s, end=e, ref="named", old=_old_before(text, s))
+
+
+def _after_connector(text: str, tok_start: int) -> bool:
+    """The word before the name's last word is a connector ("…면제에 관한 특별조치법"): the name runs on
+    before it."""
+    t = _prev_token(text, tok_start, max(0, tok_start - 12))
+    return t is not None and text[t[0] : t[1]] in ("관한", "위한", "대한")
 
 
 # what 참조조문 lists glue before a name: list markers (가.나.), 구)/(폐) marks, an article, a bare 구

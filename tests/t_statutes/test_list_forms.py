@@ -97,3 +97,15 @@ def test_bracketed_annotations_are_citations_and_lists_go_on_from_the_annotated_
     # a real title is still a title
     (c,) = extract_citations("형법 제250조(살인)")
     assert c.claimed_title == "살인"
+
+
+@pytest.mark.parametrize(("text", "law", "article"), [
+    # a long name with spaces whose last word is not one of the usual endings: read whole after "…에 관한"
+    ("체납 조세의 납세의무 면제에 관한 특별조치법 제2조", "체납 조세의 납세의무 면제에 관한 특별조치법", "제2조"),
+    ("가. 국가유공자 등 지원에 대한 임시조치법 제3조", "국가유공자 등 지원에 대한 임시조치법", "제3조"),
+    # ordinary text: a word ending in a particle still ends the name
+    ("이것은 조세에 관한 특별조치법 제2조입니다", "조세에 관한 특별조치법", "제2조"),
+    ("형법 제250조", "형법", "제250조"),
+])
+def test_long_name_after_connector_read_whole(text, law, article):
+    assert _cits(text)[0][:2] == (law, article)
