@@ -25,6 +25,7 @@ CITATION_CATEGORY: dict[str, MarkCategory] = {
     "not_yet_in_force": "outdated",
     "law_not_covered": "other",
     "ambiguous": "other",
+    "unverifiable": "other",
 }
 INSTITUTION_CATEGORY: dict[str, MarkCategory] = {
     "valid": "valid",

@@ -126,6 +126,14 @@ class Registry:
         vs = self.book.versions(doc_id)
         return vs[self.book.version_index(doc_id, on)][0] if vs else None
 
+    def earliest_text(self, doc_id: str) -> str | None:
+        """시행일자 of the earliest text of the document the book holds (None when it holds none): before that
+        date the book cannot say which articles the document had."""
+        if self.book is None or doc_id not in self.book.ids:
+            return None
+        vs = self.book.versions(doc_id)
+        return vs[0][0].effective if vs else None
+
     def article_as_of(self, doc_id: str, no: str, as_of: date | None = None) -> DatedArticle | None:
         """Article `no` of the document in the version in force on `as_of` (default: the snapshot date)."""
         if self.book is None or doc_id not in self.book.ids:

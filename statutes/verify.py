@@ -26,6 +26,7 @@ Verdict = Literal[
     "outdated",  # the former text cited (구 X법): the article is not in the current version
     "renamed",  # a former name of a document in force
     "title_mismatch",  # produced by the claim checks (article title written beside the number)
+    "unverifiable",  # as of a date before the snapshot: the book may lack the law or its text of that date
 ]
 
 
@@ -95,6 +96,8 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
         budget[0] -= 1
     res = reg.resolve(c.law_text, fuzzy=fuzzy)
     if res.kind == "unknown":
+        if as_of is not None and as_of < reg.snapshot_date:
+            return _CheckRecord(verdict="unverifiable", law=c.law_text, note=_unknown_then_note(reg, as_of))
         return _CheckRecord(verdict="unknown_law", law=c.law_text, note="이 이름의 한국 법률이 없습니다(지어낸 법률명일 수 있음)")
     if res.kind == "ambiguous":
         return _CheckRecord(verdict="ambiguous", law=c.law_text, note=res.note)
@@ -145,6 +148,10 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
         named = _cited_under_written_name(c, law.name, reg)
         if named is not None:
             return _CheckRecord(verdict="outdated", law=law.name, law_id=law.id, note=named)
+        earliest = _text_later_than(reg, res.doc_id, as_of)
+        if earliest is not None:
+            return _CheckRecord(verdict="unverifiable", law=law.name, law_id=law.id,
+                                note=_article_then_note(law.name, c.article, earliest, as_of))
         return _CheckRecord(
             verdict="article_not_found", law=law.name, law_id=law.id,
             note=f"「{law.name}」에 {c.article}이(가) 없습니다(지어낸 조문일 수 있음)",
@@ -153,6 +160,10 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
     if art.deleted is None:
         return _CheckRecord(verdict="ambiguous", law=law.name, law_id=law.id, note=art.note or "출처에 조문 제목·본문이 없어 확인 불가(미확인)")
     if art.not_yet_in_force:
+        earliest = _text_later_than(reg, res.doc_id, as_of)
+        if earliest is not None:
+            return _CheckRecord(verdict="unverifiable", law=law.name, law_id=law.id,
+                                note=_article_then_note(law.name, c.article, earliest, as_of))
         eff = ", ".join(law.pending_effective) or "미정"
         return _CheckRecord(
             verdict="not_yet_in_force", law=law.name, law_id=law.id, article_title=art.title,
@@ -171,6 +182,12 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
                 note=_events_note(lapsed),
             )
         ch = _deleted_change(law, c.article, reg)
+        gone = _iso(art.deleted_on)
+        if as_of is not None and gone is not None and as_of.isoformat() < gone:
+            # cited as of a date before the deleting amendment was promulgated: the article was then in force
+            return _CheckRecord(verdict="valid", law=law.name, law_id=law.id,
+                                article_title=_old_title(ch, c.article) if ch else None,
+                                note=f"{as_of.isoformat()} 당시 시행 중이던 조문입니다(이후 {art.deleted_on} 삭제)")
         note = f"삭제된 조문입니다(삭제 {art.deleted_on})" if art.deleted_on else "삭제된 조문입니다"
         if ch is not None:
             note += f"; {ch.status_now or ch.type}"
@@ -229,9 +246,17 @@ def _book_check(c, res, reg: Registry, as_of: date | None):
         named = _cited_under_written_name(c, name, reg)
         if named is not None:
             return _CheckRecord(verdict="outdated", law=name, law_id=did, note=named)
+        earliest = _text_later_than(reg, did, as_of)
+        if earliest is not None:
+            return _CheckRecord(verdict="unverifiable", law=name, law_id=did,
+                                note=_article_then_note(name, c.article, earliest, as_of))
         return _CheckRecord(verdict="article_not_found", law=name, law_id=did,
                             note=f"「{name}」에 {c.article}이(가) 없습니다(지어낸 조문일 수 있음)")
     if art.only_later:
+        earliest = _text_later_than(reg, did, as_of)
+        if earliest is not None:
+            return _CheckRecord(verdict="unverifiable", law=name, law_id=did,
+                                note=_article_then_note(name, c.article, earliest, as_of))
         return _CheckRecord(verdict="not_yet_in_force", law=name, law_id=did, article_title=art.title,
                             note=f"공포되었으나 {on} 기준 아직 시행 전인 조문입니다(시행 {art.version.effective})")
     if art.deleted:
@@ -247,6 +272,35 @@ def _book_check(c, res, reg: Registry, as_of: date | None):
         later = "삭제" if art.later.deleted else f"제목 '{art.later.title}'"
         note = (note + "; " if note else "") + f"{art.later.version.effective} 시행 개정으로 {later}"
     return _CheckRecord(verdict="valid", law=name, law_id=did, article_title=art.title, note=note)
+
+
+def _iso(dotted: str | None) -> str | None:
+    """'2011.3.7' -> '2011-03-07' (the date of a deleting amendment as the registry writes it), else None."""
+    parts = dotted.split(".") if dotted else []
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None
+    return f"{int(parts[0]):04d}-{int(parts[1]):02d}-{int(parts[2]):02d}"
+
+
+def _text_later_than(reg: Registry, doc_id: str | None, as_of: date | None) -> str | None:
+    """The 시행일자 of the earliest text the book holds of the document (the snapshot date for a document without
+    kept versions) when `as_of` is before it, else None: an article missing there may have existed on `as_of`."""
+    if as_of is None:
+        return None
+    earliest = reg.earliest_text(doc_id) if doc_id else None
+    earliest = earliest or reg.snapshot_date.isoformat()
+    return earliest if as_of.isoformat() < earliest else None
+
+
+def _unknown_then_note(reg: Registry, as_of: date) -> str:
+    return (f"레지스트리는 {reg.snapshot_date.isoformat()} 현재의 법령 전부와 그 전에 폐지된 법령 일부만 갖고 있어 "
+            f"{as_of.isoformat()} 당시의 법령이 빠져 있을 수 있습니다: 확인 불가(지어낸 법률명으로 보지 않음)")
+
+
+def _article_then_note(name: str, article: str, earliest: str, as_of: date | None) -> str:
+    on = as_of.isoformat() if as_of else ""
+    return (f"법령집이 가진 「{name}」의 가장 이른 본문은 {earliest} 시행본입니다: {on} 당시 본문에 {article}이(가) "
+            f"있었는지 확인할 수 없습니다(지어낸 조문으로 보지 않음)")
 
 
 def _cited_under_written_name(c, name: str, reg: Registry) -> str | None:

@@ -28,6 +28,7 @@ _CHECK = {
     "not_yet_in_force": ("citation.not_in_force", "warning", "아직 시행되지 않은 조문을 인용했습니다"),
     "ambiguous": ("citation.ambiguous", "info", "인용한 법률·조문을 특정할 수 없어 검토가 필요합니다"),
     "law_not_covered": ("citation.not_covered", "info", "레지스트리 밖의 법령이라 조문을 확인하지 못했습니다"),
+    "unverifiable": ("citation.unverifiable", "info", "기준일 당시의 법령·조문을 레지스트리가 갖고 있지 않아 확인하지 못했습니다"),
     "historical": ("citation.historical", "info", "삭제·폐지된 규정을 그 사실과 함께 설명했습니다"),
     "absent": ("citation.absent_law", "info", "없는 법률이라고 설명한 법률명은 인용으로 보지 않았습니다"),
     "outdated": ("citation.outdated", "warning", "개정 전(구법) 조문을 현행처럼 인용했습니다"),
@@ -71,9 +72,9 @@ def check_citations(text: str, reg: Registry, fit: Fit, *, as_of: _dt.date | Non
             check_citation_fast(c, reg, budget=budget))
         if v.verdict == "not_yet_in_force" and as_of is not None:
             v = _in_force_by(v, c, reg, as_of.isoformat())  # no later version in the book: the curated pending dates decide
-        if c.range_inner and v.verdict in ("article_not_found", "article_deleted", "ambiguous"):
+        if c.range_inner and v.verdict in ("article_not_found", "article_deleted", "ambiguous", "unverifiable"):
             continue  # an article the range passes over: gaps and deleted articles inside a range are normal
-        if v.verdict == "unknown_law" and _ABSENT_AFTER.match(text, c.end) is not None:
+        if v.verdict in ("unknown_law", "unverifiable") and v.law_id is None and _ABSENT_AFTER.match(text, c.end) is not None:
             absent.append(c)
             continue
         verdict = v.verdict

@@ -24,6 +24,7 @@ CitationVerdict = Literal[
     "title_mismatch",  # the article exists, but the title or offence written with it belongs to another article
     "outdated",  # the former text cited (구 ...법, a superseded version): not fabricated
     "renamed",  # a former name of a law in force
+    "unverifiable",  # checked as of a date before the snapshot: the law or its text of then may be missing
 ]
 InstitutionVerdict = Literal["valid", "outdated", "wrong_number", "unknown"]
 RefusalKind = Literal["none", "bare", "with_help"]

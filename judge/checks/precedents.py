@@ -64,16 +64,22 @@ class PrecedentScores(BaseModel):
         n = sum(r.get("citations", 0) for r in rows)
         return 1000.0 * sum(r.get("fabricated", 0) for r in rows) / n if n else 0.0
 
+    def unverifiable_per_1000(self, case_type: str | None = None) -> float:
+        rows = [self.by_type[case_type]] if case_type else list(self.by_type.values())
+        n = sum(r.get("citations", 0) for r in rows)
+        return 1000.0 * sum(r.get("unverifiable", 0) for r in rows) / n if n else 0.0
+
     def type_table(self) -> str:
         lines = [f"  {'case type':10s} {'decisions':>9s} {'citations':>9s} {'article':>8s} {'coverage':>9s} "
-                 f"{'fabricated/1000':>15s}"]
+                 f"{'fabricated/1000':>15s} {'unverifiable/1000':>17s}"]
         for t in sorted(self.by_type, key=lambda k: -self.by_type[k].get("citations", 0)):
             r = self.by_type[t]
             lines.append(f"  {t:10s} {r.get('decisions', 0):9d} {r.get('citations', 0):9d} {r.get('article', 0):8d} "
-                         f"{self.coverage(t):9.3f} {self.fabricated_per_1000(t):15.1f}")
+                         f"{self.coverage(t):9.3f} {self.fabricated_per_1000(t):15.1f} "
+                         f"{self.unverifiable_per_1000(t):17.1f}")
         lines.append(f"  {'all':10s} {self.decisions:9d} {self.citations:9d} "
                      f"{sum(r.get('article', 0) for r in self.by_type.values()):8d} {self.coverage():9.3f} "
-                     f"{self.fabricated_per_1000():15.1f}")
+                     f"{self.fabricated_per_1000():15.1f} {self.unverifiable_per_1000():17.1f}")
         return "\n".join(lines)
 
     def n(self, cls: str, verdicts: tuple[str, ...] | None = None) -> int:
@@ -115,7 +121,9 @@ def classify(refs: str, start: int, end: int, old_law: bool, in_registry: bool, 
     return "old_law" if old_law else "current"
 
 
-def score_precedents(rows: list[dict], examples: int = 4) -> PrecedentScores:
+def score_precedents(rows: list[dict], examples: int = 4, *, dated: bool = True) -> PrecedentScores:
+    """`dated`: each decision is checked as of its decision date (a decision cites the law then in force);
+    otherwise as of today, as a model answer is."""
     sc = PrecedentScores(decisions=len(rows))
     for r in rows:
         refs = r["refs"]
@@ -123,7 +131,7 @@ def score_precedents(rows: list[dict], examples: int = 4) -> PrecedentScores:
         bt = sc.by_type.setdefault(ctype, {})
         bt["decisions"] = bt.get("decisions", 0) + 1
         old = {(c.start, c.end): c.old_law for c in extract_citations(refs)}
-        for c in run_checks(refs).citations:
+        for c in run_checks(refs, as_of=r["decided"] if dated else None).citations:
             sc.citations += 1
             bt["citations"] = bt.get("citations", 0) + 1
             if c.article:
@@ -132,6 +140,8 @@ def score_precedents(rows: list[dict], examples: int = 4) -> PrecedentScores:
                     bt["article_level"] = bt.get("article_level", 0) + 1
             if fabricated(c):
                 bt["fabricated"] = bt.get("fabricated", 0) + 1
+            if c.verdict == "unverifiable" or (c.verdict == "renamed" and c.article_verdict == "unverifiable"):
+                bt["unverifiable"] = bt.get("unverifiable", 0) + 1
             in_registry = bool(c.law_id) and c.verdict != "law_not_covered"
             cls = classify(refs, c.start, c.end, old.get((c.start, c.end), False), in_registry,
                            part=bool(c.paragraph or c.item))
