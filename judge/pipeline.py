@@ -25,7 +25,7 @@ from typing import IO, Any, Literal
 from pydantic import BaseModel, Field
 
 from db.models import Candidate, Judgment, Run, Seed
-from db.runs import RunBusyError, RunLease, RunStateError
+from db.runs import RunBusyError, RunLease, RunStateError, status_for
 from db.store import Store
 from judge.combine import JUDGE_FLAGS, CandidateScore, SeedOutcome, combine_seed, score_candidate
 from judge.llm_judge import Transcripts, judge_seed, rubric_record
@@ -418,10 +418,10 @@ class JudgeRunner:
         try:
             # one coroutine for the whole run: one event loop and one LLM client across all chunks
             run_sync(self._judge_all(judged, results, total))
-        except BaseException as exc:  # record the failure, then let the caller decide
-            status = "cancelled" if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError) else "failed"
+        except BaseException as exc:  # record the failure (db.runs.status_for), then let the caller decide
+            status, error = status_for(exc)
             results.close()
-            self._finish(summary, status, f"{type(exc).__name__}: {exc}", t0, export=False)
+            self._finish(summary, status, error, t0, export=False)
             raise
         finally:
             if not results.closed:
