@@ -25,6 +25,7 @@ from db.import_paths import check_input, check_rejects
 from db.importer import ImportFailure, import_file
 from db.runs import RunBusyError, RunLease, RunStateError, status_for
 from db.store import Store, StoreError
+from kcc_core.cancel import install_signal_handlers
 from kcc_core.cli import KccCommand
 from kcc_core.exit_codes import ExitCode, epilog
 from kcc_settings import settings
@@ -145,6 +146,9 @@ def export_command(out: Path, db_path: str | None, fmt: str | None, categories: 
                 err.print(f"error: {e}")
                 sys.exit(e.exit_code)
             lease.start_heartbeat()
+        # SIGTERM (the TUI's cancel) / Ctrl-C: the lease's token is set and the export stops at once (it writes a
+        # temp file, published only when complete); the run ends `cancelled`, exit 130
+        restore = install_signal_handlers(lease.token, on_signal=_stop_now) if lease else (lambda: None)
         filters = ExportFilters(categories=list(categories) or None, source=source, min_margin=min_margin,
                                 reviewed_only=reviewed_only, keep_reviewed=keep_reviewed)
         try:
@@ -165,6 +169,8 @@ def export_command(out: Path, db_path: str | None, fmt: str | None, categories: 
             if lease:
                 lease.finish(*status_for(e))
             raise
+        finally:
+            restore()
         if lease:
             lease.log(f"{rec.n_pairs} pairs written to {rec.path} (export {rec.id})")
             lease.progress(rec.n_pairs, rec.n_pairs)
@@ -178,6 +184,10 @@ def export_command(out: Path, db_path: str | None, fmt: str | None, categories: 
         err.print(f"{_pairs(dropped)} below --min-margin {min_margin} left out (--no-keep-reviewed; "
                   "--keep-reviewed keeps them)")
     click.echo(rec.path)
+
+
+def _stop_now() -> None:
+    raise KeyboardInterrupt
 
 
 def _pairs(n: int) -> str:

@@ -80,3 +80,29 @@ def test_an_empty_export_fails_its_run_with_the_reason(tmp_path: Path) -> None:
         run = st.get_run("exp-empty")
         assert run.status == "failed" and run.error
         assert [line.level for _, line in st.logs("exp-empty")] == ["error"]
+
+
+def test_sigterm_cancels_an_export_job_and_publishes_nothing(tmp_path: Path, monkeypatch) -> None:
+    """The TUI's cancel (SIGTERM) sets the lease's token through the shared handler: the export stops at once,
+    its run ends cancelled, exit 130, and no file appears."""
+    import signal
+
+    import db.cli
+
+    db_path = tmp_path / "k.db"
+    _store(db_path)
+    real = db.cli.export_pairs
+    before = signal.getsignal(signal.SIGTERM)
+
+    def terminated_while_writing(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(db.cli, "export_pairs", terminated_while_writing)
+    res = _export(db_path, tmp_path / "p.jsonl", "--run-id", "exp-term")
+    assert res.exit_code == ExitCode.INTERRUPTED, res.output
+    assert not (tmp_path / "p.jsonl").exists()
+    assert signal.getsignal(signal.SIGTERM) is before
+    with Store(db_path) as st:
+        run = st.get_run("exp-term")
+        assert run.status == "cancelled" and run.error == "interrupted"
