@@ -68,3 +68,18 @@ def test_train_data_keep_reviewed_reaches_the_dry_run_summary(tmp_path: Path, st
     plan = json.loads(dry.stdout)
     assert plan["reviewed_below_margin"] == {"reviewed_below_margin_dropped": 1}
     assert plan["split"]["train_pairs"] + plan["split"]["eval_pairs"] == 23
+
+
+def test_a_training_run_summary_counts_the_reviewer_pairs_kept(tmp_path: Path, store_path: Path, tiny_model: Path,
+                                                             write_config) -> None:
+    _review(store_path)
+    cfg = write_config(tmp_path, tiny_model, max_steps=1, out=str(tmp_path / "dpo"))
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("[train.data]\n", "[train.data]\nmin_margin = 0.5\n"),
+                   encoding="utf-8")
+    res = CliRunner().invoke(main, ["dpo", "--config", str(cfg), "--db", str(store_path), "--run-id", "train-kr"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["reviewed_below_margin"] == {"reviewed_below_margin_kept": 1}
+    with Store(store_path) as st:
+        run = st.get_run("train-kr")
+        assert run.status == "done" and run.summary["reviewed_below_margin"] == {"reviewed_below_margin_kept": 1}
+        assert st.get_export(run.parent_id).n_pairs == 24
