@@ -3,8 +3,9 @@
 Exit codes (kcc_core.exit_codes): 0 all rows imported/exported; 1 some rows were rejected, id conflicts
 included (the good ones are stored); 2 the command could not run (missing or unreadable input, unknown format,
 corrupt file, a rejects path that is an input or unwritable, a --db that is not a store, a full disk,
-unwritable output, bad options or config); 9 (export) no pair matched the filters: nothing was written, since
-`datasets` cannot load an empty file.
+unwritable output, bad options or config, a finished --run-id); 4 (export --run-id) the run is held by another
+live process; 9 (export) no pair matched the filters: nothing was written, since `datasets` cannot load an empty
+file. `kcc export --run-id` holds its run through db.runs.RunLease, like every other job.
 The taxonomy check of category ids is injected by the caller (`ctx.obj["known_categories"]`, a callable),
 because db sits below taxonomy in the layering.
 """
@@ -22,7 +23,9 @@ from rich.console import Console
 from db.exporter import EmptyExportError, ExportFilters, export_pairs
 from db.import_paths import check_input, check_rejects
 from db.importer import ImportFailure, import_file
+from db.runs import RunBusyError, RunLease, RunStateError, status_for
 from db.store import Store, StoreError
+from kcc_core.cancel import install_signal_handlers
 from kcc_core.cli import KccCommand
 from kcc_core.exit_codes import ExitCode, epilog
 from kcc_settings import settings
@@ -101,7 +104,7 @@ def import_command(ctx: click.Context, files: tuple[Path, ...], db_path: str | N
     sys.exit(rc)
 
 
-@click.command("export", cls=KccCommand, epilog=epilog(ExitCode.EMPTY))
+@click.command("export", cls=KccCommand, epilog=epilog(ExitCode.EMPTY, ExitCode.BUSY))
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--db", "db_path", default=None, help="store file (default: KCC_DB or ./kcc.db)")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default=None,
@@ -135,26 +138,43 @@ def export_command(out: Path, db_path: str | None, fmt: str | None, categories: 
         err.print(f"error: {path}: no such store")
         sys.exit(ExitCode.USAGE)
     with Store(path) as store:
-        run = None
-        if run_id:
-            run = store.get_run(run_id) or store.create_run("export", {"out": str(out)}, run_id=run_id)
-            store.update_run(run.id, status="running")
+        lease = None
+        if run_id:  # a job launched from the TUI: adopt its row (or create it) with the one run lifecycle
+            try:
+                lease = RunLease.open(store, "export", config={"out": str(out)}, run_id=run_id)
+            except (RunBusyError, RunStateError) as e:
+                err.print(f"error: {e}")
+                sys.exit(e.exit_code)
+            lease.start_heartbeat()
+        # SIGTERM (the TUI's cancel) / Ctrl-C: the lease's token is set and the export stops at once (it writes a
+        # temp file, published only when complete); the run ends `cancelled`, exit 130
+        restore = install_signal_handlers(lease.token, on_signal=_stop_now) if lease else (lambda: None)
         filters = ExportFilters(categories=list(categories) or None, source=source, min_margin=min_margin,
                                 reviewed_only=reviewed_only, keep_reviewed=keep_reviewed)
         try:
             rec = export_pairs(store, out, fmt=fmt, filters=filters, run_id=run_id)
         except EmptyExportError as e:
-            if run:
-                store.finish_run(run.id, "failed", error=str(e))
+            if lease:
+                lease.log(f"error: {e}", "error")
+                lease.finish("failed", error=str(e))
             err.print(f"error: {e}")
             sys.exit(ExitCode.EMPTY)
         except (OSError, RuntimeError) as e:  # unwritable path, missing pyarrow: one line, not a traceback
-            if run:
-                store.finish_run(run.id, "failed", error=f"{type(e).__name__}: {e}")
+            if lease:
+                lease.log(f"error: cannot write {out}: {e}", "error")
+                lease.finish("failed", error=f"{type(e).__name__}: {e}")
             err.print(f"error: cannot write {out}: {e}")
             sys.exit(ExitCode.USAGE)
-        if run:
-            store.finish_run(run.id, "done", summary={
+        except BaseException as e:  # Ctrl-C / SIGTERM (cancelled) or an unexpected error (failed)
+            if lease:
+                lease.finish(*status_for(e))
+            raise
+        finally:
+            restore()
+        if lease:
+            lease.log(f"{rec.n_pairs} pairs written to {rec.path} (export {rec.id})")
+            lease.progress(rec.n_pairs, rec.n_pairs)
+            lease.finish("done", summary={
                 "export_id": rec.id, "n_pairs": rec.n_pairs, "path": rec.path,
                 **{k: v for k, v in rec.filters.items() if k.startswith("reviewed_below_margin")}})
     err.print(f"{rec.n_pairs} pairs written to {rec.path} (export {rec.id})")
@@ -164,6 +184,10 @@ def export_command(out: Path, db_path: str | None, fmt: str | None, categories: 
         err.print(f"{_pairs(dropped)} below --min-margin {min_margin} left out (--no-keep-reviewed; "
                   "--keep-reviewed keeps them)")
     click.echo(rec.path)
+
+
+def _stop_now() -> None:
+    raise KeyboardInterrupt
 
 
 def _pairs(n: int) -> str:

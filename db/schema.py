@@ -14,6 +14,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
+from db.decisions import pair_margin
+
 _V1 = """
 CREATE TABLE seeds (
     id TEXT PRIMARY KEY,
@@ -299,7 +301,33 @@ def m003_eval_items(conn: sqlite3.Connection) -> None:
 )""")
 
 
-MIGRATIONS = [m001_initial, m002_run_lease, m003_eval_items]  # in order; append, never edit an applied one
+def m004_reviewer_margins(conn: sqlite3.Connection) -> None:
+    """Reviewer pairs (source 'human') written by older versions kept the judge's margin (a swap still read
+    0.505); give them the margin `Store.apply_review` gives a reviewer's pair today (db.decisions.pair_margin
+    over the latest judgments of the reviewer's chosen and rejected answers; none for a tie or a skip).
+
+    A data fix, not a reviewer action: no audit row, the reviews log and `updated_at` are left as they are."""
+    latest = "SELECT total, verdict FROM judgments WHERE candidate_id = ? ORDER BY id DESC LIMIT 1"
+
+    def score(candidate_id: str | None) -> tuple[float | None, str | None]:
+        row = conn.execute(latest, (candidate_id,)).fetchone() if candidate_id else None
+        return (row[0], row[1]) if row else (None, None)
+
+    rows = conn.execute("SELECT seed_id, chosen_id, rejected_id, status, margin FROM pairs "
+                        "WHERE source = 'human'").fetchall()
+    for seed_id, chosen_id, rejected_id, status, margin in rows:
+        if status == "pair":
+            new = pair_margin(score(chosen_id), score(rejected_id))
+        elif status in ("tie", "skip"):
+            new = None
+        else:
+            continue  # not a decision state: nothing to recompute
+        if new != margin:
+            conn.execute("UPDATE pairs SET margin = ? WHERE seed_id = ?", (new, seed_id))
+
+
+MIGRATIONS = [m001_initial, m002_run_lease, m003_eval_items,
+              m004_reviewer_margins]  # in order; append, never edit an applied one
 SCHEMA_VERSION = len(MIGRATIONS)
 MIGRATION_SET = "kcc"
 

@@ -4,8 +4,9 @@ Memory stays bounded on any input size: seeds are streamed in chunks, each chunk
 committed in one transaction (so a seed is never half-saved), its result lines appended (and flushed) to the
 run's part file just before the commit; the part file becomes OUT/results.jsonl when the run ends. A run is one
 coroutine (`JudgeRunner._judge_all`, run with kcc_core.aio.run_sync): one event loop and one LLM client serve
-all its chunks. SIGINT/SIGTERM stop the loop between chunks: the run row becomes "cancelled" and `--resume`
-continues it, skipping the seeds already judged. judge/run_file.py's `judge_file` wraps it with the import
+all its chunks. The run's kcc_core.cancel.CancelToken (the lease's token: SIGINT/SIGTERM through the shared
+handler, or a cancel request in the store such as the TUI's Jobs `x`) stops the loop between chunks: the run
+row becomes "cancelled" and `--resume` continues it, skipping the seeds already judged. judge/run_file.py's `judge_file` wraps it with the import
 and is what the commands call.
 """
 
@@ -15,8 +16,6 @@ import asyncio
 import hashlib
 import json
 import os
-import signal
-import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -26,12 +25,13 @@ from typing import IO, Any, Literal
 from pydantic import BaseModel, Field
 
 from db.models import Candidate, Judgment, Run, Seed
-from db.runs import RunBusyError, RunLease, RunStateError
+from db.runs import RunBusyError, RunLease, RunStateError, status_for
 from db.store import Store
 from judge.combine import JUDGE_FLAGS, CandidateScore, SeedOutcome, combine_seed, score_candidate
 from judge.llm_judge import Transcripts, judge_seed, rubric_record
 from judge.rubric import RUBRIC_VERSION
 from kcc_core.aio import run_sync
+from kcc_core.cancel import CancelToken
 from kcc_core.exit_codes import ExitCode
 from kcc_settings import JudgeWeights, settings
 
@@ -186,16 +186,21 @@ ProgressFn = Callable[[int, int | None], None]
 
 
 class JudgeRunner:
-    """One judge run over a store. `client` (kcc_llm) is needed only when `cfg.models` is non-empty."""
+    """One judge run over a store. `client` (kcc_llm) is needed only when `cfg.models` is non-empty.
+
+    `token` (default: a fresh one) becomes the run lease's token: setting it, or a cancel request for the run
+    in the store, stops the run after the current chunk."""
 
     def __init__(self, store: Store, cfg: JudgeConfig, out_dir: str | Path, *, run_id: str | None = None,
                  resume: bool = False, client: Any = None, progress: ProgressFn | None = None,
-                 log: Callable[[str], None] | None = None, seed_ids: set[str] | None = None) -> None:
+                 log: Callable[[str], None] | None = None, seed_ids: set[str] | None = None,
+                 token: CancelToken | None = None) -> None:
         self.store, self.cfg, self.out = store, cfg, Path(out_dir)
         self.seed_ids = seed_ids  # judge only these seeds (those of the input file); None = the whole store
         self.run_id_req, self.resume, self.client = run_id, resume, client
         self.progress_cb, self.log_cb = progress, log
-        self.stop = threading.Event()
+        self.token = token if token is not None else CancelToken()
+        self._stopped_early = False  # the loop left seeds unjudged because the token was set
         self.stats = _Stats()
         self.run: Run | None = None
         self.lease: RunLease | None = None
@@ -228,10 +233,11 @@ class JudgeRunner:
                 key = self.cfg.key()
                 self.lease = RunLease.resume_latest(
                     self.store, "judge", lambda r: r.config.get("key") == key and (
-                        self.run_id_req is None or r.id == self.run_id_req), config=record, total=total)
+                        self.run_id_req is None or r.id == self.run_id_req), config=record, total=total,
+                    token=self.token)
             if self.lease is None:
                 self.lease = RunLease.open(self.store, "judge", config=record, run_id=self.run_id_req, total=total,
-                                           resume=self.resume)
+                                           resume=self.resume, token=self.token)
         except RunBusyError as e:
             raise JudgeBusyError(str(e)) from None
         except RunStateError as e:
@@ -412,21 +418,21 @@ class JudgeRunner:
         try:
             # one coroutine for the whole run: one event loop and one LLM client across all chunks
             run_sync(self._judge_all(judged, results, total))
-        except BaseException as exc:  # record the failure, then let the caller decide
-            status = "cancelled" if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError) else "failed"
+        except BaseException as exc:  # record the failure (db.runs.status_for), then let the caller decide
+            status, error = status_for(exc)
             results.close()
-            self._finish(summary, status, f"{type(exc).__name__}: {exc}", t0, export=False)
+            self._finish(summary, status, error, t0, export=False)
             raise
         finally:
             if not results.closed:
                 results.close()
-        status = "cancelled" if self.stop.is_set() else "done"
+        status = "cancelled" if self._stopped_early else "done"
         self.store.progress(self.run.id, self._done, total)
         return self._finish(summary, status, None, t0, export=status == "done")
 
     async def _judge_all(self, judged: set[str], results: IO[str], total: int) -> None:
-        """The run's chunks, one after the other; stops between chunks once `self.stop` is set. With a judge
-        model the client is opened here (unless one was given) and closed when the run ends."""
+        """The run's chunks, one after the other; stops between chunks once the lease's token is set (by a
+        signal, the code, or a cancel request in the store, looked up before each chunk). With a judge model the client is opened here (unless one was given) and closed when the run ends."""
         if self.cfg.mode == "llm" and self.client is None:
             from kcc_llm.client import LLMClient
             from kcc_llm.settings import LLMSettings
@@ -439,7 +445,8 @@ class JudgeRunner:
         next_mark = self._done + step
         try:
             for chunk in self._chunks(judged):
-                if self.stop.is_set():
+                if self.lease.cancel_requested:
+                    self._stopped_early = True
                     break
                 transcripts = Transcripts() if self.cfg.mode == "llm" else None
                 if transcripts is not None:
@@ -500,27 +507,6 @@ class JudgeRunner:
         self.written.append("summary.json")
         self.lease.finish(status, error=error, summary=data)
         return summary
-
-
-def install_signal_handlers(runner: JudgeRunner) -> Callable[[], None]:
-    """SIGINT/SIGTERM ask the runner to stop after the current chunk; returns a function restoring handlers."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    old = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-    def handler(signum, frame):  # noqa: ARG001
-        if runner.stop.is_set() and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        runner.stop.set()
-
-    for sig in old:
-        signal.signal(sig, handler)
-
-    def restore() -> None:
-        for sig, h in old.items():
-            signal.signal(sig, h)
-
-    return restore
 
 
 def default_models() -> list[str]:

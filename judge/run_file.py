@@ -10,7 +10,6 @@ and unexpected errors through once the run row has recorded them, and returns a 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -25,8 +24,8 @@ from judge.pipeline import (
     JudgeRunner,
     JudgeSummary,
     default_models,
-    install_signal_handlers,
 )
+from kcc_core.cancel import CancelToken, install_signal_handlers
 from kcc_core.exit_codes import ExitCode
 from kcc_settings import JudgeWeights, settings
 
@@ -118,7 +117,7 @@ def judge_file(input: str | Path, out_dir: str | Path, *, db: str | Path | None 
                limit: int | None = None, no_cache: bool = False, separate_family: bool = False,
                pairwise: bool = False, weights: JudgeWeights | None = None, input_name: str | None = None,
                on_progress: Callable[[int, int | None], None] | None = None,
-               cancel: threading.Event | None = None, handle_signals: bool = False,
+               cancel: CancelToken | None = None, handle_signals: bool = False,
                on_import: Callable[[ImportReport], None] | None = None,
                on_start: Callable[[JudgeConfig], None] | None = None) -> JudgeFileResult:
     """Judge `input` and write OUT/results.jsonl, pairs.jsonl, summary.json (and rejects.jsonl) once.
@@ -128,8 +127,10 @@ def judge_file(input: str | Path, out_dir: str | Path, *, db: str | Path | None 
     `models` None = the configured judge models (empty = rules-only); `guard` None = the configured guard
     ("none" = no guard); `guard_models` empty = the configured guard model. `weights` None = the
     configured weights. `input_name` is how the input is named in the outputs and the resume key (default:
-    its absolute path). `cancel` set = stop after the current chunk (the run becomes "cancelled");
-    `handle_signals` makes SIGINT/SIGTERM do the same (a second SIGINT stops at once), in the main thread.
+    its absolute path). `cancel` is the run's token (default: a fresh one): once set, by the caller or by a
+    cancel request for the run in the store (the TUI's Jobs `x`), the run stops after the current chunk and
+    becomes "cancelled"; `handle_signals` routes SIGINT/SIGTERM to it through kcc_core.cancel's shared handler
+    (a second SIGINT stops at once), in the main thread.
     `on_import(report)` is called once the file is imported, `on_start(config)` just before judging starts,
     `on_progress(done, total)` after every committed chunk.
     """
@@ -166,13 +167,11 @@ def judge_file(input: str | Path, out_dir: str | Path, *, db: str | Path | None 
             if on_start is not None:
                 on_start(cfg)
             runner = JudgeRunner(store, cfg, out, run_id=run_id, resume=resume, progress=on_progress,
-                                 log=lambda m: None, seed_ids=seed_ids)
-            if cancel is not None:
-                runner.stop = cancel
+                                 log=lambda m: None, seed_ids=seed_ids, token=cancel)
             runner.imported = imported  # summary.json carries the import report: written once, at the end
             if rejects_tmp is not None:
                 runner.extra_outputs["rejects.jsonl"] = rejects_tmp
-            restore = install_signal_handlers(runner) if handle_signals else (lambda: None)
+            restore = install_signal_handlers(runner.token) if handle_signals else (lambda: None)
             try:
                 summary = runner.execute()
             finally:

@@ -312,7 +312,10 @@ def make_tiny_model_cmd(out_dir: str, hidden_size: int, layers: int, vocab_size:
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="folder to write")
 @click.option("--db", "db_path", default=None, help="the store")
 @click.option("--category", "categories", multiple=True, help="only these categories (repeatable)")
-@click.option("--min-margin", type=float, default=None)
+@click.option("--min-margin", type=float, default=None,
+              help="skip pairs with a smaller margin (a reviewer's pair: the margin of the reviewer's pair)")
+@click.option("--keep-reviewed/--no-keep-reviewed", default=True, show_default=True,
+              help="keep every reviewer-decided pair whatever --min-margin says; the JSON counts them")
 @click.option("--reviewed-only", is_flag=True)
 @click.option("--source", type=click.Choice(["judge", "human"]), default=None)
 @click.option("--max-length-ratio", type=float, default=None,
@@ -320,7 +323,7 @@ def make_tiny_model_cmd(out_dir: str, hidden_size: int, layers: int, vocab_size:
 @click.option("--length-balanced", is_flag=True,
               help="as many pairs with the chosen answer shorter as with it longer (length-bias control)")
 def export_cmd(out: str, db_path: str | None, categories: tuple[str, ...], min_margin: float | None,
-               reviewed_only: bool, source: str | None, max_length_ratio: float | None,
+               keep_reviewed: bool, reviewed_only: bool, source: str | None, max_length_ratio: float | None,
                length_balanced: bool) -> None:
     """Export pairs as JSONL plus a Hugging Face `datasets` folder (load_from_disk) in TRL's format."""
     from datasets import Dataset
@@ -330,11 +333,12 @@ def export_cmd(out: str, db_path: str | None, categories: tuple[str, ...], min_m
     from db.store import Store
     from judge.length import pair_length_report
     from kcc_train.config import DataConfig
-    from kcc_train.pairs import export_selected, read_rows
+    from kcc_train.pairs import export_selected, read_rows, reviewed_below_margin
 
     try:
         data = DataConfig(categories=list(categories) or None, min_margin=min_margin, reviewed_only=reviewed_only,
-                          source=source, max_length_ratio=max_length_ratio, length_balanced=length_balanced)
+                          keep_reviewed=keep_reviewed, source=source, max_length_ratio=max_length_ratio,
+                          length_balanced=length_balanced)
     except ValidationError as e:
         _fail("; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()))
     with Store(db_path or _db_default(), create=False) as store:
@@ -346,8 +350,16 @@ def export_cmd(out: str, db_path: str | None, categories: tuple[str, ...], min_m
     hf_dir = Path(out) / "hf"
     Dataset.from_list(rows).save_to_disk(str(hf_dir))  # never empty: an empty export stopped above
     lengths = pair_length_report(rows)
+    reviewed = reviewed_below_margin(rec.filters)
+    if kept := reviewed.get("reviewed_below_margin_kept"):
+        click.echo(f"kcc-train: {kept} reviewer pair(s) below --min-margin {min_margin} kept "
+                   "(--no-keep-reviewed leaves them out)", err=True)
+    if dropped := reviewed.get("reviewed_below_margin_dropped"):
+        click.echo(f"kcc-train: {dropped} reviewer pair(s) below --min-margin {min_margin} left out "
+                   "(--no-keep-reviewed; --keep-reviewed keeps them)", err=True)
     _emit({"export_id": rec.id, "jsonl": rec.path, "hf": str(hf_dir), "n_pairs": rec.n_pairs,
            "length_selection": selection.model_dump() if selection else None,
+           "keep_reviewed": keep_reviewed, "reviewed_below_margin": reviewed,
            "lengths": lengths.model_dump(exclude={"per_category"})})
 
 

@@ -24,7 +24,12 @@ class DataConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reviewed_only: bool = Field(False, description="only pairs a human reviewed (pair source 'human')")
-    min_margin: float | None = Field(None, description="drop judge pairs whose margin is below this (human pairs kept)")
+    min_margin: float | None = Field(
+        None, description="drop pairs whose margin is below this (a reviewer's pair: the margin of the reviewer's "
+        "own pair; reviewer pairs are kept unless keep_reviewed = false)")
+    keep_reviewed: bool = Field(
+        True, description="keep every reviewer-decided pair whatever min_margin says (as `kcc export "
+        "--keep-reviewed`); false applies min_margin to reviewer pairs too. The data summary counts them")
     categories: list[str] | None = Field(None, description="only these categories (e.g. ['K01', 'K05']); none = all")
     source: Literal["judge", "human"] | None = Field(None, description="only pairs of this source")
     export_id: str | None = Field(

@@ -22,7 +22,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from db.models import ExportRecord
 from db.runs import RunLease, status_for
@@ -39,6 +39,7 @@ from kcc_train.pairs import (
     heldout_seeds,
     length_report,
     read_rows,
+    reviewed_below_margin,
     select_rows,
     split_rows,
     to_dataset,
@@ -75,6 +76,8 @@ class DPOResult(BaseModel):
     param_digests: list[str | None] | None = None
     length_selection: LengthSelection | None = None
     pair_lengths: LengthStats | None = None  # chosen vs rejected characters of the pairs trained on
+    # reviewer pairs below data.min_margin that data.keep_reviewed kept / left out (as `kcc export` counts them)
+    reviewed_below_margin: dict[str, int] = Field(default_factory=dict)
     resumed_from: str | None = None
     dry_run: bool = False
 
@@ -225,14 +228,16 @@ def _load_tokenizer(model_dir: Path):
     return tok
 
 
-def _rows_without_writing(store: Store, cfg: TrainConfig) -> tuple[list[dict[str, Any]], LengthSelection | None]:
-    """The rows an export would hold, for --dry-run (nothing written)."""
+def _rows_without_writing(store: Store, cfg: TrainConfig, skipped: dict[str, Any]
+                          ) -> tuple[list[dict[str, Any]], LengthSelection | None]:
+    """The rows an export would hold, for --dry-run (nothing written); `skipped` gets what the filters counted."""
     if cfg.data.export_id:
         rec = store.get_export(cfg.data.export_id)
         if rec is None:
             raise ValueError(f"no export {cfg.data.export_id!r} in the store")
+        skipped.update(rec.filters)
         return read_rows(rec.path), None
-    return select_rows(store, cfg.data)
+    return select_rows(store, cfg.data, skipped=skipped)
 
 
 def _export_once(store: Store, cfg: TrainConfig, out: Path, run_id: str | None,
@@ -256,8 +261,9 @@ def dry_run(cfg: TrainConfig, db_path: str | Path) -> DPOResult:
     """Validate everything a run needs (model folder, tokenizer, pairs, split, lengths) without training."""
     model_dir = check_model_dir(cfg.model)
     tok = _load_tokenizer(model_dir)
+    skipped: dict[str, Any] = {}
     with Store(db_path, create=False) as store:
-        rows, selection = _rows_without_writing(store, cfg)
+        rows, selection = _rows_without_writing(store, cfg, skipped)
     if not rows:
         raise ValueError("no usable pairs match the filters")
     train, held, split = split_rows(rows, cfg.data.eval_fraction, seed=cfg.seed,
@@ -265,7 +271,8 @@ def dry_run(cfg: TrainConfig, db_path: str | Path) -> DPOResult:
     lengths = length_report(rows, tok, cfg.max_length)
     build_dpo_config(cfg, has_eval=bool(held), use_cpu=want_cpu())  # [trl] values are checked by TRL itself
     return DPOResult(run_id=None, status="dry-run", output_dir=cfg.output_dir, split=split, lengths=lengths,
-                     length_selection=selection, pair_lengths=_char_lengths(rows), dry_run=True)
+                     length_selection=selection, pair_lengths=_char_lengths(rows),
+                     reviewed_below_margin=reviewed_below_margin(skipped), dry_run=True)
 
 
 def _char_lengths(rows: list[dict[str, Any]]) -> LengthStats:
@@ -339,6 +346,7 @@ def run_dpo(cfg: TrainConfig, db_path: str | Path, *, run_id: str | None = None,
         result = _train(cfg, model_dir, out, export, got["rows"], store, run_id, resume, use_cpu=use_cpu,
                         progress=show and main)
         result.length_selection = selection
+        result.reviewed_below_margin = reviewed_below_margin(export.filters)
         if lease is not None:
             summary = result.model_dump(exclude={"dry_run"})
             lease.finish(result.status, summary=summary,

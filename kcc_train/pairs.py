@@ -97,12 +97,24 @@ def length_selection_active(cfg: DataConfig) -> bool:
 
 def filters_of(cfg: DataConfig) -> ExportFilters:
     return ExportFilters(categories=cfg.categories, source=cfg.source, min_margin=cfg.min_margin,
-                         reviewed_only=cfg.reviewed_only)
+                         reviewed_only=cfg.reviewed_only, keep_reviewed=cfg.keep_reviewed)
 
 
-def select_rows(store: Store, cfg: DataConfig) -> tuple[list[dict[str, Any]], LengthSelection | None]:
-    """The rows an export with this data config holds: the store's filters, then the length selection."""
-    rows = list(iter_pair_rows(store, filters_of(cfg)))
+REVIEWED_KEYS = ("reviewed_below_margin_kept", "reviewed_below_margin_dropped")
+
+
+def reviewed_below_margin(counts: dict[str, Any]) -> dict[str, int]:
+    """The reviewer pairs below min_margin that keep_reviewed kept or left out, from an export record's filters
+    (or the counts `select_rows` fills), as `kcc export` reports them; empty when there were none."""
+    return {k: int(counts[k]) for k in REVIEWED_KEYS if counts.get(k)}
+
+
+def select_rows(store: Store, cfg: DataConfig, *, skipped: dict[str, int] | None = None
+                ) -> tuple[list[dict[str, Any]], LengthSelection | None]:
+    """The rows an export with this data config holds: the store's filters, then the length selection.
+
+    `skipped` (if given) receives what the filters counted: the reviewer pairs below min_margin kept / left out."""
+    rows = list(iter_pair_rows(store, filters_of(cfg), skipped=skipped))
     if not length_selection_active(cfg):
         return rows, None
     return select_by_length(rows, max_length_ratio=cfg.max_length_ratio, length_balanced=cfg.length_balanced)
@@ -115,10 +127,14 @@ def export_selected(store: Store, cfg: DataConfig, path: Path, *, run_id: str | 
     filters = filters_of(cfg)
     if not length_selection_active(cfg):
         return export_pairs(store, path, fmt="jsonl", filters=filters, run_id=run_id), None
-    rows, info = select_rows(store, cfg)
+    skipped: dict[str, int] = {}
+    rows, info = select_rows(store, cfg, skipped=skipped)
     rec = export_pairs(store, path, fmt="jsonl", filters=filters, run_id=run_id,
                        seed_ids={str(r["seed_id"]) for r in rows})
-    rec = rec.model_copy(update={"filters": {**rec.filters, "max_length_ratio": cfg.max_length_ratio,
+    # the reviewer pairs left out never reach the second pass (their seeds are not selected): count them here
+    dropped = {"reviewed_below_margin_dropped": skipped["reviewed_below_margin_dropped"]} if skipped.get(
+        "reviewed_below_margin_dropped") else {}
+    rec = rec.model_copy(update={"filters": {**rec.filters, **dropped, "max_length_ratio": cfg.max_length_ratio,
                                              "length_balanced": cfg.length_balanced}})
     store.record_export(rec)
     return rec, info

@@ -52,7 +52,7 @@ LAYERS: dict[str, list[list[str]]] = {
         ["taxonomy.cli"],
     ],
     "db": [
-        ["db.models", "db.schema", "db.redact", "db.readers", "db.readers.*"],
+        ["db.models", "db.decisions", "db.schema", "db.redact", "db.readers", "db.readers.*"],
         ["*"],  # the store and its run lifecycle
         ["db.review", "db.stats", "db.exporter", "db.import_paths", "db.importer"],
         ["db"],

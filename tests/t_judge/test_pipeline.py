@@ -112,7 +112,7 @@ def test_cancel_then_resume_in_process(tmp_path, write_jsonl, rows, monkeypatch)
         import_file(st, write_jsonl(rows(7)))
         cfg = JudgeConfig(input="x")
         runner = JudgeRunner(st, cfg, out)
-        runner.progress_cb = lambda done, total: runner.stop.set() if done >= 4 else None
+        runner.progress_cb = lambda done, total: runner.token.request() if done >= 4 else None
         s1 = runner.execute()
         assert s1.status == "cancelled" and s1.counts["seeds"] == 4
         assert st.get_run(s1.run_id).status == "cancelled"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from db.store import Store
 from judge.cli import main
 from judge.labels import label_agreement
 from judge.run_file import JudgeFileError, judge_file
+from kcc_core.cancel import CancelToken
 from kcc_core.exit_codes import ExitCode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,14 +105,66 @@ def test_cancel_then_resume(tmp_path, write_jsonl, rows, monkeypatch):
 
     monkeypatch.setattr(pipeline, "RULES_CHUNK", 2)
     inp, db, out = write_jsonl(rows(6)), tmp_path / "k.db", tmp_path / "o"
-    stop = threading.Event()
-    first = judge_file(inp, out, db=db, cancel=stop, on_progress=lambda done, total: stop.set() if done >= 2 else None)
+    stop = CancelToken()
+    first = judge_file(inp, out, db=db, cancel=stop,
+                       on_progress=lambda done, total: stop.request() if done >= 2 else None)
     assert first.status == "cancelled" and first.exit_code == ExitCode.INTERRUPTED
     assert first.counts["seeds"] == 2 and first.written == ["results.jsonl", "summary.json"]
     again = judge_file(inp, out, db=db, resume=True)
     assert again.run_id == first.run_id and again.status == "done" and again.exit_code == ExitCode.OK
     assert again.summary.resumed_from == 2 and again.counts["candidates"] == 18
     assert len({r["candidate_id"] for r in _lines(out / "results.jsonl")}) == 18
+
+
+def test_a_cancel_request_in_the_store_stops_a_judge_run(tmp_path, write_jsonl, rows, monkeypatch):
+    """The TUI's Jobs `x` (db.runs.request_cancel) reaches a judge run through its lease's token."""
+    import judge.pipeline as pipeline
+    from db.runs import request_cancel
+
+    monkeypatch.setattr(pipeline, "RULES_CHUNK", 2)
+    inp, db, out = write_jsonl(rows(6)), tmp_path / "k.db", tmp_path / "o"
+    token = CancelToken()
+
+    def on_progress(done: int, total: int | None) -> None:
+        if done == 2:
+            with Store(db) as other:  # another process's view of the store, as the TUI has
+                request_cancel(other, other.list_runs("judge")[0].id)
+
+    first = judge_file(inp, out, db=db, cancel=token, on_progress=on_progress)
+    assert first.status == "cancelled" and first.exit_code == ExitCode.INTERRUPTED
+    assert first.counts["seeds"] == 2 and token.requested
+    with Store(db) as st:
+        assert st.get_run(first.run_id).status == "cancelled"
+    again = judge_file(inp, out, db=db, resume=True)  # the old request is not for the resumed holder
+    assert again.run_id == first.run_id and again.status == "done" and again.counts["seeds"] == 6
+
+
+def test_sigint_stops_after_the_chunk_and_a_second_one_at_once(tmp_path, write_jsonl, rows, monkeypatch):
+    """`handle_signals`: kcc_core.cancel's shared handler; the first SIGINT finishes the chunk, a second one
+    interrupts (the run row still ends cancelled)."""
+    import os
+    import signal
+
+    import judge.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "RULES_CHUNK", 2)
+    inp, db = write_jsonl(rows(6)), tmp_path / "k.db"
+    before = signal.getsignal(signal.SIGINT)
+    once = judge_file(inp, tmp_path / "a", db=db, handle_signals=True,
+                      on_progress=lambda done, total: os.kill(os.getpid(), signal.SIGINT) if done == 2 else None)
+    assert once.status == "cancelled" and once.counts["seeds"] == 2
+    assert signal.getsignal(signal.SIGINT) is before
+
+    def twice(done: int, total: int | None) -> None:
+        if done == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(KeyboardInterrupt):
+        judge_file(inp, tmp_path / "b", db=db, handle_signals=True, on_progress=twice)
+    assert signal.getsignal(signal.SIGINT) is before
+    with Store(db) as st:
+        assert [r.status for r in st.list_runs("judge")] == ["cancelled", "cancelled"]
 
 
 def test_judge_holds_no_sql():
