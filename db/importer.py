@@ -3,7 +3,9 @@
 Every row is validated with pydantic; a bad row is reported as `file:line: field: message`, written to a
 rejects file and skipped, and the good rows are kept. Rows go to the store in batches, each batch one
 transaction, so a killed import leaves whole batches only and a re-run skips what is already there
-(ids are given or derived from a content hash): re-import never duplicates.
+(ids are given or derived by db.ids.seed_id, the rule generated seeds use too; a seed stored under the
+earlier import id is found again): re-import never duplicates. Rows without ids whose prompts differ only
+by case, width or punctuation derive one id: the later one is rejected as a near-duplicate, not merged.
 
 A seed id already in the store (from this file or an earlier one) is only reused when its prompt, category,
 subcategory and style are the same: otherwise the row is rejected, so an answer is never attached to a prompt
