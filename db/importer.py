@@ -3,7 +3,9 @@
 Every row is validated with pydantic; a bad row is reported as `file:line: field: message`, written to a
 rejects file and skipped, and the good rows are kept. Rows go to the store in batches, each batch one
 transaction, so a killed import leaves whole batches only and a re-run skips what is already there
-(ids are given or derived from a content hash): re-import never duplicates.
+(ids are given or derived by db.ids.seed_id, the rule generated seeds use too; a seed stored under the
+earlier import id is found again): re-import never duplicates. Rows without ids whose prompts differ only
+by case, width or punctuation derive one id: the later one is rejected as a near-duplicate, not merged.
 
 A seed id already in the store (from this file or an earlier one) is only reused when its prompt, category,
 subcategory and style are the same: otherwise the row is rejected, so an answer is never attached to a prompt
@@ -20,7 +22,6 @@ import hashlib
 import re
 import sqlite3
 import sys
-import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from db import readers
+from db.ids import legacy_import_seed_id, seed_id
 from db.import_paths import RejectsFile, check_input, check_rejects
 from db.models import Candidate, Seed, utcnow
 from db.readers import MAX_TEXT, ImportFailure, RowError
@@ -203,7 +205,8 @@ def _h(*parts: str) -> str:
 
 
 def seed_id_for(row: ImportRow) -> str:
-    return row.id or "s-" + _h(row.category or "", row.subcategory or "", unicodedata.normalize("NFC", row.prompt))
+    """The row's id, or the one db.ids derives (shared with generated seeds)."""
+    return row.id or seed_id(row.category, row.subcategory, row.prompt)
 
 
 def to_records(row: ImportRow, *, source: str = "import", now: str | None = None) -> tuple[Seed, list[Candidate]]:
@@ -301,34 +304,61 @@ class _Batch:
     def __init__(self, store: Store, path: Path, report: ImportReport, rejects: RejectsFile,
                  seed_ids: dict[str, None] | None) -> None:
         self.store, self.path, self.report, self.rejects, self.seed_ids = store, path, report, rejects, seed_ids
-        self.rows: list[tuple[int, str, Seed, list[Candidate]]] = []
+        self.rows: list[tuple[int, str, Seed, list[Candidate], bool]] = []  # ..., id derived (not given)
         self.errors: list[tuple[int, str, RowError]] = []
         self.n_cands = 0
 
     def __len__(self) -> int:
         return len(self.rows) + len(self.errors)
 
-    def add(self, line: int, raw: str, seed: Seed, cands: list[Candidate]) -> None:
-        self.rows.append((line, raw, seed, cands))
+    def add(self, line: int, raw: str, seed: Seed, cands: list[Candidate], *, derived: bool = False) -> None:
+        self.rows.append((line, raw, seed, cands, derived))
         self.n_cands += len(cands)
 
     def reject(self, line: int, raw: str, err: RowError) -> None:
         self.errors.append((line, raw, err))
 
+    def _adopt_legacy_ids(self, conn: sqlite3.Connection) -> dict[str, tuple]:
+        """The stored keys of the batch's ids; a derived id gives way to the legacy one stored for the same
+        seed (a store written before db.ids.seed_id), so re-importing an old file adds nothing twice."""
+        legacy = {i: legacy_import_seed_id(s.category, s.subcategory, s.text)
+                  for i, (_, _, s, _, derived) in enumerate(self.rows) if derived}
+        stored = _stored_keys(conn, list({s.id for _, _, s, _, _ in self.rows} | set(legacy.values())))
+        for i, old in legacy.items():
+            line, raw, seed, cands, derived = self.rows[i]
+            if seed.id in stored or stored.get(old) != _key(seed):
+                continue
+            n = len(seed.id) + 1  # candidate ids are f"{seed id}/{local id}"
+            self.rows[i] = (line, raw, seed.model_copy(update={"id": old}),
+                            [c.model_copy(update={"id": f"{old}/{c.id[n:]}", "seed_id": old}) for c in cands],
+                            derived)
+        return stored
+
+    def _conflict(self, line: int, seed: Seed, prior: tuple, key: tuple, derived: bool, stored: bool,
+                  first_line: int | None) -> RowError:
+        if derived and prior[0] != key[0]:  # another prompt with the same normalised text and key
+            of = (f"the prompt on line {first_line}" if first_line is not None
+                  else f"the stored seed {seed.id!r}")
+            return RowError(file=str(self.path), line=line, field="prompt",
+                            message=f"near-duplicate of {of} (same normalised text); give it an explicit id "
+                                    "to keep both")
+        where = "is stored" if stored else "was used earlier in this file"
+        return RowError(file=str(self.path), line=line, field="id",
+                        message=f"id conflict: seed {seed.id!r} {where} with a different {_differs(prior, key)} "
+                                "(the first one is kept; give this row another id)")
+
     def _decide_and_insert(self, conn: sqlite3.Connection) -> tuple[int, int, int]:
-        stored = _stored_keys(conn, list({s.id for _, _, s, _ in self.rows}))
-        known_cand = _stored_answers(conn, [c.id for _, _, s, cs in self.rows if s.id in stored for c in cs])
-        batch_keys: dict[str, tuple] = {}
+        stored = self._adopt_legacy_ids(conn)
+        known_cand = _stored_answers(conn, [c.id for _, _, s, cs, _ in self.rows if s.id in stored for c in cs])
+        batch_keys: dict[str, tuple[tuple, int]] = {}  # seed id first inserted by this batch -> (key, line)
         ns = nc = duplicates = 0
-        for line, raw, seed, cands in self.rows:
+        for line, raw, seed, cands, derived in self.rows:
             key = _key(seed)
-            prior = batch_keys.get(seed.id) or stored.get(seed.id)
+            first = batch_keys.get(seed.id)
+            prior = first[0] if first else stored.get(seed.id)
             if prior is not None and prior != key:
-                where = "is stored" if seed.id in stored else "was used earlier in this file"
-                self.reject(line, raw, RowError(
-                    file=str(self.path), line=line, field="id",
-                    message=f"id conflict: seed {seed.id!r} {where} with a different {_differs(prior, key)} "
-                            "(the first one is kept; give this row another id)"))
+                self.reject(line, raw, self._conflict(line, seed, prior, key, derived, seed.id in stored,
+                                                      first[1] if first else None))
                 continue
             conflict = next((c.id for c in cands if known_cand.get(c.id, c.text) != c.text), None)
             if conflict is not None:
@@ -337,7 +367,7 @@ class _Batch:
                     message=f"candidate {conflict!r} repeated with a different answer (first one kept)"))
                 continue
             if prior is None:
-                batch_keys[seed.id] = key
+                batch_keys[seed.id] = (key, line)
                 ns += self.store._insert(conn, "seeds", seed, verb="INSERT OR IGNORE")  # noqa: SLF001
             fresh = [c for c in cands if c.id not in known_cand]
             if prior is not None and not fresh:
@@ -407,7 +437,7 @@ def import_file(store: Store, path: str | Path, *, known_categories: set[str] | 
                     batch.reject(line, raw, row)
                 else:
                     seed, cs = to_records(row, source=source, now=now)
-                    batch.add(line, raw, seed, cs)
+                    batch.add(line, raw, seed, cs, derived=row.id is None)
                 if len(batch) >= batch_size or batch.n_cands >= 4 * batch_size:
                     batch.flush()
                     now = utcnow()

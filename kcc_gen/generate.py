@@ -16,17 +16,16 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import re
 import time
-import unicodedata
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process
 
-from db import Candidate, Seed, Store
+from db import Candidate, Seed, Store, ids
 from db import generation as gen_store
+from db.ids import normalize_seed_text
 from db.runs import RunBusyError, RunLease, RunStateError
 from db.runs import status_for as runs_status_for
 from kcc_core.cancel import CancelToken, process_token
@@ -94,17 +93,9 @@ class RunSummary(BaseModel):
 
 
 # -- ids and normalisation ----------------------------------------------------------------------------------
-_PUNCT = re.compile(r"[\s\u00b7\u318d.,!?~…'\"“”‘’「」『』()\[\]{}<>:;\-_/\\|*^#@]+")
-
-
-def normalize_seed_text(text: str) -> str:
-    """Dedupe/identity form of a seed: NFKC, lower case, punctuation and spacing removed."""
-    return _PUNCT.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
-
-
 def seed_id(subcategory: str | None, text: str) -> str:
-    h = hashlib.sha256(f"{subcategory or ''}\x1f{normalize_seed_text(text)}".encode()).hexdigest()
-    return f"s-{h[:20]}"
+    """A generated seed's id: db.ids.seed_id keyed by its subcategory (generated seeds always have one)."""
+    return ids.seed_id(None, subcategory, text)
 
 
 def candidate_id(seed_id: str, model: str, with_policy: bool, params: dict[str, Any]) -> str:
