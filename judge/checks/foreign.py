@@ -6,6 +6,7 @@ import re
 
 from judge.checks.construct import new_check, new_span
 from judge.checks.models import CheckResult
+from judge.checks.scan import lead_scanner, scan_spans
 from statutes.institutions import FOREIGN_NUMBERS
 
 _FOREIGN_LAW_BODY = (
@@ -14,23 +15,8 @@ _FOREIGN_LAW_BODY = (
 )
 _FOREIGN_LAW = re.compile(_FOREIGN_LAW_BODY, re.IGNORECASE)
 # the same matches found faster: every match starts with one of these characters (no other character folds to
-# f, u, a or d under IGNORECASE), so the scan is a C skip to them; the whole pattern runs in a look-ahead there,
-# captured as group 1 (the match itself is that one character)
-_FOREIGN_SCAN = re.compile(f"[미연수FfUuAaDd](?<=(?=((?i:{_FOREIGN_LAW_BODY}))).)")
-
-
-def foreign_law_spans(text: str, end: int = 50_000) -> list[tuple[int, int]]:
-    """The spans of `_FOREIGN_LAW.finditer(text, 0, end)` (non-overlapping, leftmost)."""
-    out = []
-    search = _FOREIGN_SCAN.search
-    pos = 0
-    while True:
-        m = search(text, pos, end)
-        if m is None:
-            return out
-        span = m.span(1)
-        out.append(span)
-        pos = span[1]
+# f, u, a or d under IGNORECASE)
+_FOREIGN_SCAN = lead_scanner(_FOREIGN_LAW_BODY, "미연수FfUuAaDd", ignorecase=True)
 
 
 _CUES = ("미국", "연방", "수정헌법", "FBI", "fbi", "law", "Law", "LAW", "statute", "code", "Code", "Amendment", "DMCA")
@@ -43,7 +29,7 @@ def check_foreign(text: str, mentions: list) -> list[CheckResult]:
     spans = [new_span(start=m.start, end=m.end) for m in mentions if m.foreign]
     nums = [m.number for m in mentions if m.foreign]
     if _CUE_RE.search(text) is not None:
-        spans += [new_span(start=a, end=b) for a, b in foreign_law_spans(text)]
+        spans += [new_span(start=a, end=b) for a, b in scan_spans(_FOREIGN_SCAN, text, 0, 50_000)]
     if not spans:
         return []
     what = ", ".join(dict.fromkeys(f"{n}({FOREIGN_NUMBERS[n]})" for n in nums if n)) or "외국 법"

@@ -6,6 +6,7 @@ import re
 
 from judge.checks.construct import new_check, new_span
 from judge.checks.models import CheckResult, RefusalKind
+from judge.checks.scan import lead_scanner
 
 _REFUSAL = re.compile(
     r"(?:도와|알려|제공해|안내해|답변|설명해|작성해|만들어|가르쳐|찾아)\s?(?:드릴|줄|드리지|주지)\s?(?:수\s?없|않)"
@@ -28,12 +29,10 @@ BARE_MAX_REST = 120  # characters of non-refusal text beyond which a refusal is 
 
 
 _CUE = re.compile(r"수\s?없|어렵|힘들|않|못|거절|can't|cannot|won't|will not|unable|not able")
-# `_REFUSAL` found faster: a match starts with a Hangul syllable or "I" and its second character is one of
-# these (whitespace, or the second syllable of a branch's first word: 도와, 알려, 제공, 안내, 답변, 설명, 작성, 만들,
-# 가르, 찾아, 응해/응답/응할, 말씀, 요청, 질문, 부탁, 거절, 정보, 지원, 협조, 조언, 도움, "X 드릴", "써 드리", "I'm").
-# The two characters are a C scan; the whole pattern runs in a look-ahead there only, captured as group 1.
-_SECOND = r"\s와려공내변명성들르아해씀청문탁할답원조절보언움드'"
-_REFUSAL_SCAN = re.compile(f"[가-힣I][{_SECOND}](?<=(?=({_REFUSAL.pattern}))(?s:..))")  # (?s:..): the 2nd may be a line break
+# `_REFUSAL` found faster: a match starts with a Hangul syllable or "I", and its second character is whitespace
+# or the second syllable of a branch's first word (도와, 알려, 제공, 안내, 답변, 설명, 작성, 만들, 가르, 찾아, 응해/응답/응할,
+# 말씀, 요청, 질문, 부탁, 거절, 정보, 지원, 협조, 조언, 도움; "X 드릴", "써 드리"; "I'm")
+_REFUSAL_SCAN = lead_scanner(_REFUSAL.pattern, "가-힣I", r"\s와려공내변명성들르아해씀청문탁할답원조절보언움드'")
 
 
 def _find_refusal(text: str) -> tuple[int, int] | None:
