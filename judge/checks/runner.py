@@ -47,7 +47,7 @@ def run_checks(text: str, *, category: str | None = None, seed_text: str | None 
     original, text = text, nt.text
     ireg = institution_registry()
     fit = category_fit(category)
-    checks = check_degenerate(text, no_rare=plain)
+    checks = check_degenerate(text, plain=plain)
     if checks and checks[0].id == "answer.empty":  # only for a text that is empty once stripped
         return _mapped(new_report(checks_version=CHECKS_VERSION, length=len(original), checks=checks, **dated), nt)
     citations, c_checks = check_citations(text, reg, fit, as_of=day)
