@@ -22,13 +22,15 @@ _FOREIGN_SCAN = lead_scanner(_FOREIGN_LAW_BODY, "미연수FfUuAaDd", ignorecase=
 _CUES = ("미국", "연방", "수정헌법", "FBI", "fbi", "law", "Law", "LAW", "statute", "code", "Code", "Amendment", "DMCA")
 
 _CUE_RE = re.compile("|".join(re.escape(c) for c in _CUES))
+# the same test from the first two characters of a cue (미국, 연방, 수정, FB, fb, la, La, LA, st, co, Co, Am, DM)
+_CUE_SCAN = lead_scanner(_CUE_RE.pattern, "ACDFLcfls미수연", "ABMabmot국방정")
 
 
 def check_foreign(text: str, mentions: list) -> list[CheckResult]:
     """`mentions`: Mention models or the records of `find_mentions_fast` (same attributes)."""
     spans = [new_span(start=m.start, end=m.end) for m in mentions if m.foreign]
     nums = [m.number for m in mentions if m.foreign]
-    if _CUE_RE.search(text) is not None:
+    if _CUE_SCAN.search(text) is not None:
         spans += [new_span(start=a, end=b) for a, b in scan_spans(_FOREIGN_SCAN, text, 0, 50_000)]
     if not spans:
         return []

@@ -73,10 +73,11 @@ def run_checks(text: str, *, category: str | None = None, seed_text: str | None 
     ratio, k_checks = check_korean(text)
     checks.extend(k_checks)
     # built once from trusted parts (no per-field validation or __setattr__ in the hot path)
-    return _mapped(new_report(
+    rep = new_report(
         checks_version=CHECKS_VERSION, length=len(original), checks=checks, citations=citations, institutions=insts,
         procedures=procs, refusal=refusal, harmful_compliance=harmful, korean_ratio=round(ratio, 4), **dated,
-    ), nt)
+    )
+    return rep if plain else _mapped(rep, nt)
 
 
 @functools.lru_cache(maxsize=64)

@@ -99,6 +99,8 @@ SCANNERS = {
     "refusal": (refusal._REFUSAL_SCAN, refusal._REFUSAL.pattern, False, 2),
     "framing": (stance._FRAMING_SCAN, stance._FRAMING_ALT, True, 2),
     "help verb": (stance._HELP_SCAN, stance._HELP_VERB.pattern, True, 2),
+    "foreign cue": (foreign._CUE_SCAN, foreign._CUE_RE.pattern, False, 2),
+    "operational": (compliance._OPERATIONAL_SCAN, compliance._OPERATIONAL.pattern, False, 2),
 }
 
 
@@ -125,7 +127,7 @@ def _texts() -> list[str]:
 EXTRA = ["I", "İ", "ı", "ſ", "S", "A", "D", "ILLEGAL", "ıllegal", "ſeek help", "Against the law", "DANGEROUS", "Fbi",
          "U.S. statutes", "Uſ law", "federal lawsuit", "first amendment", "xDMCA", "STEP 2:", "ſtep 3 :", "２단계:",
          "١ 단계 :", "본론 2:", "세 번째 장면:", "1,2번:", "려\n드릴 수 없", "I'm unable to help", "I cannot provide",
-         "한연방법", " 연방법", "미국\n법", "\n", "\t", "\u3000", "\xa0", " ", ".", ":", "가", "1", "23"]
+         "한연방법", " 연방법", "미국\n법", "다음과 같이 하면", "섞어 주", "Step-by-step", "LAW", "Code", "\n", "\t", "\u3000", "\xa0", " ", ".", ":", "가", "1", "23"]
 
 
 @pytest.fixture(scope="module")
@@ -146,13 +148,16 @@ def corpus() -> list[str]:
     return out
 
 
-def test_foreign_and_plan_spans(corpus):
+def test_foreign_plan_and_operational_spans(corpus):
     for t in corpus:
         for end in (50_000, max(0, len(t) - 3)):
             assert scan_spans(foreign._FOREIGN_SCAN, t, 0, end) == [
                 m.span() for m in foreign._FOREIGN_LAW.finditer(t, 0, end)], t
             assert scan_spans(compliance._PLAN_SCAN, t, 0, end) == [
                 m.span() for m in compliance._PLAN.finditer(t, 0, end)], t
+            assert scan_spans(compliance._OPERATIONAL_SCAN, t, 0, end) == [
+                m.span() for m in compliance._OPERATIONAL.finditer(t, 0, end)], t
+            assert (foreign._CUE_SCAN.search(t, 0, end) is None) == (foreign._CUE_RE.search(t, 0, end) is None), t
 
 
 def test_refusal_windows(corpus):
