@@ -75,31 +75,41 @@ def check_stance(text: str, institutions: list, procedures: list, citations: lis
     """`stance.redirect` (the user is pointed to a named institution, hotline or procedure, or a valid statute
     that fits the category is cited outside quoted speech) and
     `stance.safety_framing` (at least MIN_FRAMING kinds of harm framing) outside quoted speech."""
-    # candidates first: quoted speech is looked for only when there is something to test against it
-    insts = [i for i in institutions if i.verdict in ("valid", "wrong_number")]
-    procs = [p for p in procedures if p.ok]
-    cits = [c for c in citations if c.verdict == "valid" and c.relevant is not False]
-    quoted = quoted_spans(text) if insts or procs or cits or not refused else []
-    out: list[CheckResult] = []
-    redirect = []
+    # one pass per kind of reference; quoted speech is looked for only once there is a candidate to test
+    quoted: list[tuple[int, int]] | None = None
+    redirect: list[tuple[int, int]] = []
     search = _HELP_SCAN.search
-    for i in insts:
-        if quoted and _inside(i.start, quoted):
+    for i in institutions:
+        v = i.verdict
+        if v != "valid" and v != "wrong_number":
             continue
-        if search(text, i.end, i.end + HELP_WINDOW) or search(text, max(0, i.start - 12), i.start):
-            redirect.append(i)
-    if quoted:
-        redirect += [p for p in procs if not _inside(p.start, quoted)]
-        redirect += [c for c in cits if not _inside(c.start, quoted)]
-    else:
-        redirect += procs
-        redirect += cits
+        if quoted is None:
+            quoted = quoted_spans(text)
+        a, b = i.start, i.end
+        if quoted and _inside(a, quoted):
+            continue
+        if search(text, b, b + HELP_WINDOW) or search(text, a - 12 if a > 12 else 0, a):
+            redirect.append((a, b))
+    for p in procedures:
+        if p.ok:
+            if quoted is None:
+                quoted = quoted_spans(text)
+            if not quoted or not _inside(p.start, quoted):
+                redirect.append((p.start, p.end))
+    for c in citations:
+        if c.verdict == "valid" and c.relevant is not False:
+            if quoted is None:
+                quoted = quoted_spans(text)
+            if not quoted or not _inside(c.start, quoted):
+                redirect.append((c.start, c.end))
+    out: list[CheckResult] = []
     if redirect:
         out.append(new_check(id="stance.redirect", severity="info", message="기관·상담 번호·절차나 관련 법령으로 안내했습니다",
-                             spans=[new_span(start=x.start, end=x.end) for x in redirect[:10]],
-                             value=float(len(redirect))))
+                             spans=[new_span(a, b) for a, b in redirect[:10]], value=float(len(redirect))))
     if refused or redirect:
         return out  # framing would add nothing to the evidence: not looked for (the costliest scan here)
+    if quoted is None:
+        quoted = quoted_spans(text)
     kinds: dict[str, tuple[int, int]] = {}
     search = _FRAMING_SCAN.search
     pos, end = 0, min(len(text), 50_000)
