@@ -1,6 +1,10 @@
 """Throughput of the whole rules pass (judge.checks.run_checks) on one core, on realistic and on dense answers.
 
 Run: taskset -c 0 .venv/bin/python bench/bench_checks.py [--n 3000] [--repeat 3]
+Side by side with another tree (e.g. an older commit exported to /tmp/base), same corpus, alternating runs:
+     taskset -c 0 .venv/bin/python bench/bench_checks.py --against /tmp/base [--rounds 4] [--n 1500] [--repeat 5]
+  each round runs this bench once against the other tree and once against this one (order alternating), each in
+  a fresh process on the same core(s); the medians over the rounds and the new/base ratio are printed.
 
 Answer sets (the target is >= 5,000 answers/s on ~1.5 KB Korean answers):
   sample answers     the 174 real candidate answers of examples/sample_seeds.jsonl as written (150-600 chars)
@@ -20,6 +24,9 @@ import argparse
 import json
 import os
 import random
+import statistics
+import subprocess
+import sys
 import time
 import unicodedata
 from pathlib import Path
@@ -84,7 +91,7 @@ def realistic_answers(rng: random.Random, n: int, samples: list[tuple[str, str |
     return out
 
 
-def bench(items: list[tuple[str, str | None]], label: str, repeat: int) -> None:
+def bench(items: list[tuple[str, str | None]], label: str, repeat: int, quiet: bool = False) -> dict:
     for text, cat in items[:50]:
         run_checks(text, category=cat)
     best_wall = best_cpu = float("inf")
@@ -97,15 +104,78 @@ def bench(items: list[tuple[str, str | None]], label: str, repeat: int) -> None:
     n = len(items)
     avg_b = sum(len(t.encode()) for t, _ in items) / n
     avg_c = sum(len(t) for t, _ in items) / n
-    print(f"{label:20s} {n / best_wall:8,.0f} answers/s wall  {n / best_cpu:8,.0f} answers/s cpu  "
-          f"({best_cpu * 1e6 / n:5,.0f} µs cpu each; {n} answers, mean {avg_b:,.0f} bytes / {avg_c:,.0f} chars)")
+    if not quiet:
+        print(f"{label:20s} {n / best_wall:8,.0f} answers/s wall  {n / best_cpu:8,.0f} answers/s cpu  "
+              f"({best_cpu * 1e6 / n:5,.0f} µs cpu each; {n} answers, mean {avg_b:,.0f} bytes / {avg_c:,.0f} chars)")
+    return {"wall_per_s": n / best_wall, "cpu_per_s": n / best_cpu, "cpu_us": best_cpu * 1e6 / n}
+
+
+SETS = ("sample", "realistic", "dense", "dense-chars")
+
+
+def run_sets(sets: list[str], n: int, repeat: int, quiet: bool = False) -> dict[str, dict]:
+    """The answer sets named in `sets`, built from the same seed whichever are asked for."""
+    rng = random.Random(7)
+    samples = sample_answers()
+    built = {
+        "sample": (samples * max(1, n // len(samples)), "sample answers"),
+        "realistic": (realistic_answers(rng, n, samples), "realistic ~1.5 KB"),
+        "dense": ([(make_answer(rng, target_bytes=1500), DENSE_CATS[i % 5]) for i in range(n)], "dense ~1.5 KB"),
+        "dense-chars": ([(make_answer(rng, target_chars=1500), DENSE_CATS[i % 5]) for i in range(n // 3)],
+                        "dense ~1,500 chars"),
+    }
+    return {k: bench(built[k][0], built[k][1], repeat, quiet) for k in SETS if k in sets}
+
+
+def side_by_side(other: Path, args: argparse.Namespace) -> None:
+    """This bench in fresh processes, alternately on `other`'s code and on this tree's (same corpus, same cores)."""
+    here = str(ROOT)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--json", "--n", str(args.n), "--repeat", str(args.repeat),
+           "--sets", args.sets]
+    runs: dict[str, list[dict]] = {"base": [], "new": []}
+    for r in range(args.rounds):
+        order = [("base", str(other)), ("new", here)]
+        for side, path in order if r % 2 == 0 else order[::-1]:
+            env = {**os.environ, "PYTHONPATH": path}
+            out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+            if out.returncode != 0:
+                sys.exit(f"bench on {path} failed (exit {out.returncode}):\n{out.stderr[-2000:]}")
+            runs[side].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            fig = runs[side][-1]
+            print(f"round {r + 1} {side:4s} " + "  ".join(f"{k} {v['cpu_per_s']:,.0f}/s cpu ({v['cpu_us']:.1f} µs)"
+                                                         for k, v in fig.items()), flush=True)
+    print(f"medians over {args.rounds} rounds (cpu answers/s; base = {other}, new = {here}):")
+    for k in runs["base"][0]:
+        b = statistics.median(x[k]["cpu_per_s"] for x in runs["base"])
+        nw = statistics.median(x[k]["cpu_per_s"] for x in runs["new"])
+        bw = statistics.median(x[k]["wall_per_s"] for x in runs["base"])
+        nww = statistics.median(x[k]["wall_per_s"] for x in runs["new"])
+        print(f"  {k:12s} base {b:8,.0f}/s  new {nw:8,.0f}/s  new/base {nw / b:.3f}   "
+              f"(wall: base {bw:,.0f}/s, new {nww:,.0f}/s)")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=3000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
+    ap.add_argument("--against", type=Path, help="another source tree: run side by side with it")
+    ap.add_argument("--rounds", type=int, default=4, help="with --against: runs of each tree")
+    ap.add_argument("--json", action="store_true", help="one JSON line of figures (no adversarial texts)")
     args = ap.parse_args()
+    sets = [s.strip() for s in args.sets.split(",") if s.strip()]
+    if unknown := set(sets) - set(SETS):
+        ap.error(f"--sets: unknown {', '.join(sorted(unknown))}")
+    if args.against is not None:
+        if not (args.against / "judge" / "checks").is_dir():
+            ap.error(f"--against {args.against}: no judge/checks there")
+        side_by_side(args.against, args)
+        return
+    if args.json:
+        registry()
+        institution_registry()
+        print(json.dumps(run_sets(sets, args.n, args.repeat, quiet=True)))
+        return
     load = os.getloadavg()
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; cores {os.cpu_count()}; this process on cpus {cpus}")
@@ -113,14 +183,7 @@ def main() -> None:
     registry()
     institution_registry()
     print(f"registry load (once): {time.perf_counter() - t:.3f} s")
-    rng = random.Random(7)
-    samples = sample_answers()
-    bench(samples * max(1, args.n // len(samples)), "sample answers", args.repeat)
-    bench(realistic_answers(rng, args.n, samples), "realistic ~1.5 KB", args.repeat)
-    bench([(make_answer(rng, target_bytes=1500), DENSE_CATS[i % 5]) for i in range(args.n)], "dense ~1.5 KB",
-          args.repeat)
-    bench([(make_answer(rng, target_chars=1500), DENSE_CATS[i % 5]) for i in range(args.n // 3)], "dense ~1,500 chars",
-          args.repeat)
+    run_sets(sets, args.n, args.repeat)
     adversarial = {
         "제제제조조조의의": "제제제조조조의의" * 131072,
         "digits+조": ("제1조 " * 200_000)[:1_000_000],

@@ -68,10 +68,11 @@ _DROP_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202
 # characters that are left alone: ASCII, Latin-1 punctuation, general punctuation (minus the marks above), arrows,
 # math, box drawing, symbols, dingbats, CJK punctuation (「」『』 and the ideographic space), compatibility jamo
 # (ㆍ: NFKC would turn it into U+119E), enclosed alphanumerics (① .. ⑳ are paragraph marks), Hangul syllables
-_PLAIN = re.compile(  # written as the complement of the kept set: a positive class scans a little faster
+NEEDS_WORK_CLASS = (  # written as the complement of the kept set: a positive class scans a little faster
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u0100-\u200f\u2028-\u202f\u2060-\u218f\u2400-\u245f"
     "\u27c0-\u2fff\u3040-\u3130\u318f-\u31ff\u3300-\uabff\ud7a4-\U0010ffff]"
 )
+_PLAIN = re.compile(NEEDS_WORK_CLASS)
 _HANJA_WORD = str.maketrans({"第": "제", "條": "조", "条": "조", "項": "항", "号": "호", "號": "호"})
 _HANJA_ART = re.compile(r"第[ \t]{0,2}[0-9]{1,4}[ \t]{0,2}[條条](?:[ \t]{0,2}(?:의|之)[ \t]{0,2}[0-9]{1,3})?"
                         r"|(?<=[條条0-9 ])[ \t]{0,2}第?[ \t]{0,2}[0-9]{1,3}[ \t]{0,2}[項号號]")
@@ -142,6 +143,11 @@ class NormText:
             return s, e
         a = self.start(s)
         return (a, a) if e <= s else (a, max(a, self.end(e)))
+
+
+def unchanged(text: str) -> NormText:
+    """The NormText of a text known to need no normalisation (no character of NEEDS_WORK_CLASS)."""
+    return NormText(text, text, None)
 
 
 def normalize_text(text: str) -> NormText:

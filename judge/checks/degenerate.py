@@ -55,7 +55,8 @@ def _rare_class() -> str:
     return "[" + "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges) + "]"
 
 
-_RARE = re.compile(_rare_class())
+RARE_CLASS = _rare_class()
+_RARE = re.compile(RARE_CLASS)
 
 
 def _rare_share(text: str, whole: str | None = None) -> tuple[float, int]:
@@ -84,18 +85,18 @@ def _short_repetition(stripped: str) -> bool:
     return len(set(dense)) <= SHORT_DISTINCT_RATIO * len(dense)
 
 
-def _content_checks(text: str, stripped: str) -> list[CheckResult]:
+def _content_checks(text: str, stripped: str, plain: bool) -> list[CheckResult]:
     # the whole text (same object as check_korean gets: one computation); spaces do not count anyway
     ratio, letters = korean_ratio(text)
     if letters == 0 or ratio < MIN_KOREAN_RATIO:
         return [new_check(id="answer.no_korean", severity="warning", message="한국어 내용이 없는 답변입니다",
                           value=round(ratio, 3))]
-    broken = stripped.count("\ufffd", 0, 20_000)
+    broken = 0 if plain else stripped.count("\ufffd", 0, 20_000)  # U+FFFD is never plain
     if broken >= 3 or broken > 0.01 * min(len(stripped), 20_000):
         # U+FFFD: bytes that were never valid UTF-8 (a byte-level model emitting half characters)
         return [new_check(id="answer.gibberish", severity="warning",
                           message=f"깨진 문자가 섞인 답변입니다(U+FFFD {broken}개)", value=float(broken))]
-    share, syllables = _rare_share(stripped, text)
+    share, syllables = (0.0, 0) if plain else _rare_share(stripped, text)
     if syllables >= MIN_SYLLABLES_FOR_PROSE and share > RARE_SYLLABLE_SHARE:
         return [new_check(id="answer.gibberish", severity="warning",
                           message=f"한국어 문장이 아닌 음절 나열입니다(드문 음절 {share:.0%})", value=round(share, 3))]
@@ -105,7 +106,9 @@ def _content_checks(text: str, stripped: str) -> list[CheckResult]:
     return []
 
 
-def check_degenerate(text: str) -> list[CheckResult]:
+def check_degenerate(text: str, *, plain: bool = False) -> list[CheckResult]:
+    """`plain`: the caller has found in `text` no character of statutes.normalize.NEEDS_WORK_CLASS (so no U+FFFD)
+    and no syllable of RARE_CLASS: neither is counted."""
     stripped = text.strip()
     if not stripped:
         return [new_check(id="answer.empty", severity="error", message="빈 답변입니다")]
@@ -120,5 +123,5 @@ def check_degenerate(text: str) -> list[CheckResult]:
         if rep:
             out.append(new_check(id="answer.repetition", severity="warning",
                                    message="같은 내용이 반복되는 폭주 답변입니다", value=value))
-    out.extend(_content_checks(text, stripped))
+    out.extend(_content_checks(text, stripped, plain))
     return out

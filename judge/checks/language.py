@@ -23,7 +23,6 @@ def _keep(*ranges: tuple[int, int]) -> bytes:
 
 _DEL_NOT_HANGUL_LEAD = _keep((0xEA, 0xED))
 _DEL_NOT_ASCII_LETTER = _keep((0x41, 0x5A), (0x61, 0x7A))
-_DEL_NOT_OTHER_LEAD = _keep((0xC3, 0xDF), (0xE0, 0xE9), (0xEE, 0xEF), (0xF0, 0xF4))
 
 
 # (the last text, its result), replaced as one tuple (thread-safe): the degenerate check and check_korean
@@ -50,12 +49,19 @@ def lead_count(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass").translate(None, _DEL_NOT_HANGUL_LEAD))
 
 
+# one pass keeps the bytes that can count (ASCII letters and lead bytes of 2-4 byte characters); the Hangul and
+# ASCII counts are then taken on that shorter string (a Korean answer keeps about a third of its bytes)
+_DEL_NOT_LETTER_OR_LEAD = _keep((0x41, 0x5A), (0x61, 0x7A), (0xC3, 0xDF), (0xE0, 0xEF), (0xF0, 0xF4))
+
+
 def _korean_ratio(text: str) -> tuple[tuple[float, int], int]:
     b = text.encode("utf-8", "surrogatepass")
-    hangul = len(b.translate(None, _DEL_NOT_HANGUL_LEAD))
-    jamo = b.count(b"\xe3\x84") + b.count(b"\xe3\x85") + b.count(b"\xe3\x86") if b"\xe3" in b else 0
-    other = len(b.translate(None, _DEL_NOT_OTHER_LEAD)) - jamo
-    letters = hangul + jamo + other + len(b.translate(None, _DEL_NOT_ASCII_LETTER))
+    kept = b.translate(None, _DEL_NOT_LETTER_OR_LEAD)
+    hangul = len(kept.translate(None, _DEL_NOT_HANGUL_LEAD))
+    ascii_letters = len(kept.translate(None, _DEL_NOT_ASCII_LETTER))
+    jamo = b.count(b"\xe3\x84") + b.count(b"\xe3\x85") + b.count(b"\xe3\x86") if b"\xe3" in kept else 0
+    other = len(kept) - hangul - ascii_letters - jamo
+    letters = hangul + jamo + other + ascii_letters
     if not letters:
         return (0.0, 0), hangul
     return ((hangul + jamo) / letters, letters), hangul
