@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static, Tree
+from textual.widgets import DataTable, Header, Input, Select, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from db import review as store_review
@@ -26,6 +26,8 @@ from kcc_tui.jobs import runs_signature
 from kcc_tui.literal import one_line
 from kcc_tui.nav import SeedNavigator
 from kcc_tui.stats import subcategory_rates
+from kcc_tui.stylesheet import StyledOnMount
+from kcc_tui.widgets.footer import KeyFooter
 
 REVIEW_FILTERS = [("all", "all"), ("unreviewed", "unreviewed"), ("reviewed", "reviewed"),
                   ("flagged", "flagged"), ("overridden", "overridden")]
@@ -106,7 +108,7 @@ def row_cells(n: int, r: SeedRow, text_cells: int = TEXT_CELLS) -> tuple[Any, ..
     return (Text(str(n), style="dim"), Text(cat), text, state_cell(r))
 
 
-class BrowseScreen(Screen[None]):
+class BrowseScreen(StyledOnMount, Screen[None]):
     """The home screen."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -147,7 +149,7 @@ class BrowseScreen(Screen[None]):
                 table = SeedTable(id="seeds", cursor_type="row", zebra_stripes=True)
                 yield table
                 yield Static("", id="list-status", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def store(self):  # noqa: ANN201

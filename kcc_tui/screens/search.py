@@ -7,16 +7,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from db.store import SearchHit, SeedFilter
 from kcc_tui.literal import one_line
 from kcc_tui.nav import SeedNavigator
+from kcc_tui.stylesheet import StyledOnMount
+from kcc_tui.widgets.footer import KeyFooter
 
 LIMIT = 200
 
 
-class SearchScreen(Screen[None]):
+class SearchScreen(StyledOnMount, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="search_back"),
         Binding("ctrl+l", "focus_query", "Query", id="focus_query"),
@@ -33,7 +35,7 @@ class SearchScreen(Screen[None]):
         yield Input(placeholder="search seeds and answers (Korean ok; 3+ characters use the index)", id="query")
         yield DataTable(id="hits", cursor_type="row", zebra_stripes=True)
         yield Static("", id="search-status", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.app.db_path.name} · Search"  # type: ignore[attr-defined]

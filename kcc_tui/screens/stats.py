@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Sparkline, Static
+from textual.widgets import Header, Sparkline, Static
 
 from db import stats as store_stats
 from db.store import SeedFilter, Store
@@ -32,6 +32,8 @@ from kcc_tui.stats import (
     pct,
     reviewer_agreement,
 )
+from kcc_tui.stylesheet import StyledOnMount
+from kcc_tui.widgets.footer import KeyFooter
 
 
 class StatsData(BaseModel):
@@ -131,7 +133,7 @@ def render_agreement(data: StatsData) -> Text:
     return t
 
 
-class StatsScreen(Screen[None]):
+class StatsScreen(StyledOnMount, Screen[None]):
     BINDINGS = [Binding("ctrl+r", "reload", "Reload", id="stats_reload"),
                 Binding("escape", "back", "Back", id="stats_back")]
 
@@ -146,7 +148,7 @@ class StatsScreen(Screen[None]):
             yield Static("Safe rate by category", id="spark-label", markup=False)
             yield Sparkline([], id="stats-spark")
             yield Static("", id="stats-agreement", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.app.db_path.name} · Stats"  # type: ignore[attr-defined]
