@@ -199,6 +199,7 @@ class BrowseScreen(StyledOnMount, Screen[None]):
 
     @work(thread=True, exclusive=True, group="rates")
     def load_rates(self) -> None:
+        stamp = store_stats.data_stamp(self.app.store)  # type: ignore[attr-defined] - before reading
         with self.app.open_store() as store:  # type: ignore[attr-defined]
             stats = store_stats.category_stats(store)
             models = store.models()
@@ -206,15 +207,16 @@ class BrowseScreen(StyledOnMount, Screen[None]):
         self.app.call_from_thread(self._apply_rates, stats, category_names())
         self.app.call_from_thread(self._set_model_suggestions, models)
         self.app.call_from_thread(self._set_extra_options, names)
-        self.warm_stats()
+        self.warm_stats(stamp, stats)
 
     @work(thread=True, exclusive=True, group="warm-stats")
-    def warm_stats(self) -> None:
-        """The stats screen's numbers, computed once in the background so `S` shows them at once."""
+    def warm_stats(self, stamp: tuple[int, int], category_stats: list[dict[str, Any]]) -> None:
+        """The stats screen's numbers, computed once in the background so `S` shows them at once
+        (with the store's stamp taken before reading, so the stats screen knows whether they are current)."""
         from kcc_tui.screens.stats import compute_stats
 
         with self.app.open_store() as store:  # type: ignore[attr-defined]
-            data = compute_stats(store)
+            data = compute_stats(store, category_stats).model_copy(update={"stamp": stamp})
         if getattr(self.app, "stats_cache", None) is None:
             self.app.stats_cache = data  # type: ignore[attr-defined]
 
@@ -357,7 +359,7 @@ class BrowseScreen(StyledOnMount, Screen[None]):
     @work(thread=True, exclusive=True, group="count")
     def count_rows(self, nav: SeedNavigator) -> None:
         with self.app.open_store() as store:  # type: ignore[attr-defined]
-            total = store.count_page(nav.filter)
+            total = store_review.count_matching(store, nav.filter)
         nav._total = total
         self.app.call_from_thread(self._status)
 

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
+from textual.worker import get_current_worker
 
 from db.store import SearchHit, SeedFilter
 from kcc_tui.literal import one_line
@@ -58,9 +59,14 @@ class SearchScreen(StyledOnMount, Screen[None]):
     def run_search(self, query: str) -> None:
         with self.app.open_store() as store:  # type: ignore[attr-defined]
             hits = store.search(query, limit=LIMIT) if query.strip() else []
-        self.app.call_from_thread(self.show_hits, query, hits)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show_hits, query, hits)
 
     def show_hits(self, query: str, hits: list[SearchHit]) -> None:
+        """Results of a query, unless the reviewer typed on since (a slower search of an earlier prefix,
+        its worker cancelled but its thread still running, must not replace the newer results)."""
+        if query != self.query_one("#query", Input).value:
+            return
         self.hits = hits
         self.last_query = query
         table = self.query_one("#hits", DataTable)

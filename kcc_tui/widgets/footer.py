@@ -45,3 +45,5 @@ class KeyFooter(Footer):
                 and self._keys(screen) == self._shown):
             return
         super().bindings_changed(screen)
+        if self.is_attached and screen is self.screen and screen.app.app_focus:
+            self._shown = self._keys(screen)  # a recompose is scheduled: a second signal before it runs needs none
