@@ -76,12 +76,14 @@ class ReusedStylesheet(Stylesheet):
 
 
 class StyledOnMount:
-    """For screens: a new screen starts as styled with the app's current CSS.
+    """For screens: a new screen starts as styled with the app's current CSS, at its size's breakpoints.
 
     Textual marks a new screen's CSS as out of date, so the first visit to each mode restyles every node of
     every screen already open (`App.refresh_css`, twice). A new screen's widgets are styled when they are
     registered, from the stylesheet of that moment, and a widget's default CSS is scoped to its own type, so
     nothing else needs restyling; a theme change still bumps the app's count and restyles as before.
+    The breakpoint classes (-wide / -narrow) are set before the widgets are styled, not after the first
+    resize (which restyles the whole screen once more); a resize still sets them as before.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -91,3 +93,8 @@ class StyledOnMount:
         except NoActiveAppError:
             return
         self._css_update_count = app._css_update_count
+        for ours, theirs, dimension in ((self.HORIZONTAL_BREAKPOINTS, app.HORIZONTAL_BREAKPOINTS, app.size.width),  # type: ignore[attr-defined]
+                                        (self.VERTICAL_BREAKPOINTS, app.VERTICAL_BREAKPOINTS, app.size.height)):  # type: ignore[attr-defined]
+            breakpoints = (theirs if ours is None else ours) or []
+            if breakpoints:
+                self.add_class(*self._get_breakpoint_classes(dimension, breakpoints), update=False)  # type: ignore[attr-defined]
