@@ -153,24 +153,25 @@ def binary_first_paint(db: Path, kcc: Path, timeout: float = 60.0) -> float | No
     """Seconds from starting the real `kcc` in a 120x35 tmux pane to its first screen with rows."""
     if shutil.which("tmux") is None or not kcc.exists():
         return None
-    session = f"kcc-bench-{os.getpid()}"
+    session = f"kcc-bench-{os.getpid()}-{time.monotonic_ns()}"
+    tmux = ["tmux", "-L", session]  # a server of its own: the default one is shared and may be exiting
     import kcc_tui
 
     root = Path(kcc_tui.__file__).resolve().parents[1]  # the code this bench measures
     cmd = (f"env PYTHONPATH={shlex.quote(str(root))} TERM=xterm-256color {shlex.quote(str(kcc))} "
            f"{shlex.quote(str(db))}; sleep 3")
     t = time.perf_counter()
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "35", cmd], check=True)
+    subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "35", cmd], check=True)
     try:
         while time.perf_counter() - t < timeout:
-            pane = subprocess.run(["tmux", "capture-pane", "-t", session, "-p"], capture_output=True,
+            pane = subprocess.run([*tmux, "capture-pane", "-t", session, "-p"], capture_output=True,
                                   text=True).stdout
-            if "shown of" in pane:
+            if "shown of" in pane and " judge " in pane:  # the status and the rows (a frame apart)
                 return time.perf_counter() - t
             time.sleep(0.01)
         return None
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
 
 
 def main() -> None:

@@ -208,6 +208,9 @@ class BrowseScreen(StyledOnMount, Screen[None]):
         self.app.call_from_thread(self._set_model_suggestions, models)
         self.app.call_from_thread(self._set_extra_options, names)
         self.warm_stats(stamp, stats)
+        from kcc_tui.highlight import preload
+
+        preload()  # what the first seed view needs, imported while the reviewer looks at the list
 
     @work(thread=True, exclusive=True, group="warm-stats")
     def warm_stats(self, stamp: tuple[int, int], category_stats: list[dict[str, Any]]) -> None:
