@@ -179,3 +179,20 @@ async def test_key_footer_rebuilds_only_when_its_keys_change(monkeypatch: pytest
         assert "Extra" not in await focus("a")
         assert len(composed) == n + 2
         assert all(k.has_class("-compact") for k in app.query(FooterKey))
+
+
+async def test_new_screens_start_at_their_breakpoint_and_follow_a_resize(store_path: Path,
+                                                                         config: Settings) -> None:
+    app = KccApp(store_path, config=config)
+    async with app.run_test(size=(130, 34)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("w")
+        await pilot.pause()
+        queue = app.screen
+        assert queue.has_class("-wide") and not queue.has_class("-narrow")
+        await pilot.resize_terminal(90, 30)
+        await pilot.pause()
+        assert queue.has_class("-narrow") and not queue.has_class("-wide")
+        await pilot.press("J")  # opened at 90 columns
+        await pilot.pause()
+        assert app.screen.has_class("-narrow") and not app.screen.has_class("-wide")
