@@ -31,6 +31,15 @@ from .conftest import settle
 SIZE = (100, 30)
 
 
+async def until(pilot: Any, ready: Any, timeout: float = 20.0) -> None:
+    """Wait for a worker's result itself: wait_for_complete returns early once a cancelled worker is seen."""
+    for _ in range(int(timeout / 0.02)):
+        if ready():
+            return
+        await pilot.pause(0.02)
+    assert ready()
+
+
 def test_count_matching_equals_the_joined_count(store_path: Path) -> None:
     with Store(store_path) as store:
         store.apply_review("s000001", "x", "choose", chosen_id="s000001-c3", rejected_id="s000001-c2")
@@ -57,6 +66,7 @@ async def test_stats_numbers_are_kept_until_the_store_changes(store_path: Path, 
     app = KccApp(store_path, config=config)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
+        await until(pilot, lambda: app.stats_cache is not None)
         assert len(calls) == 1  # warmed in the background after first paint
         for _ in range(2):  # shown from the kept numbers while nothing changed
             await pilot.press("S")
@@ -78,8 +88,9 @@ async def test_stats_numbers_are_kept_until_the_store_changes(store_path: Path, 
         await pilot.press("S")
         await settle(pilot, app)
         screen = app.screen
-        assert isinstance(screen, StatsScreen) and screen.data is not None
-        assert len(calls) == 2 and screen.data.counts["human"] == human + 1
+        assert isinstance(screen, StatsScreen)
+        await until(pilot, lambda: screen.data is not None and screen.data.counts["human"] == human + 1)
+        assert len(calls) == 2
 
         # a write by another process: seen through the store's data version
         with Store(store_path) as other:
@@ -87,11 +98,13 @@ async def test_stats_numbers_are_kept_until_the_store_changes(store_path: Path, 
         await pilot.press("b")
         await pilot.press("S")
         await settle(pilot, app)
-        assert len(calls) == 3 and screen.data.counts["human"] == human + 2
+        await until(pilot, lambda: screen.data.counts["human"] == human + 2)
+        assert len(calls) == 3
         assert "other" in {r["reviewer"] for r in screen.data.reviewers}
 
+        shown = screen.data
         await pilot.press("ctrl+r")  # reload always computes
-        await settle(pilot, app)
+        await until(pilot, lambda: screen.data is not shown)
         assert len(calls) == 4
 
 
