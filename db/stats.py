@@ -10,6 +10,14 @@ from typing import Any
 from db.store import Store
 
 
+def data_stamp(store: Store) -> tuple[int, int]:
+    """Where the store's data stands, seen from this connection: (commits by other connections, rows this
+    connection changed). SQLite bumps the first on every commit of another connection and the second on
+    every row this one writes, so numbers computed at an equal stamp are still the numbers of the data."""
+    with store._lock:
+        return store.conn.execute("PRAGMA data_version").fetchone()[0], store.conn.total_changes
+
+
 def category_stats(store: Store) -> list[dict[str, Any]]:
     """Same rows as Store.category_stats() — (category, subcategory, seeds, safe, scored) — computed from
     the judgments outward: the seed counts come from the category index, the rates from the latest judgment

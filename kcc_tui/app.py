@@ -24,6 +24,7 @@ from kcc_tui.screens.jobs import JobsScreen
 from kcc_tui.screens.search import SearchScreen
 from kcc_tui.screens.seed import QueueScreen
 from kcc_tui.screens.stats import StatsScreen
+from kcc_tui.stylesheet import ReusedStylesheet
 
 
 class KccApp(App[None]):
@@ -49,6 +50,7 @@ class KccApp(App[None]):
     def __init__(self, db: str | Path | None = None, *, config: Settings | None = None,
                  reviewer: str | None = None, theme: str | None = None) -> None:
         super().__init__()
+        self.stylesheet = ReusedStylesheet(variables=self.get_css_variables())
         self.config = config or settings()
         self.db_path = Path(db or self.config.db)
         self.store = Store(self.db_path)

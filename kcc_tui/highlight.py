@@ -11,7 +11,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 from rich.text import Text
 
-from judge.checks.models import CitationResult, InstitutionResult
 from kcc_tui.literal import visible
 
 MarkCategory = Literal["valid", "fabricated", "outdated", "other"]
@@ -67,10 +66,19 @@ def _parse(items: Any, model: type[BaseModel]) -> list[BaseModel]:
     return out
 
 
+def preload() -> None:
+    """Import the judge's check models now (a thread after first paint calls this): importing the judge's
+    checks package loads its statute parsers, a tenth of a second that `kcc` need not spend before its
+    first screen."""
+    import judge.checks.models  # noqa: F401
+
+
 def marks_from_checks(checks: dict[str, Any] | None, text_len: int) -> list[Mark]:
     """Valid, in-bounds marks of one candidate, in text order (malformed entries are skipped)."""
     if not checks:
         return []
+    from judge.checks.models import CitationResult, InstitutionResult  # see preload()
+
     marks: list[Mark] = []
     for c in _parse(checks.get("citations"), CitationResult):
         assert isinstance(c, CitationResult)

@@ -44,7 +44,7 @@ class SeedNavigator:
     @property
     def total(self) -> int:
         if self._total is None:
-            self._total = self.store.count_page(self.filter)
+            self._total = store_review.count_matching(self.store, self.filter)
         return self._total
 
     def invalidate_total(self) -> None:

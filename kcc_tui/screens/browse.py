@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static, Tree
+from textual.widgets import DataTable, Header, Input, Select, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from db import review as store_review
@@ -26,6 +26,8 @@ from kcc_tui.jobs import runs_signature
 from kcc_tui.literal import one_line
 from kcc_tui.nav import SeedNavigator
 from kcc_tui.stats import subcategory_rates
+from kcc_tui.stylesheet import StyledOnMount
+from kcc_tui.widgets.footer import KeyFooter
 
 REVIEW_FILTERS = [("all", "all"), ("unreviewed", "unreviewed"), ("reviewed", "reviewed"),
                   ("flagged", "flagged"), ("overridden", "overridden")]
@@ -106,7 +108,7 @@ def row_cells(n: int, r: SeedRow, text_cells: int = TEXT_CELLS) -> tuple[Any, ..
     return (Text(str(n), style="dim"), Text(cat), text, state_cell(r))
 
 
-class BrowseScreen(Screen[None]):
+class BrowseScreen(StyledOnMount, Screen[None]):
     """The home screen."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -147,7 +149,7 @@ class BrowseScreen(Screen[None]):
                 table = SeedTable(id="seeds", cursor_type="row", zebra_stripes=True)
                 yield table
                 yield Static("", id="list-status", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def store(self):  # noqa: ANN201
@@ -197,6 +199,7 @@ class BrowseScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="rates")
     def load_rates(self) -> None:
+        stamp = store_stats.data_stamp(self.app.store)  # type: ignore[attr-defined] - before reading
         with self.app.open_store() as store:  # type: ignore[attr-defined]
             stats = store_stats.category_stats(store)
             models = store.models()
@@ -204,15 +207,19 @@ class BrowseScreen(Screen[None]):
         self.app.call_from_thread(self._apply_rates, stats, category_names())
         self.app.call_from_thread(self._set_model_suggestions, models)
         self.app.call_from_thread(self._set_extra_options, names)
-        self.warm_stats()
+        self.warm_stats(stamp, stats)
+        from kcc_tui.highlight import preload
+
+        preload()  # what the first seed view needs, imported while the reviewer looks at the list
 
     @work(thread=True, exclusive=True, group="warm-stats")
-    def warm_stats(self) -> None:
-        """The stats screen's numbers, computed once in the background so `S` shows them at once."""
+    def warm_stats(self, stamp: tuple[int, int], category_stats: list[dict[str, Any]]) -> None:
+        """The stats screen's numbers, computed once in the background so `S` shows them at once
+        (with the store's stamp taken before reading, so the stats screen knows whether they are current)."""
         from kcc_tui.screens.stats import compute_stats
 
         with self.app.open_store() as store:  # type: ignore[attr-defined]
-            data = compute_stats(store)
+            data = compute_stats(store, category_stats).model_copy(update={"stamp": stamp})
         if getattr(self.app, "stats_cache", None) is None:
             self.app.stats_cache = data  # type: ignore[attr-defined]
 
@@ -355,7 +362,7 @@ class BrowseScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="count")
     def count_rows(self, nav: SeedNavigator) -> None:
         with self.app.open_store() as store:  # type: ignore[attr-defined]
-            total = store.count_page(nav.filter)
+            total = store_review.count_matching(store, nav.filter)
         nav._total = total
         self.app.call_from_thread(self._status)
 

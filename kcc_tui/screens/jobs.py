@@ -14,13 +14,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Log, ProgressBar, Sparkline, Static
+from textual.widgets import DataTable, Header, Log, ProgressBar, Sparkline, Static
 
 from db.models import Run
 from kcc_tui import jobs
 from kcc_tui.literal import one_line, visible
 from kcc_tui.screens.modals import ConfirmModal, DetailModal, FormModal
 from kcc_tui.stats import sparkline
+from kcc_tui.stylesheet import StyledOnMount
+from kcc_tui.widgets.footer import KeyFooter
 
 STATUS_STYLE = {"running": "bold cyan", "pending": "cyan", "done": "green", "failed": "bold red",
                 "cancelled": "yellow", "interrupted": "bold yellow"}
@@ -72,7 +74,7 @@ def progress_text(run: Run) -> str:
     return f"{run.progress_done:,}" if run.progress_done else ""
 
 
-class JobsScreen(Screen[None]):
+class JobsScreen(StyledOnMount, Screen[None]):
     # below 120 columns the run list goes above the details: side by side it hid the status and progress
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
@@ -106,7 +108,7 @@ class JobsScreen(Screen[None]):
                 yield Static("", id="loss-label", markup=False)
                 yield Sparkline([], id="job-loss")
                 yield Log(id="job-log", max_lines=2000)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def store(self):  # noqa: ANN201

@@ -7,16 +7,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
+from textual.worker import get_current_worker
 
 from db.store import SearchHit, SeedFilter
 from kcc_tui.literal import one_line
 from kcc_tui.nav import SeedNavigator
+from kcc_tui.stylesheet import StyledOnMount
+from kcc_tui.widgets.footer import KeyFooter
 
 LIMIT = 200
 
 
-class SearchScreen(Screen[None]):
+class SearchScreen(StyledOnMount, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="search_back"),
         Binding("ctrl+l", "focus_query", "Query", id="focus_query"),
@@ -33,7 +36,7 @@ class SearchScreen(Screen[None]):
         yield Input(placeholder="search seeds and answers (Korean ok; 3+ characters use the index)", id="query")
         yield DataTable(id="hits", cursor_type="row", zebra_stripes=True)
         yield Static("", id="search-status", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.app.db_path.name} · Search"  # type: ignore[attr-defined]
@@ -56,9 +59,14 @@ class SearchScreen(Screen[None]):
     def run_search(self, query: str) -> None:
         with self.app.open_store() as store:  # type: ignore[attr-defined]
             hits = store.search(query, limit=LIMIT) if query.strip() else []
-        self.app.call_from_thread(self.show_hits, query, hits)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show_hits, query, hits)
 
     def show_hits(self, query: str, hits: list[SearchHit]) -> None:
+        """Results of a query, unless the reviewer typed on since (a slower search of an earlier prefix,
+        its worker cancelled but its thread still running, must not replace the newer results)."""
+        if query != self.query_one("#query", Input).value:
+            return
         self.hits = hits
         self.last_query = query
         table = self.query_one("#hits", DataTable)

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from db import review as store_review
 from db.store import SeedFilter, StoreError
@@ -24,7 +24,9 @@ from kcc_tui.jobs import runs_signature
 from kcc_tui.literal import literal, one_line
 from kcc_tui.nav import SeedNavigator, SeedView, load_seed_view
 from kcc_tui.screens.modals import DetailModal, InputModal, PickModal, TextModal
+from kcc_tui.stylesheet import StyledOnMount
 from kcc_tui.widgets.candidate import CandidatePanel
+from kcc_tui.widgets.footer import KeyFooter
 
 REVIEW_BINDINGS = [
     Binding("1", "choose(0)", "Chosen 1", id="choose_1"),
@@ -51,7 +53,7 @@ REVIEW_BINDINGS = [
 ]
 
 
-class SeedScreen(Screen[int | None]):
+class SeedScreen(StyledOnMount, Screen[int | None]):
     """Review one seed at a time, moving through a SeedNavigator."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -82,7 +84,7 @@ class SeedScreen(Screen[int | None]):
             yield Static("", id="policy", markup=False)
         yield Container(id="candidates")
         yield Static(legend(), id="legend", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def _set_title(self) -> None:
         """The header names this screen: `kcc.db · Seed s000003` (`· Review queue` in the queue)."""

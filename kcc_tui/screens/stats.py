@@ -1,7 +1,9 @@
 """Stats: safe rate per category, judge–human agreement (Cohen's kappa), override counts, small charts.
 
 Everything is computed in a thread worker with its own store connection; the screen paints at once and
-fills in when the numbers arrive.
+fills in when the numbers arrive. The numbers are kept with the store's data stamp (db.stats.data_stamp):
+`S` shows them at once and computes them again only when the store changed since (a review, a job, an
+import, from this process or another); ctrl+r always recomputes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Sparkline, Static
+from textual.widgets import Header, Sparkline, Static
+from textual.worker import get_current_worker
 
 from db import stats as store_stats
 from db.store import SeedFilter, Store
@@ -32,6 +35,8 @@ from kcc_tui.stats import (
     pct,
     reviewer_agreement,
 )
+from kcc_tui.stylesheet import StyledOnMount
+from kcc_tui.widgets.footer import KeyFooter
 
 
 class StatsData(BaseModel):
@@ -41,6 +46,7 @@ class StatsData(BaseModel):
     seeds: int
     reviewers: list[dict[str, Any]] = []
     pairwise: list[PairAgreement] = []
+    stamp: tuple[int, int] | None = None  # db.stats.data_stamp of the app's store when computing began
 
 
 def decision_rows(store: Store) -> tuple[list[AgreementRow], int]:
@@ -64,8 +70,9 @@ def decision_rows(store: Store) -> tuple[list[AgreementRow], int]:
     return rows, skipped
 
 
-def compute_stats(store: Store) -> StatsData:
-    """All numbers of the stats screen (pure reads; kappa labels a choice by the chosen answer's model)."""
+def compute_stats(store: Store, category_stats: list[dict[str, Any]] | None = None) -> StatsData:
+    """All numbers of the stats screen (pure reads; kappa labels a choice by the chosen answer's model).
+    `category_stats`: db.stats.category_stats(store) when the caller has just read it."""
     rows, skipped = decision_rows(store)
     models: dict[str, str] = {}
 
@@ -78,7 +85,8 @@ def compute_stats(store: Store) -> StatsData:
         return models[cid]
 
     agree = agreement(rows, label).model_copy(update={"skipped": skipped})
-    return StatsData(rates=category_rates(store_stats.category_stats(store)), agreement=agree,
+    return StatsData(rates=category_rates(category_stats if category_stats is not None
+                                                  else store_stats.category_stats(store)), agreement=agree,
                      counts=store.review_counts(), seeds=store.count_seeds(),
                      reviewers=store_stats.reviewer_progress(store),
                      pairwise=reviewer_agreement(store_stats.reviewer_decisions(store), label))
@@ -131,13 +139,14 @@ def render_agreement(data: StatsData) -> Text:
     return t
 
 
-class StatsScreen(Screen[None]):
+class StatsScreen(StyledOnMount, Screen[None]):
     BINDINGS = [Binding("ctrl+r", "reload", "Reload", id="stats_reload"),
                 Binding("escape", "back", "Back", id="stats_back")]
 
     def __init__(self) -> None:
         super().__init__()
         self.data: StatsData | None = None
+        self._loading: tuple[int, int] | None = None  # the stamp a worker is computing for
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -146,29 +155,48 @@ class StatsScreen(Screen[None]):
             yield Static("Safe rate by category", id="spark-label", markup=False)
             yield Sparkline([], id="stats-spark")
             yield Static("", id="stats-agreement", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.app.db_path.name} · Stats"  # type: ignore[attr-defined]
         cached = getattr(self.app, "stats_cache", None)
-        if cached is not None:  # computed in the background after first paint; refreshed right below
+        if cached is not None:  # computed in the background after first paint; recomputed if out of date
             self.show(cached)
-        self.load()
+        self.refresh_numbers()
 
     def on_screen_resume(self) -> None:
-        self.load()
+        self.refresh_numbers()
 
     def action_reload(self) -> None:
-        self.load()
+        self.refresh_numbers(force=True)
 
     def action_back(self) -> None:
         self.app.switch_mode("browse")
 
+    def refresh_numbers(self, force: bool = False) -> None:
+        """Show the kept numbers if the store has not changed since they were computed, else compute them."""
+        stamp = store_stats.data_stamp(self.app.store)  # type: ignore[attr-defined]
+        cached: StatsData | None = getattr(self.app, "stats_cache", None)
+        if not force and cached is not None and cached.stamp == stamp:
+            if self.data is not cached:
+                self.show(cached)
+            return
+        if not force and self._loading == stamp:
+            return  # already computing these
+        self._loading = stamp
+        self.load(stamp)
+
     @work(thread=True, exclusive=True, group="stats")
-    def load(self) -> None:
+    def load(self, stamp: tuple[int, int]) -> None:
         with self.app.open_store() as store:  # type: ignore[attr-defined]
-            data = compute_stats(store)
-        self.app.call_from_thread(self.show, data)
+            data = compute_stats(store).model_copy(update={"stamp": stamp})
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._loaded, data)
+
+    def _loaded(self, data: StatsData) -> None:
+        if self._loading == data.stamp:
+            self._loading = None
+        self.show(data)
 
     def show(self, data: StatsData) -> None:
         self.data = data

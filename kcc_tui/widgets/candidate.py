@@ -125,6 +125,8 @@ class CandidatePanel(VerticalScroll, can_focus=True):
         self._pending = (cand, judgment, pair)
         if len(self.query(Static)) == 4:
             self._apply()
+        else:  # not mounted yet: its border colour is styled with the rest of the card, not restyled after
+            self._set_role(pair, cand.id, update=False)
 
     def on_mount(self) -> None:
         if self._pending is not None:
@@ -136,9 +138,7 @@ class CandidatePanel(VerticalScroll, can_focus=True):
         self._pending = None
         self.text = cand.text
         self.marks = marks_from_checks(judgment.checks if judgment else None, len(cand.text))
-        cur, _ = role_of(pair, cand.id)
-        self.set_class(cur == "chosen", "-chosen")
-        self.set_class(cur == "rejected", "-rejected")
+        self._set_role(pair, cand.id)
         head, body, rubric, checks = self.query(Static).results()
         head.update(header_text(self.slot, cand, judgment, pair))
         body.update(highlighted(cand.text, self.marks))
@@ -151,6 +151,10 @@ class CandidatePanel(VerticalScroll, can_focus=True):
             chk = Text.assemble(Text("checks\n", style="underline"), chk)
         checks.update(chk)
         self.scroll_home(animate=False)
+
+    def _set_role(self, pair: Pair | None, candidate_id: str, update: bool = True) -> None:
+        cur, _ = role_of(pair, candidate_id)
+        self.update_classes({"-chosen": cur == "chosen", "-rejected": cur == "rejected"}, update=update)
 
     def select_mark(self, index: int | None) -> None:
         """Re-render the text with mark `index` (of this panel) reversed, and scroll it into view."""

@@ -74,6 +74,16 @@ def test_search(snap_compare, snap_app, size) -> None:  # noqa: ANN001
     async def search(pilot) -> None:  # noqa: ANN001
         await _settle(pilot)
         await pilot.press("slash", *"딥페이크")
+        # Each key starts a search and cancels the previous one; wait_for_complete returns as soon as one
+        # cancelled worker is seen, so wait for the last query's results themselves.
+        screen = pilot.app.screen
+        for _ in range(500):
+            if screen.last_query == "딥페이크":
+                break
+            await pilot.pause(0.01)
+        assert screen.last_query == "딥페이크"
+        # the query's cursor blinks every 0.5 s: on a busy machine the picture caught it on or off
+        screen.query_one("#query").cursor_blink = False
         await _settle(pilot)
 
     assert snap_compare(snap_app(), terminal_size=size, run_before=search)

@@ -23,19 +23,24 @@ pytestmark = [
 ]
 
 
+# a tmux server of this test's own: the default server is shared with every other tmux user of the machine,
+# and a new session started while it shuts down fails with "server exited unexpectedly"
+SOCKET = f"kcc-test-{os.getpid()}-{time.monotonic_ns()}"
+
+
 def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(["tmux", "-L", SOCKET, *args], check=True, capture_output=True, text=True).stdout
 
 
-def wait_screen(session: str, needle: str, timeout: float = 20.0) -> str:
+def wait_screen(session: str, *needles: str, timeout: float = 20.0) -> str:
     end = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < end:
         screen = tmux("capture-pane", "-t", session, "-p")
-        if needle in screen:
+        if all(n in screen for n in needles):
             return screen
         time.sleep(0.1)
-    raise AssertionError(f"{needle!r} never appeared; last screen:\n{screen}")
+    raise AssertionError(f"{needles!r} never all appeared; last screen:\n{screen}")
 
 
 def test_kcc_binary_in_tmux(store_path: Path, tmp_path: Path) -> None:
@@ -47,7 +52,8 @@ def test_kcc_binary_in_tmux(store_path: Path, tmp_path: Path) -> None:
            f"{shlex.quote(str(KCC))} {shlex.quote(str(store_path))}; sleep 5")
     tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "30", cmd)
     try:
-        screen = wait_screen(session, "shown of 31")
+        # the status line can be drawn a frame before the table's rows: wait for both
+        screen = wait_screen(session, "shown of 31", " judge ")
         # Korean wide characters align: the pair column starts at the same cell on every row
         cols = {cell_len(line[: line.index(" judge ")]) for line in screen.splitlines() if " judge " in line}
         assert len(cols) == 1, screen
@@ -65,7 +71,7 @@ def test_kcc_binary_in_tmux(store_path: Path, tmp_path: Path) -> None:
             time.sleep(0.1)
         assert "Cohen" not in tmux("capture-pane", "-t", session, "-p")  # the app exited
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True)
     with Store(store_path) as store:
         pair = store.get_pair("s000000")
         assert pair is not None and pair.source == "human" and pair.reviewer == "tmux-tester"
