@@ -46,7 +46,3 @@ class EvalStore(StoreBase):
     def get_export(self, export_id: str) -> ExportRecord | None:
         rows = self._q("SELECT * FROM exports WHERE id = ?", (export_id,))
         return ExportRecord(**self._decode("exports", rows[0])) if rows else None
-
-    def list_exports(self) -> list[ExportRecord]:
-        return [ExportRecord(**self._decode("exports", r))
-                for r in self._q("SELECT * FROM exports ORDER BY created_at DESC")]

@@ -55,7 +55,8 @@ def _check_one_model(proc, store_path: Path, run_id: str | None = None) -> dict:
         assert len(runs) == 1 and (run_id is None or runs[0].id == run_id)
         run = runs[0]
         assert run.status == "done" and run.config["world_size"] == 2
-        assert len(store.list_exports()) == 1 and run.parent_id == store.list_exports()[0].id
+        exports = [r[0] for r in store.conn.execute("SELECT id FROM exports")]
+        assert exports == [run.parent_id]
         assert [m.step for m in store.metrics(run.id, "loss")] == list(range(1, STEPS + 1))
         assert any("2 processes, MULTI_CPU" in line.message for _, line in store.logs(run.id))  # gloo
         assert any("parameter digests per rank" in line.message for _, line in store.logs(run.id))
