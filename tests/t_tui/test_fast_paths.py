@@ -17,8 +17,8 @@ from textual.widget import Widget
 from textual.widgets._footer import FooterKey
 
 from db import review as store_review
-from db.config import Settings
 from db.store import SeedFilter, Store
+from kcc_settings import Settings
 from kcc_tui.app import KccApp
 from kcc_tui.screens import stats as stats_screen
 from kcc_tui.screens.browse import BrowseScreen
