@@ -454,12 +454,16 @@ def extract_citations_normalized(text: str, reg: Registry | None = None) -> list
     reg = reg or registry()
     out: list[Citation] = []
     used_law_spans: set[int] = set()
-    defs = _definitions(reg, text) if "(이하" in text or "( 이하" in text else None
+    # substring tests of two or more characters scan the whole text (~0.4 µs each on a 1.5 KB answer); a
+    # one-character test first (memchr speed) skips them for the answers that cannot hold the form
+    defs = _definitions(reg, text) if "이하" in text and ("(이하" in text or "( 이하" in text) else None
     if "조" in text:
         _extract_articles(reg, text, out, used_law_spans, defs)
     if "법" in text or "「" in text or "『" in text or defs:
         _extract_law_mentions(reg, text, out, used_law_spans, defs)
-    if "Act" in text or "Article" in text or "Code" in text or "Constitution" in text or "Art." in text:
+    if ("A" in text or "C" in text) and (
+        "Act" in text or "Article" in text or "Code" in text or "Constitution" in text or "Art." in text
+    ):
         _extract_english(reg, text, out)
     out.sort(key=lambda c: (c.start, c.end))
     return out[:MAX_CITATIONS]
@@ -756,7 +760,7 @@ def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: s
     taken = {(c.law_start, c.law_end) for c in out if c.law_start is not None}
     taken_starts = {c.law_start for c in out if c.law_start is not None}
     bracket_spans: list[tuple[int, int]] = []
-    for m in _BRACKET.finditer(text):
+    for m in _brackets(text):
         if len(out) >= MAX_CITATIONS:
             return
         bracket_spans.append((m.start(), m.end()))
@@ -806,6 +810,36 @@ def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: s
                 law_end=f.end, old_law=f.old,
             )
         )
+
+
+def _brackets(text: str):
+    """`_BRACKET.finditer(text)`, tried only at an opening 「 or 『 found with `str.find` (memchr speed): the regex
+    search would test every character of the text against its first character set (~2 µs on a 1.5 KB answer,
+    with or without brackets)."""
+    pos = 0
+    match = _BRACKET.match
+    i = text.find("「")
+    j = text.find("『")
+    tries = 64
+    while True:
+        # each next position is searched again only once passed: linear however the two brackets mix
+        if 0 <= i < pos:
+            i = text.find("「", pos)
+        if 0 <= j < pos:
+            j = text.find("『", pos)
+        k = i if j < 0 or 0 <= i < j else j
+        if k < 0:
+            return
+        m = match(text, k)
+        if m is None:
+            pos = k + 1
+            tries -= 1
+            if tries <= 0:  # bracket soup (adversarial): the regex scan is cheaper per bracket from here on
+                yield from _BRACKET.finditer(text, pos)
+                return
+            continue
+        yield m
+        pos = m.end()
 
 
 def _in_spans(p: int, spans: list[tuple[int, int]]) -> bool:

@@ -94,6 +94,30 @@ def check_citation_fast(c, reg: Registry | None = None, *, budget: list[int] | N
     if budget is not None:
         fuzzy = budget[0] > 0
         budget[0] -= 1
+    return _named_verdict(reg, c.law_text, c.article, c.paragraph, c.old_law, c.instrument, fuzzy, as_of)
+
+
+class _Named:
+    """The attributes of a citation with a law name that its verdict depends on (nothing else is read)."""
+
+    __slots__ = ("law_text", "article", "paragraph", "old_law", "instrument")
+
+    def __init__(self, law_text: str, article: str | None, paragraph: str | None, old_law: bool,
+                 instrument: str | None) -> None:
+        self.law_text, self.article, self.paragraph = law_text, article, paragraph
+        self.old_law, self.instrument = old_law, instrument
+
+
+@functools.lru_cache(maxsize=32768)
+def _named_verdict(reg: Registry, law_text: str, article: str | None, paragraph: str | None, old_law: bool,
+                   instrument: str | None, fuzzy: bool, as_of: date | None):
+    """Cached per (law as written, article, paragraph, 구법 mark, date): answers cite the same few provisions
+    again and again, and the registry never changes after load. The record is shared: callers copy before
+    changing it."""
+    return _verdict_named(_Named(law_text, article, paragraph, old_law, instrument), reg, fuzzy, as_of)
+
+
+def _verdict_named(c, reg: Registry, fuzzy: bool, as_of: date | None):
     res = reg.resolve(c.law_text, fuzzy=fuzzy)
     if res.kind == "unknown":
         if as_of is not None and as_of < reg.snapshot_date:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import functools
 import inspect
@@ -128,6 +129,7 @@ def _in_force_by(v, c, reg: Registry, day: str):
     pending = law.pending_effective
     if not pending or max(pending) > day:
         return v  # without per-article dates, only a law whose every pending version is in force by then
+    v = copy.copy(v)  # the verdict record is shared (cached per citation form): never change it in place
     v.verdict = "valid"
     v.note = f"{law.as_of.snapshot} 이후 시행된 개정 조문입니다(시행 {max(pending)}, {day} 기준)"
     return v

@@ -93,3 +93,33 @@ def test_fast_paths_agree_with_public_api():
         assert len(procs) == len(fprocs)
         for m, f in zip(procs, fprocs, strict=True):
             _same(m, f)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "「형법」 제250조", "『「법」』", "「「a」」『b』「c』 「」x「" + "y" * 90 + "」", "『『「」「a」『b』",
+     "『" * 200 + "「형법」『민법』", "「」" * 100 + "「형법」", "「형\n법」「민법」"],
+)
+def test_bracket_finder_is_the_regex_scan(text):
+    from statutes.citations import _BRACKET, _brackets
+
+    assert [m.span() for m in _brackets(text)] == [m.span() for m in _BRACKET.finditer(text)]
+
+
+def test_cached_verdicts_are_not_changed_by_the_pending_date_rule():
+    """A verdict record is shared between citations of the same form: the checks copy it before changing it."""
+    import datetime as dt
+
+    from judge.checks.citation_check import _in_force_by
+    from statutes.registry import registry
+
+    reg = registry()
+    c = extract_citations_fast("형법 제123조의2")[0]
+    day = reg.snapshot_date
+    v = check_citation_fast(c, reg, as_of=day)
+    assert v.verdict == "not_yet_in_force"
+    changed = _in_force_by(v, c, reg, (day + dt.timedelta(days=3650)).isoformat())
+    assert changed.verdict == "valid" and changed is not v
+    assert v.verdict == "not_yet_in_force"
+    assert check_citation_fast(c, reg, as_of=day).verdict == "not_yet_in_force"
+    assert check_citation(c, as_of=day).verdict == "not_yet_in_force"
