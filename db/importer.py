@@ -281,21 +281,15 @@ def _differs(a: tuple, b: tuple) -> str:
     return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
-def _lookup(conn: sqlite3.Connection, sql: str, ids: list[str]) -> list[tuple]:
-    out: list[tuple] = []
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        out.extend(tuple(r) for r in conn.execute(sql.format(",".join("?" * len(chunk))), chunk))
-    return out
+def _stored_keys(store: Store, conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple]:
+    rows = store._q_in("SELECT id, text, category, subcategory, style FROM seeds WHERE id IN ({})",  # noqa: SLF001
+                       ids, conn=conn)
+    return {r[0]: tuple(r)[1:] for r in rows}
 
 
-def _stored_keys(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple]:
-    rows = _lookup(conn, "SELECT id, text, category, subcategory, style FROM seeds WHERE id IN ({})", ids)
-    return {r[0]: r[1:] for r in rows}
-
-
-def _stored_answers(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
-    return dict(_lookup(conn, "SELECT id, text FROM candidates WHERE id IN ({})", ids))
+def _stored_answers(store: Store, conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
+    return {r[0]: r[1] for r in store._q_in("SELECT id, text FROM candidates WHERE id IN ({})",  # noqa: SLF001
+                                            ids, conn=conn)}
 
 
 class _Batch:
@@ -323,7 +317,7 @@ class _Batch:
         seed (a store written before db.ids.seed_id), so re-importing an old file adds nothing twice."""
         legacy = {i: legacy_import_seed_id(s.category, s.subcategory, s.text)
                   for i, (_, _, s, _, derived) in enumerate(self.rows) if derived}
-        stored = _stored_keys(conn, list({s.id for _, _, s, _, _ in self.rows} | set(legacy.values())))
+        stored = _stored_keys(self.store, conn, list({s.id for _, _, s, _, _ in self.rows} | set(legacy.values())))
         for i, old in legacy.items():
             line, raw, seed, cands, derived = self.rows[i]
             if seed.id in stored or stored.get(old) != _key(seed):
@@ -349,7 +343,7 @@ class _Batch:
 
     def _decide_and_insert(self, conn: sqlite3.Connection) -> tuple[int, int, int]:
         stored = self._adopt_legacy_ids(conn)
-        known_cand = _stored_answers(conn, [c.id for _, _, s, cs, _ in self.rows if s.id in stored for c in cs])
+        known_cand = _stored_answers(self.store, conn, [c.id for _, _, s, cs, _ in self.rows if s.id in stored for c in cs])
         batch_keys: dict[str, tuple[tuple, int]] = {}  # seed id first inserted by this batch -> (key, line)
         ns = nc = duplicates = 0
         for line, raw, seed, cands, derived in self.rows:

@@ -23,22 +23,11 @@ from rich.progress import (
 )
 
 from kcc_core.cli import KccCommandGroup
-from kcc_core.exit_codes import ExitCode
+from kcc_core.cli import fail as _fail
+from kcc_core.exit_codes import ExitCode, epilog
 
-# kept for callers of the old names; the codes are kcc_core's one table
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILED, EXIT_BUSY, EXIT_INTERRUPTED = (
-    ExitCode.OK, ExitCode.PARTIAL, ExitCode.USAGE, ExitCode.FAILED, ExitCode.BUSY, ExitCode.INTERRUPTED)
-
-EXIT_CODES_HELP = f"""\b
-Exit codes:
-  {int(ExitCode.OK):<5d}every candidate judged (safe or unsafe)
-  {int(ExitCode.PARTIAL):<5d}finished, but some candidates are unscored or some input rows were rejected
-  {int(ExitCode.USAGE):<5d}usage or input error (bad option, missing/unreadable input, unknown model string, finished --run-id,
-       bad kcc.toml / KCC_* value)
-  {int(ExitCode.FAILED):<5d}the run failed (unexpected error; the run row says why)
-  {int(ExitCode.BUSY):<5d}the run is held by another live process (e.g. a second --resume of one run): nothing was judged
-  {int(ExitCode.INTERRUPTED):<5d}interrupted (SIGINT/SIGTERM): the run is "cancelled"; continue it with --resume
-"""
+EXIT_CODES_HELP = epilog(ExitCode.OK, ExitCode.PARTIAL, ExitCode.USAGE, ExitCode.FAILED, ExitCode.BUSY,
+                         ExitCode.INTERRUPTED)
 
 
 class _JudgeGroup(KccCommandGroup):
@@ -107,8 +96,7 @@ def run_command(input_path: Path, out_dir: Path, db_path: Path | None, models: t
         err.print(msg, markup=False, highlight=False)
 
     def fail(msg: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
-        say(f"kcc-judge: {msg}")
-        sys.exit(int(code))
+        _fail(msg, code, prog="kcc-judge")
 
     def on_import(rep) -> None:
         for e in rep.errors[:20]:

@@ -129,6 +129,18 @@ class StoreBase:
         with self._lock:
             return self.conn.execute(sql, tuple(params)).fetchall()
 
+    def _q_in(self, sql: str, ids: Iterable[str], *, conn: sqlite3.Connection | None = None) -> list[sqlite3.Row]:
+        """`sql` with one `{}` standing for an IN list, run over `ids` in chunks of 500 (under SQLite's
+        parameter limit). `conn`: inside an open transaction (the importer decides under its write lock)."""
+        ids = list(ids)
+        out: list[sqlite3.Row] = []
+        with self._lock:
+            c = conn or self.conn
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                out.extend(c.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall())
+        return out
+
     @property
     def schema_version(self) -> int:
         return self._q("PRAGMA user_version")[0][0]

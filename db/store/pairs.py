@@ -20,15 +20,11 @@ class PairStore(StoreBase):
 
     def latest_judgment_meta(self, candidate_ids: list[str]) -> dict[str, dict[str, Any]]:
         """Per candidate, its latest judgment's verdict and versions (export metadata, unscored gate)."""
-        out: dict[str, dict[str, Any]] = {}
-        for i in range(0, len(candidate_ids), 500):
-            chunk = candidate_ids[i : i + 500]
-            rows = self._q(
-                "SELECT candidate_id, verdict, judge_model, rubric_version, policy_version, checks_version, run_id "
-                "FROM judgments WHERE id IN (SELECT max(id) FROM judgments WHERE candidate_id IN "
-                f"({','.join('?' * len(chunk))}) GROUP BY candidate_id)", chunk)
-            out.update((r["candidate_id"], dict(r)) for r in rows)
-        return out
+        rows = self._q_in(
+            "SELECT candidate_id, verdict, judge_model, rubric_version, policy_version, checks_version, run_id "
+            "FROM judgments WHERE id IN (SELECT max(id) FROM judgments WHERE candidate_id IN ({}) "
+            "GROUP BY candidate_id)", candidate_ids)
+        return {r["candidate_id"]: dict(r) for r in rows}
 
     def save_judgments(self, judgments: Iterable[Judgment], pairs: Iterable[Pair] = (), *,
                        judge_flags: Iterable[str] = ()) -> None:

@@ -42,13 +42,7 @@ class SeedStore(StoreBase):
     def existing_ids(self, table: str, ids: Iterable[str]) -> set[str]:
         if table not in ("seeds", "candidates"):
             raise StoreError(f"no id lookup for {table}")
-        ids = list(ids)
-        out: set[str] = set()
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            rows = self._q(f"SELECT id FROM {table} WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-            out.update(r[0] for r in rows)
-        return out
+        return {r[0] for r in self._q_in(f"SELECT id FROM {table} WHERE id IN ({{}})", ids)}
 
     def get_seed(self, seed_id: str) -> Seed | None:
         rows = self._q("SELECT * FROM seeds WHERE id = ?", (seed_id,))
@@ -90,12 +84,7 @@ class SeedStore(StoreBase):
         return Candidate(**self._decode("candidates", rows[0])) if rows else None
 
     def candidate_texts(self, ids: list[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            rows = self._q(f"SELECT id, text FROM candidates WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-            out.update((r[0], r[1]) for r in rows)
-        return out
+        return {r[0]: r[1] for r in self._q_in("SELECT id, text FROM candidates WHERE id IN ({})", ids)}
 
     def candidates_for(self, seed_id: str) -> list[Candidate]:
         rows = self._q("SELECT * FROM candidates WHERE seed_id = ? ORDER BY rowid", (seed_id,))

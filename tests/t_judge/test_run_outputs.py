@@ -17,9 +17,10 @@ from click.testing import CliRunner
 
 from db.importer import import_file
 from db.store import Store
-from judge.cli import EXIT_BUSY, main
+from judge.cli import main
 from judge.pipeline import JudgeConfig, JudgeRunner
 from judge.rubric import CRITERIA
+from kcc_core.exit_codes import ExitCode
 from kcc_testkit.fake_server import FakeServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,7 +130,7 @@ def test_a_live_run_is_not_taken_over_by_a_second_resume(tmp_path, write_jsonl, 
     assert fake.count() > 48, first.stderr.read().decode()[-2000:]  # chunk 1 committed, chunk 2 held
     # a second `--resume` while the first is alive: refused with its exit code, no model call of its own
     res = subprocess.run([*cmd, "--resume"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert res.returncode == EXIT_BUSY, res.stderr[-2000:]
+    assert res.returncode == ExitCode.BUSY, res.stderr[-2000:]
     assert "already running" in res.stderr
     first.kill()
     first.wait(30)
