@@ -417,12 +417,31 @@ def _glued_same_decree(text: str, last: str, tok_start: int, j: int) -> _LawFoun
 
 
 def _old_before(text: str, s: int) -> bool:
+    if s == 0:
+        return False
+    c = text[s - 1]
+    if c != "구" and c != "舊" and not c.isspace():
+        return False  # what the slice below would end with: neither mark (most names)
     t = text[max(0, s - 3) : s].rstrip()
     return t.endswith("구") and (len(t) == 1 or not ("가" <= t[-2] <= "힣")) or t.endswith("舊")
 
 
+_ART_NOS: dict[tuple[str | None, str | None], str] = {}
+
+
+def _article_no(num: str | None, sub: str | None) -> str:
+    """`article_no` of the digits as written, kept for the few thousand forms texts use (a dict hit instead of
+    two translates and a format per anchor)."""
+    got = _ART_NOS.get((num, sub))
+    if got is None:
+        got = article_no(num, sub)
+        if len(_ART_NOS) < 8192:
+            _ART_NOS[(num, sub)] = got
+    return got
+
+
 def _article_from(m: re.Match) -> str:
-    return article_no(m.group("num"), m.group("sub"))
+    return _article_no(m.group("num"), m.group("sub"))
 
 
 def extract_citations(text: str, reg: Registry | None = None) -> list[Citation]:
@@ -490,6 +509,13 @@ def _list_gap(text: str, s: int, e: int) -> bool:
 def _annotation_at(text: str, start: int) -> bool:
     """A citation that opens a bracket annotates the one before it: "제236조(행정소송법 제8조)",
     "제9조 제1항(현행 상속세및증여세법 제60조 참조)"."""
+    if start == 0:
+        return False
+    c = text[start - 1]
+    if c == "(":
+        return True
+    if c != "행" and c not in _WS_CHARS:
+        return False  # no space or 현행 to step back over: the character before decides (most citations)
     k = start
     lo = max(0, start - 16)
     while k > lo and text[k - 1] in _WS_CHARS:
@@ -522,7 +548,7 @@ def _extract_articles(reg: Registry, text: str, out: list[Citation], used: set[i
             same_article = True
         else:
             law = _find_law_before(reg, text, a_start, True, defs)
-            first_article = article_no(m.num, m.sub)
+            first_article = _article_no(m.num, m.sub)
             same_article = False
             if not m.pfx and (law is None or law.ref != "named"):
                 continue  # "3조" without 제 and without a law name: not a citation (3조 원 ...)

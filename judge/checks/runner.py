@@ -6,6 +6,7 @@ import datetime as _dt
 import functools
 import re
 
+from judge.checks import dating
 from judge.checks.citation_check import check_citations
 from judge.checks.compliance import detect_harmful_compliance
 from judge.checks.construct import new_report
@@ -19,7 +20,7 @@ from judge.checks.refusal import detect_refusal
 from judge.checks.relevance import category_fit
 from judge.checks.stance import check_stance
 from statutes.institutions import institution_registry
-from statutes.normalize import NEEDS_WORK_CLASS, NormText, normalize_text, unchanged
+from statutes.normalize import NEEDS_WORK_CLASS, NormText, normalize_text
 from statutes.registry import registry
 from taxonomy import is_benign
 
@@ -40,16 +41,19 @@ def run_checks(text: str, *, category: str | None = None, seed_text: str | None 
     day = _today() if as_of is None else resolve_as_of(as_of)
     reg = registry()
     dated = _dated(getattr(reg, "snapshot", None), day)
-    if dated["registry_stale"]:
+    if dated["registry_stale"] and not dating._warned[0]:
         warn_stale_once(dated["statute_snapshot"], day)
     plain = _SPECIAL.search(text) is None
-    nt = unchanged(text) if plain else normalize_text(text)
-    original, text = text, nt.text
+    nt = None if plain else normalize_text(text)  # a plain text is matched as it is: no copy, no map
+    original = text
+    if nt is not None:
+        text = nt.text
     ireg = institution_registry()
     fit = category_fit(category)
     checks = check_degenerate(text, plain=plain)
     if checks and checks[0].id == "answer.empty":  # only for a text that is empty once stripped
-        return _mapped(new_report(checks_version=CHECKS_VERSION, length=len(original), checks=checks, **dated), nt)
+        rep = new_report(checks_version=CHECKS_VERSION, length=len(original), checks=checks, **dated)
+        return rep if nt is None else _mapped(rep, nt)
     citations, c_checks = check_citations(text, reg, fit, as_of=day)
     insts, mentions, i_checks = check_institutions(text, ireg, fit)
     procs, p_checks = check_procedures(text, ireg, fit, citations, insts)
@@ -77,7 +81,7 @@ def run_checks(text: str, *, category: str | None = None, seed_text: str | None 
         checks_version=CHECKS_VERSION, length=len(original), checks=checks, citations=citations, institutions=insts,
         procedures=procs, refusal=refusal, harmful_compliance=harmful, korean_ratio=round(ratio, 4), **dated,
     )
-    return rep if plain else _mapped(rep, nt)
+    return rep if nt is None else _mapped(rep, nt)
 
 
 @functools.lru_cache(maxsize=64)
