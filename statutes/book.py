@@ -1,7 +1,9 @@
 """The statute book: every document of the legalize-kr tree, read lazily from gzip shards.
 
-`index.json.gz` holds the documents (법령ID, name, kind, parent Act, versions with 공포/시행일자, status, link),
-former and repealed names and mined abbreviations; `articles-NN.json.gz` hold the article headings of every
+`names.json.gz` holds what every lookup needs (ids, names, keys, parents, kinds; former and repealed names and
+mined abbreviations); `index.json.gz` the full document rows (법령ID, name, kind, parent Act, versions with
+공포/시행일자, status, link), read only when a document's row is asked for; `former-articles.json.gz` the articles
+of former texts that decisions cite; `articles-NN.jsonl.gz` hold the article headings of every
 kept version, a shard read only when one of its documents is looked up. Built by `statutes.build`.
 """
 
@@ -66,11 +68,13 @@ class Book:
         self.history_rows: list[dict] = raw.get("history", [])
         self.abbreviation_rows: list[dict] = raw.get("abbreviations", [])
         self._rows: dict[str, dict] | None = None
-        self._former: dict[str, dict[str, tuple[int, str]]] = {}
+        self._former: dict[str, dict[str, tuple[int, str]]] | None = None
+        self._index_former: dict[str, dict[str, tuple[int, str]]] = {}
         self._named: dict[str, dict[str, tuple[int, str]]] | None = None  # former/repealed name key -> articles
         self._sources: dict = {}
         self._docs: dict[str, Document] = {}
         self._shards: dict[int, dict] = {}
+        self._earlier: dict[str, dict] = {}
         self._versions: dict[str, list[tuple[Version, dict[str, tuple[str | None, int]]]]] = {}
         self._articles: dict[tuple[str, str, str], DatedArticle | None] = {}  # (id, no, date): the hot path
         self._vindex: dict[tuple[str, str], int] = {}
@@ -81,15 +85,27 @@ class Book:
         if self._rows is None:
             raw = json.loads(gzip.decompress(self.root.joinpath("index.json.gz").read_bytes()))
             self._sources = raw.get("sources", {})
-            self._former = {did: {a[0]: (a[1], a[2]) for a in arts} for did, arts in raw.get("former_articles", {}).items()}
+            self._index_former = {did: {a[0]: (a[1], a[2]) for a in arts}
+                                  for did, arts in raw.get("former_articles", {}).items()}
             self._rows = {d["id"]: d for d in raw["documents"]}
         return self._rows
 
     def former_article(self, doc_id: str, no: str) -> tuple[int, str] | None:
         """(decisions citing it, one such decision's path) for an article no kept version has: the article of a
-        former text, as court decisions cite it without marking it 구."""
-        _ = self.rows
+        former text, as court decisions cite it without marking it 구 (former-articles.json.gz, small: an article
+        the book lacks does not load the whole index; books built before it keep these in the index)."""
+        if self._former is None:
+            f = self.root.joinpath("former-articles.json.gz")
+            if f.is_file():
+                raw = json.loads(gzip.decompress(f.read_bytes()))
+                self._former = {did: {a[0]: (a[1], a[2]) for a in arts} for did, arts in raw.items()}
+            else:
+                self._former = self._former_in_index()
         return self._former.get(doc_id, {}).get(no)
+
+    def _former_in_index(self) -> dict[str, dict[str, tuple[int, str]]]:
+        _ = self.rows
+        return self._index_former
 
     def history_article(self, key: str, no: str) -> tuple[int, str] | None:
         """(decisions citing it, one such decision's path) for article `no` cited under the former or repealed
@@ -105,13 +121,33 @@ class Book:
         source history have (git builds)."""
         if doc_id not in self.slim:
             return None
-        got = self._shard(shard_of(doc_id)).get("~former", {}).get(doc_id, {}).get(no)
+        earlier = self._earlier.get(doc_id)
+        if earlier is None:
+            earlier = self._earlier[doc_id] = self._entry(doc_id, "~" + doc_id) or {}
+        got = earlier.get(no)
         return (got[0], got[1]) if got else None
 
+    def _entry(self, doc_id: str, key: str):
+        """The value stored under `key` in the shard of `doc_id`, parsed now (None when absent)."""
+        got = self._shard(shard_of(doc_id)).get(key)
+        return json.loads(got)[1] if isinstance(got, bytes) else got
+
     def _shard(self, i: int) -> dict:
+        """key -> the raw line of a shard (`["id", versions]`, `["~id", earlier articles]`), parsed per document
+        when asked: a lookup keeps one shard's bytes, not the objects of its hundred documents. A book written
+        before the line format (one JSON object per shard) is read whole."""
         shard = self._shards.get(i)
         if shard is None:
-            shard = json.loads(gzip.decompress(self.root.joinpath(f"articles-{i:02d}.json.gz").read_bytes()))
+            f = self.root.joinpath(f"articles-{i:02d}.jsonl.gz")
+            if f.is_file():
+                shard = {}
+                for line in gzip.decompress(f.read_bytes()).split(b"\n"):
+                    if line:
+                        shard[line[2 : line.index(b'"', 2)].decode()] = line
+            else:
+                raw = json.loads(gzip.decompress(self.root.joinpath(f"articles-{i:02d}.json.gz").read_bytes()))
+                shard = {"~" + k: v for k, v in raw.pop("~former", {}).items()}
+                shard.update(raw)
             self._shards[i] = shard
         return shard
 
@@ -152,9 +188,8 @@ class Book:
             return got
         if doc_id not in self.slim:
             return []
-        shard = self._shard(shard_of(doc_id))
         out = []
-        for v, arts in shard.get(doc_id, []):
+        for v, arts in self._entry(doc_id, doc_id) or []:
             out.append((_new_version(**v), {a[0]: (a[1], a[2]) for a in arts}))
         self._versions[doc_id] = out
         return out

@@ -2,8 +2,10 @@
 
 Input: a legalize-kr checkout (a working tree, or a git repository, bare or not) and optionally a precedent-kr
 folder (or a git repository holding `precedent-kr/`). Output: a book directory (see `statutes.book`):
-`index.json.gz` (documents, versions, former names, repealed Acts, mined abbreviations) and
-`articles-NN.json.gz` shards (article headings of every kept version).
+`names.json.gz` (ids, names, kinds, former names, repealed Acts, mined abbreviations), `index.json.gz` (the
+documents' rows and versions), `history-articles.json.gz` / `former-articles.json.gz` (articles decisions cite
+under former names or of former texts) and `articles-NN.jsonl.gz` shards (article headings of every kept
+version, one line per document).
 
 From a git repository the history is used: a document whose latest text is not yet in force on the snapshot
 date (the latest 공포일자 of the tree) keeps every later-effective version and the version in force then.
@@ -613,8 +615,7 @@ def write_book(book: dict, mined: dict | None, out: Path, sources: dict, log=pri
         shards[shard_of(doc_id)].setdefault("~former", {})[doc_id] = f
     from statutes.book import key_probe
 
-    index = {"format": 1, "snapshot": book["snapshot"], "sources": sources, "documents": book["documents"],
-             "former_articles": (mined or {}).get("former_articles", {})}
+    index = {"format": 1, "snapshot": book["snapshot"], "sources": sources, "documents": book["documents"]}
     names = {"format": 1, "snapshot": book["snapshot"], "key_probe": key_probe(),
              "docs": [[d["id"], d["name"], law_key(d["name"]), d.get("parent"), d["kind"], d["form"]]
                       for d in book["documents"]],
@@ -625,16 +626,18 @@ def write_book(book: dict, mined: dict | None, out: Path, sources: dict, log=pri
     tmp = p.with_suffix(".tmp")
     tmp.write_bytes(gzip.compress(json.dumps(names, ensure_ascii=False, separators=(",", ":")).encode(), 9, mtime=0))
     tmp_files.append((tmp, p))
-    p = out / "history-articles.json.gz"
-    tmp = p.with_suffix(".tmp")
-    tmp.write_bytes(gzip.compress(json.dumps((mined or {}).get("history_articles", {}), ensure_ascii=False,
-                                             separators=(",", ":")).encode(), 9, mtime=0))
-    tmp_files.append((tmp, p))
+    # small files apart from the index, so that a lookup that needs them does not load every document's row
+    for name, key in (("history-articles.json.gz", "history_articles"), ("former-articles.json.gz", "former_articles")):
+        p = out / name
+        tmp = p.with_suffix(".tmp")
+        tmp.write_bytes(gzip.compress(json.dumps((mined or {}).get(key, {}), ensure_ascii=False,
+                                                 separators=(",", ":")).encode(), 9, mtime=0))
+        tmp_files.append((tmp, p))
     total = 0
     for i, sh in enumerate(shards):
-        p = out / f"articles-{i:02d}.json.gz"
+        p = out / f"articles-{i:02d}.jsonl.gz"
         tmp = p.with_suffix(".tmp")
-        tmp.write_bytes(gzip.compress(json.dumps(sh, ensure_ascii=False, separators=(",", ":")).encode(), 9, mtime=0))
+        tmp.write_bytes(gzip.compress(shard_lines(sh), 9, mtime=0))
         tmp_files.append((tmp, p))
     p = out / "index.json.gz"
     tmp = p.with_suffix(".tmp")
@@ -643,8 +646,19 @@ def write_book(book: dict, mined: dict | None, out: Path, sources: dict, log=pri
     for tmp, p in tmp_files:
         total += tmp.stat().st_size
         os.replace(tmp, p)
+    for i in range(N_SHARDS):  # shards in the one-object format of earlier builds: replaced by the lines above
+        (out / f"articles-{i:02d}.json.gz").unlink(missing_ok=True)
     log(f"wrote {out} ({len(tmp_files)} files, {total:,} bytes; largest "
         f"{max(p.stat().st_size for _, p in tmp_files):,})")
+
+
+def shard_lines(shard: dict) -> bytes:
+    """A shard as JSON lines, one per document (`["id", versions]`) and one per document with articles of earlier
+    texts (`["~id", {no: [title, date]}]`): the book parses only the lines of the documents looked up."""
+    rows = [[k, v] for k, v in shard.items() if k != "~former"]
+    rows += [["~" + k, v] for k, v in shard.get("~former", {}).items()]
+    rows.sort(key=lambda r: r[0])
+    return "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows).encode()
 
 
 def promulgation_days(src: Source, docs: list[dict]) -> dict[str, list[str]]:

@@ -63,6 +63,10 @@ _AFTER = re.compile(
 _SAME_AFTER = re.compile(rf"(?={_SP}(?:제{_SP}{_D}|{_D}{{1,3}}{_SP}[항호]|[①-⑳]))")
 
 
+_SP_CHARS = " \t\u00a0\u3000"  # the characters of _SP
+_DIGIT_CHARS = "0123456789０１２３４５６７８９"  # the characters of _D
+
+
 class _Anchor:
     """An article anchor found from a literal '조' (fast: no per-character regex scan)."""
 
@@ -78,6 +82,14 @@ def _anchors(text: str, pos: int):
         c = text[i - 1] if i else ""
         if not (c.isdigit() or c in _SPACES or c in "은동"):
             continue
+        if c and c in _SPACES:
+            # "… 조치", "… 조사": after the spaces both patterns need a digit or 같은 (a third of all 조 in answers,
+            # and never an anchor): looked at directly, without the two window searches
+            k, lo = i - 1, i - 4
+            while k > lo and k >= 0 and text[k] in _SP_CHARS:
+                k -= 1
+            if k < 0 or (text[k] not in _DIGIT_CHARS and not (text[k] == "은" and k > 0 and text[k - 1] == "같")):
+                continue
         b = _BACK.search(text, max(0, i - 12), i) if c not in "은동" else None
         if b is not None:
             s = b.start()

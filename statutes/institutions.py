@@ -236,7 +236,9 @@ def find_mentions_fast(text: str, reg: InstitutionRegistry | None = None) -> lis
     if len(text) > 20000 or _ASCII_DIGIT.search(text) is not None:
         count = 0
         for m in _numbers(text):
-            n = m.group("n").translate(FULLWIDTH_DIGITS)
+            n = m.group("n")
+            if not n.isascii():
+                n = n.translate(FULLWIDTH_DIGITS)
             owners = reg.number_owners.get(n, ())
             foreign = n in FOREIGN_NUMBERS
             su = _SPACED_UNIT.match(text, m.end())

@@ -205,6 +205,46 @@ def test_articles_mined_under_former_names_and_from_lists(reg):
     assert reg.former_article("900001", "제9조") is None
 
 
+def test_shards_are_lines_parsed_per_document_and_earlier_layout_still_reads(built, tmp_path):
+    import gzip
+    import json
+    import shutil
+
+    from statutes.book import N_SHARDS, Book, shard_of
+
+    names = sorted(p.name for p in built.glob("articles-*"))
+    assert len(names) == N_SHARDS and all(n.endswith(".jsonl.gz") for n in names)
+    assert "former_articles" not in json.loads(gzip.decompress((built / "index.json.gz").read_bytes()))
+    book = Book(built)
+    assert book.versions("900001")[-1][1]["제4조"] == ("신설 조문", 0)
+    # a shard keeps its raw lines: only the documents asked for are parsed
+    assert all(isinstance(v, bytes) for v in book._shards[shard_of("900001")].values())
+    assert book.former_article("900001", "제7조")[0] == 3
+    assert book.earlier_article("900003", "제3조")[0] == "옛 조문"
+    assert book._rows is None  # articles, former-text and earlier articles never read the whole index
+
+    # the same book as an earlier version wrote it: one JSON object per shard, former-text articles in the index
+    old = tmp_path / "old"
+    shutil.copytree(built, old)
+    for i in range(N_SHARDS):
+        p = old / f"articles-{i:02d}.jsonl.gz"
+        rows = [json.loads(line) for line in gzip.decompress(p.read_bytes()).decode().splitlines()]
+        obj = {k: v for k, v in rows if not k.startswith("~")}
+        if earlier := {k[1:]: v for k, v in rows if k.startswith("~")}:
+            obj["~former"] = earlier
+        (old / f"articles-{i:02d}.json.gz").write_bytes(gzip.compress(json.dumps(obj).encode()))
+        p.unlink()
+    idx = json.loads(gzip.decompress((old / "index.json.gz").read_bytes()))
+    idx["former_articles"] = json.loads(gzip.decompress((old / "former-articles.json.gz").read_bytes()))
+    (old / "index.json.gz").write_bytes(gzip.compress(json.dumps(idx).encode()))
+    (old / "former-articles.json.gz").unlink()
+    ob = Book(old)
+    for did in ("900001", "900002", "900003"):
+        assert [(v.effective, a) for v, a in ob.versions(did)] == [(v.effective, a) for v, a in book.versions(did)]
+    assert ob.former_article("900001", "제7조") == book.former_article("900001", "제7조")
+    assert ob.earlier_article("900003", "제3조") == book.earlier_article("900003", "제3조")
+
+
 def test_show_and_search_cover_documents(reg):
     r = CliRunner().invoke(statutes_group, ["show", "가상 표시에 관한 규칙", "1"])
     assert r.exit_code == 0, r.output
