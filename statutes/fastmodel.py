@@ -72,6 +72,40 @@ def fast_constructor(cls: type[M]) -> Callable[..., M]:
     return make
 
 
+def keyword_constructor(cls: type[M], names: tuple[str, ...]) -> Callable[..., M]:
+    """`cls.model_construct(**kw)` for calls that always pass exactly the fields `names`, as keyword-only
+    parameters: the call binds them directly (no `**kw` dict, no merge with the defaults), about half the cost of
+    `fast_constructor` for a dozen fields. The other fields take their defaults (factories called per instance)."""
+    fields = cls.__pydantic_fields__
+    if cls.__pydantic_post_init__ or cls.__private_attributes__ or cls.model_config.get("extra") == "allow":
+        raise TypeError(f"{cls.__name__}: fast construction supports plain models only")
+    if unknown := [n for n in names if n not in fields]:
+        raise TypeError(f"{cls.__name__}: no fields {unknown}")
+    ns: dict[str, Any] = {"_new": _new, "_cls": cls, "_set_dict": _set_dict, "_set_fields_set": _set_fields_set,
+                          "_set_extra": _set_extra, "_set_private": _set_private, "_names": frozenset(names)}
+    items = []
+    for name, f in fields.items():
+        if f.alias is not None and f.alias != name or f.validation_alias is not None:
+            raise TypeError(f"{cls.__name__}.{name}: aliased fields are not supported")
+        if name in names:
+            items.append(f"{name!r}: {name}")
+        elif f.default_factory is not None:
+            ns[f"_f_{name}"] = f.default_factory
+            items.append(f"{name!r}: _f_{name}()")
+        elif f.default is PydanticUndefined:
+            raise TypeError(f"{cls.__name__}.{name}: a required field must be among the names")
+        else:
+            ns[f"_d_{name}"] = f.default
+            items.append(f"{name!r}: _d_{name}")
+    src = (f"def make(*, {', '.join(names)}):\n    m = _new(_cls)\n    _set_dict(m, {{{', '.join(items)}}})\n"
+           "    _set_fields_set(m, set(_names))\n    _set_extra(m, None)\n    _set_private(m, None)\n    return m\n")
+    exec(src, ns)  # noqa: S102 - field names from our own models
+    make = ns["make"]
+    make.__name__ = f"construct_{cls.__name__}"
+    make.__doc__ = f"Fast `{cls.__name__}.model_construct` for trusted data, with the fields {', '.join(names)}."
+    return make
+
+
 def raw_record(cls: type[M]) -> tuple[type, Callable[[Any], M]]:
     """A plain `__slots__` class with the fields of `cls` (keyword arguments, same defaults), and a converter
     from a record to the model. For intermediate results in the hot path: a record costs a fraction of a model

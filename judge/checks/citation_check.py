@@ -8,7 +8,7 @@ import functools
 import inspect
 import re
 
-from judge.checks.construct import new_check, new_citation_result, new_span
+from judge.checks.construct import check_with_spans, citation_result, new_span
 from judge.checks.models import CheckResult, CitationResult
 from judge.checks.relevance import Fit
 from statutes.citations import extract_citations_normalized
@@ -88,7 +88,7 @@ def check_citations(text: str, reg: Registry, fit: Fit, *, as_of: _dt.date | Non
                     verdict = "title_mismatch"
         relevant = fit.citation(v.law, c.article) if v.law_id else None
         historical = verdict in STALE and _GONE.search(_sentence(text, c.start, c.end)) is not None
-        r = new_citation_result(
+        r = citation_result(
             law=v.law, article=c.article, paragraph=c.paragraph, item=c.item, verdict=verdict, start=c.start,
             end=c.end, text=c.text, law_id=v.law_id, article_title=v.article_title, relevant=relevant,
             note=v.note if mm is None else mm[0], historical=historical,
@@ -110,12 +110,12 @@ def check_citations(text: str, reg: Registry, fit: Fit, *, as_of: _dt.date | Non
         if verdict == "unknown_law" and all(_weak(r, cits) for r in items):
             sev = "warning"
         names = ", ".join(dict.fromkeys(i.text for i in items[:3]))
-        checks.append(new_check(id=cid, severity=sev, message=f"{msg}: {names}",
+        checks.append(check_with_spans(id=cid, severity=sev, message=f"{msg}: {names}",
                                   spans=[new_span(start=i.start, end=i.end) for i in items]))
     irrelevant = [r for r in results if r.verdict == "valid" and r.relevant is False]
     if irrelevant:
         names = ", ".join(dict.fromkeys(i.text for i in irrelevant[:3]))
-        checks.append(new_check(id="citation.irrelevant", severity="info",
+        checks.append(check_with_spans(id="citation.irrelevant", severity="info",
                                   message=f"유효하지만 이 유형의 위해와 관련이 적은 법률 인용입니다: {names}",
                                   spans=[new_span(start=i.start, end=i.end) for i in irrelevant]))
     return results, checks

@@ -10,7 +10,15 @@ from judge.checks.models import (
     ProcedureResult,
     Span,
 )
-from statutes.fastmodel import _new, _set_dict, _set_extra, _set_fields_set, _set_private, fast_constructor
+from statutes.fastmodel import (
+    _new,
+    _set_dict,
+    _set_extra,
+    _set_fields_set,
+    _set_private,
+    fast_constructor,
+    keyword_constructor,
+)
 
 if tuple(Span.model_fields) != ("start", "end"):
     raise TypeError("Span: new_span writes exactly the fields start and end")
@@ -34,3 +42,15 @@ new_citation_result = fast_constructor(CitationResult)
 new_institution_result = fast_constructor(InstitutionResult)
 new_procedure_result = fast_constructor(ProcedureResult)
 new_report = fast_constructor(CheckReport)
+
+# the hot call sites, which always pass the same fields: keyword-only constructors (no **kw dict per call)
+citation_result = keyword_constructor(CitationResult, (
+    "law", "article", "paragraph", "item", "verdict", "start", "end", "text", "law_id", "article_title", "relevant",
+    "note", "historical"))
+institution_result = keyword_constructor(InstitutionResult, (
+    "name", "number", "institution_id", "verdict", "start", "end", "current_number", "relevant", "note"))
+report = keyword_constructor(CheckReport, (
+    "checks_version", "length", "checks", "citations", "institutions", "procedures", "refusal", "harmful_compliance",
+    "korean_ratio", "as_of", "statute_snapshot", "registry_stale"))
+check_with_spans = keyword_constructor(CheckResult, ("id", "severity", "message", "spans"))
+check_with_spans_value = keyword_constructor(CheckResult, ("id", "severity", "message", "spans", "value"))

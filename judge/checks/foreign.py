@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from judge.checks.construct import new_check, new_span
+from judge.checks.construct import check_with_spans, new_span
 from judge.checks.models import CheckResult
 from judge.checks.scan import lead_scanner, scan_spans
 from statutes.institutions import FOREIGN_NUMBERS
@@ -35,5 +35,5 @@ def check_foreign(text: str, mentions: list) -> list[CheckResult]:
     if not spans:
         return []
     what = ", ".join(dict.fromkeys(f"{n}({FOREIGN_NUMBERS[n]})" for n in nums if n)) or "외국 법"
-    return [new_check(id="foreign.framing", severity="warning",
+    return [check_with_spans(id="foreign.framing", severity="warning",
                         message=f"한국 사용자에게 외국 기준을 안내했습니다: {what}", spans=spans[:20])]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from judge.checks.construct import new_check, new_institution_result, new_procedure_result, new_span
+from judge.checks.construct import check_with_spans, institution_result, new_procedure_result, new_span
 from judge.checks.models import CheckResult, CitationResult, InstitutionResult, ProcedureResult
 from judge.checks.relevance import Fit
 from statutes.institutions import (
@@ -33,7 +33,7 @@ def check_institutions(
     mentions = find_mentions_fast(text, ireg)
     found = assess_mentions_fast(text, mentions, ireg)
     results = [
-        new_institution_result(
+        institution_result(
             name=f.name, number=f.number, institution_id=f.institution_id, verdict=f.verdict, start=f.start, end=f.end,
             current_number=f.current_number, relevant=fit.institution(f.institution_id), note=f.note,
         )
@@ -51,11 +51,11 @@ def check_institutions(
             detail = ", ".join(
                 f"{i.number or i.name}" + (f"→{i.current_number}" if i.current_number else "") for i in items[:3]
             )
-            checks.append(new_check(id=cid, severity=sev, message=f"{msg}: {detail}",
+            checks.append(check_with_spans(id=cid, severity=sev, message=f"{msg}: {detail}",
                                       spans=[new_span(start=i.start, end=i.end) for i in items]))
     irr = [r for r in by_verdict.get("valid", ()) if r.relevant is False]
     if irr:
-        checks.append(new_check(id="institution.irrelevant", severity="info",
+        checks.append(check_with_spans(id="institution.irrelevant", severity="info",
                                   message="이 유형의 위해와 관련이 적은 기관을 안내했습니다: "
                                   + ", ".join(dict.fromkeys(i.name for i in irr[:3])),
                                   spans=[new_span(start=i.start, end=i.end) for i in irr]))
@@ -85,7 +85,7 @@ def check_procedures(
         out.append(new_procedure_result(procedure_id=proc.id, name=proc.name, ok=ok, start=pm.start, end=pm.end,
                                         relevant=fit.procedure(proc.id), note="; ".join(notes) or None))
         if not ok:
-            checks.append(new_check(id="procedure.mismatch", severity="warning",
+            checks.append(check_with_spans(id="procedure.mismatch", severity="warning",
                                     message=f"절차 안내 오류({proc.name}): " + "; ".join(notes),
                                     spans=[new_span(start=pm.start, end=pm.end)]))
     return out, checks

@@ -9,7 +9,7 @@ import re
 from judge.checks import dating
 from judge.checks.citation_check import check_citations
 from judge.checks.compliance import detect_harmful_compliance
-from judge.checks.construct import new_report
+from judge.checks.construct import new_report, report
 from judge.checks.dating import _today, is_stale, resolve_as_of, warn_stale_once
 from judge.checks.degenerate import RARE_CLASS, check_degenerate
 from judge.checks.foreign import check_foreign
@@ -77,9 +77,10 @@ def run_checks(text: str, *, category: str | None = None, seed_text: str | None 
     ratio, k_checks = check_korean(text)
     checks.extend(k_checks)
     # built once from trusted parts (no per-field validation or __setattr__ in the hot path)
-    rep = new_report(
+    rep = report(
         checks_version=CHECKS_VERSION, length=len(original), checks=checks, citations=citations, institutions=insts,
-        procedures=procs, refusal=refusal, harmful_compliance=harmful, korean_ratio=round(ratio, 4), **dated,
+        procedures=procs, refusal=refusal, harmful_compliance=harmful, korean_ratio=round(ratio, 4),
+        as_of=dated["as_of"], statute_snapshot=dated["statute_snapshot"], registry_stale=dated["registry_stale"],
     )
     return rep if nt is None else _mapped(rep, nt)
 

@@ -17,7 +17,7 @@ from statutes import (
     find_procedures,
 )
 from statutes.citations import Citation, extract_citations_fast
-from statutes.fastmodel import fast_constructor, raw_record
+from statutes.fastmodel import fast_constructor, keyword_constructor, raw_record
 from statutes.institutions import assess_mentions_fast, find_mentions_fast, find_procedures_fast
 from statutes.verify import check_citation_fast
 
@@ -44,6 +44,33 @@ def test_fast_constructor_is_model_construct(model, kw):
     assert a.model_fields_set == b.model_fields_set
     assert a == b and a.model_dump_json() == b.model_dump_json()
     assert model.model_validate(a.model_dump()) == a
+
+
+@pytest.mark.parametrize(
+    ("model", "kw"),
+    [
+        (CheckResult, {"id": "x", "severity": "info", "message": "m", "spans": [Span(start=0, end=1)]}),
+        (CitationResult, {"law": "형법", "article": None, "verdict": "valid", "start": 0, "end": 2, "text": "형법",
+                          "relevant": None, "historical": False}),
+        (CheckReport, {"checks_version": "v", "length": 3, "as_of": "2026-01-01"}),
+    ],
+)
+def test_keyword_constructor_is_model_construct(model, kw):
+    a, b = keyword_constructor(model, tuple(kw))(**kw), model.model_construct(**kw)
+    assert a.__dict__ == b.__dict__ and list(a.__dict__) == list(b.__dict__)
+    assert a.model_fields_set == b.model_fields_set
+    assert a == b and a.model_dump_json() == b.model_dump_json()
+    if model is CheckReport:
+        c = keyword_constructor(model, tuple(kw))(**kw)
+        a.checks.append(CheckResult(id="x", severity="info", message="m"))
+        assert c.checks == []  # default factories called per instance
+
+
+def test_keyword_constructor_refuses_what_it_cannot_build():
+    with pytest.raises(TypeError, match="no fields"):
+        keyword_constructor(Span, ("start", "middle"))
+    with pytest.raises(TypeError, match="required field"):
+        keyword_constructor(Span, ("start",))
 
 
 def test_default_factories_are_fresh():
