@@ -175,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--precedents", type=Path, default=None)
     ap.add_argument("--commit", default=None)
     ap.add_argument("--precedents-commit", default=None)
+    ap.add_argument("--source-name", default="github:xxyy89890-wq/legalize-kr",
+                    help="what the book records as the statute source (not the local path)")
+    ap.add_argument("--precedents-name", default="github:Bullskc/Legalize-KR")
     ap.add_argument("--exclude-decisions", type=Path, default=None,
                     help="JSONL with a 'path' per row: decisions left out of the mining (the development set)")
     args = ap.parse_args(argv)
@@ -189,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             rel = args.exclude_decisions.resolve()
             label = f"{rel.relative_to(ROOT) if rel.is_relative_to(ROOT) else rel} (development set)"
         build(args.book, DATA / "book", args.precedents, commit=args.commit, precedents_commit=args.precedents_commit,
-              exclude=exclude, exclude_label=label)
+              exclude=exclude, exclude_label=label, source_name=args.source_name, precedents_name=args.precedents_name)
         return 0
     st = args.reference / "statutes"
     curated = json.loads((DATA / "aliases_curated.json").read_text(encoding="utf-8"))["laws"]

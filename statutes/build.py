@@ -42,8 +42,9 @@ FRONT_KEYS = ("제목", "법령MST", "법령ID", "법령구분", "공포일자",
 class Source:
     """Files of a checkout: from git (`commit`, with history) or from a plain folder."""
 
-    def __init__(self, root: Path, commit: str | None = None, subdir: str = "") -> None:
+    def __init__(self, root: Path, commit: str | None = None, subdir: str = "", name: str | None = None) -> None:
         self.root = root
+        self.name = name  # what the book records as the source (e.g. github:owner/repo), instead of a local path
         self.subdir = subdir.strip("/")
         self.git = _is_git(root)
         self.commit = commit
@@ -52,8 +53,23 @@ class Source:
             self.commit = commit or _git(root, "rev-parse", "HEAD").strip()
         self._proc: subprocess.Popen | None = None
 
+    def where(self) -> str:
+        """The source as the book records it: the name given, else the git remote (github:owner/repo), else the
+        path (a local path says nothing to whoever reads the book elsewhere; pass a name for a plain folder)."""
+        if self.name:
+            return self.name
+        if self.git:
+            url = subprocess.run(["git", "-C", str(self.root), "config", "--get", "remote.origin.url"],
+                                 capture_output=True, text=True).stdout.strip()
+            m = re.search(r"github\.com[:/]([^/\s]+/[^/\s]+?)(?:\.git)?/?$", url)
+            if m:
+                return f"github:{m.group(1)}"
+            if url:
+                return url
+        return str(self.root)
+
     def label(self) -> str:
-        return f"{self.root} @ {self.commit}" if self.git else str(self.root)
+        return f"{self.where()} @ {self.commit}" if self.git else self.where()
 
     def list(self, suffix: str = ".md") -> list[str]:
         if self.git:
@@ -680,17 +696,19 @@ def promulgation_days(src: Source, docs: list[dict]) -> dict[str, list[str]]:
 
 def build(from_dir: Path, out: Path, precedents: Path | None = None, *, commit: str | None = None,
           precedents_commit: str | None = None, precedents_subdir: str = "", log=None,
-          refs_dump: Path | None = None, exclude: frozenset[str] = frozenset(), exclude_label: str | None = None) -> dict:
+          refs_dump: Path | None = None, exclude: frozenset[str] = frozenset(), exclude_label: str | None = None,
+          source_name: str | None = None, precedents_name: str | None = None) -> dict:
     """The whole build: book from `from_dir` (its `kr/` folder when it has one), decisions from `precedents`
-    (`exclude`: decision paths left out of the mining, e.g. a development set the figures are measured on)."""
+    (`exclude`: decision paths left out of the mining, e.g. a development set the figures are measured on;
+    `source_name` / `precedents_name`: what the book records as each source, e.g. github:owner/repo)."""
     log = log or (lambda m: print(m, file=sys.stderr))
     from_dir = Path(from_dir)
     sub = "kr" if (from_dir / "kr").is_dir() or _git_has(from_dir, commit, "kr") else ""
-    src = Source(from_dir, commit, sub)
+    src = Source(from_dir, commit, sub, source_name)
     book = build_book(src, log)
     if not book["documents"]:
         raise BuildError(f"{from_dir}: no statute documents found (expected kr/<law>/<kind>.md files with front matter)")
-    sources = {"statutes": {"path": str(from_dir), "commit": src.commit, "git": src.git}}
+    sources = {"statutes": {"path": src.where(), "commit": src.commit, "git": src.git}}
     mined = None
     if precedents is not None:
         known = {}
@@ -700,12 +718,12 @@ def build(from_dir: Path, out: Path, precedents: Path | None = None, *, commit: 
             known.setdefault(law_key(d["name"]), (d["id"], d["name"]))
         psub = precedents_subdir or ("precedent-kr" if (Path(precedents) / "precedent-kr").is_dir()
                                      or _git_has(Path(precedents), precedents_commit, "precedent-kr") else "")
-        psrc = Source(Path(precedents), precedents_commit, psub)
+        psrc = Source(Path(precedents), precedents_commit, psub, precedents_name)
         arts = {did: {a[0] for _v, al in vers for a in al} for did, vers in book["articles"].items()}
         mined = mine_precedents(psrc, known, promulgation_days(src, book["documents"]), psrc.label(), log,
                                 id_name={d["id"]: d["name"] for d in book["documents"]}, refs_dump=refs_dump,
                                 articles=arts, exclude=exclude)
-        sources["precedents"] = {"path": str(precedents), "commit": psrc.commit, "git": psrc.git, "subdir": psub,
+        sources["precedents"] = {"path": psrc.where(), "commit": psrc.commit, "git": psrc.git, "subdir": psub,
                                  "decisions_read": mined["decisions"], "excluded_count": len(exclude),
                                  **({"excluded": exclude_label} if exclude_label else {})}
     write_book(book, mined, Path(out), sources, log)

@@ -183,8 +183,12 @@ def default_out() -> Path:
 @click.option("--precedents-commit", default=None, help="commit of the precedents repository (default HEAD)")
 @click.option("--exclude-decisions", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="JSONL with a 'path' per row: decisions left out of the mining (a development set)")
+@click.option("--source-name", default=None,
+              help="what the book records as the statute source (default: the git remote, e.g. github:owner/repo)")
+@click.option("--precedents-name", default=None, help="the same for the precedents")
 def build_cmd(from_dir: Path, precedents: Path | None, out: Path | None, commit: str | None,
-              precedents_commit: str | None, exclude_decisions: Path | None) -> None:
+              precedents_commit: str | None, exclude_decisions: Path | None, source_name: str | None,
+              precedents_name: str | None) -> None:
     """Build the statute book (every document, article headings, later-effective versions, history) from a
     checkout; point every command at it with KCC_STATUTES=OUT."""
     import json
@@ -201,7 +205,8 @@ def build_cmd(from_dir: Path, precedents: Path | None, out: Path | None, commit:
             raise click.ClickException(f"{exclude_decisions}: each line must be a JSON object with 'path' ({e})") from e
     try:
         info = build(from_dir, out, precedents, commit=commit, precedents_commit=precedents_commit,
-                     log=lambda m: click.echo(m, err=True), exclude=exclude)
+                     log=lambda m: click.echo(m, err=True), exclude=exclude, source_name=source_name,
+                     precedents_name=precedents_name)
     except BuildError as e:
         raise click.ClickException(str(e)) from e
     click.echo(f"{info['documents']} documents, snapshot {info['snapshot']} -> {out}")

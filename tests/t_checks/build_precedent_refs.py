@@ -5,8 +5,8 @@ records repo, commit, path and the decision's 판례일련번호. Decisions whos
 for evaluation: they are dropped after reading line 2 of the front matter (statutes.build.read_decisions), and
 never written here.
 
-Run (needs a local git mirror of Bullskc/Legalize-KR, e.g. the one the `fetch` tool writes):
-    .venv/bin/python tests/t_checks/build_precedent_refs.py --mirror /work/.mirror/Bullskc+Legalize-KR/repo
+Run (needs a local git clone of github.com/Bullskc/Legalize-KR, bare or not):
+    .venv/bin/python tests/t_checks/build_precedent_refs.py --mirror PATH/TO/Legalize-KR
 or, from the 참조조문 dump a statute build writes (statutes.build.build(..., refs_dump=PATH)):
     .venv/bin/python tests/t_checks/build_precedent_refs.py --dump PATH
 

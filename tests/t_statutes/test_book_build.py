@@ -263,6 +263,40 @@ def test_plain_folder_without_history(tmp_path):
     assert (tmp_path / "out" / "names.json.gz").is_file()
 
 
+def test_sources_are_recorded_by_name_not_by_local_path(tmp_path):
+    import gzip
+    import json
+
+    from statutes.build import Source, build
+
+    src = tmp_path / "src"
+    _write(src, "kr/가상보호법/법률.md",
+           _doc("가상 보호법", "900001", "법률", "2026-01-01", "2026-01-01", [("제1조", "목적", "목적")]))
+    _git(src, "init", "-q")
+    _git(src, "add", "-A")
+    _git(src, "commit", "-q", "-m", "one")
+    assert Source(src).where() == str(src)  # no remote: the path is all there is
+    _git(src, "remote", "add", "origin", "https://github.com/owner/statutes-kr.git")
+    assert Source(src).where() == "github:owner/statutes-kr"
+    build(src, tmp_path / "out", log=lambda m: None)
+    idx = json.loads(gzip.decompress((tmp_path / "out" / "index.json.gz").read_bytes()))
+    assert idx["sources"]["statutes"]["path"] == "github:owner/statutes-kr"
+    build(src, tmp_path / "out2", log=lambda m: None, source_name="my statutes")
+    idx = json.loads(gzip.decompress((tmp_path / "out2" / "index.json.gz").read_bytes()))
+    assert idx["sources"]["statutes"]["path"] == "my statutes"
+
+
+def test_shipped_book_names_no_local_paths():
+    import gzip
+
+    from statutes.book import default_root
+
+    for f in default_root().iterdir():
+        if f.name.endswith(".gz"):
+            text = gzip.decompress(f.read_bytes()).decode()
+            assert "/work/" not in text and "/home/" not in text and "/tmp/" not in text, f.name
+
+
 def test_bad_input_is_a_clear_error(tmp_path):
     (tmp_path / "empty").mkdir()
     r = CliRunner().invoke(statutes_group, ["build", "--from", str(tmp_path / "empty"), "--out", str(tmp_path / "o")])
