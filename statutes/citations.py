@@ -156,6 +156,7 @@ _WS_CHARS = " \t\n\u3000\u00a0"  # token separators for the backward look
 _WS_RE = re.compile("[" + re.escape(_WS_CHARS) + "]")
 _OPEN_IN_RE = re.compile("[" + re.escape(_OPEN_IN) + "]")
 _ITEM_DOT_RE = re.compile(r"[·ㆍ](?=[)\]）」』조항호목])")  # searched in the reversed text: ")·" / "조·" backwards
+_TOKEN_EDGE_RE = re.compile("[" + re.escape(_WS_CHARS + _OPEN_IN) + "·ㆍ]")
 _REV: tuple[str, str] = ("", "")  # (text, text reversed): the last text scanned, reused across calls
 
 
@@ -179,6 +180,15 @@ def _prev_token(text: str, i: int, lo: int) -> tuple[int, int] | None:
     n = len(text)
     cached = _REV
     rev = cached[1] if cached[0] is text else _reversed(text)
+    # the nearest separator, opening bracket or middle dot: when it is a separator (most tokens: "형법",
+    # "근로기준법"), the bracket and dot searches below cannot find anything in the token and are skipped
+    m = _TOKEN_EDGE_RE.search(rev, n - i, n - lo)
+    if m is None:
+        if lo > 0 and not text[lo - 1].isspace():
+            return None
+        return lo, i
+    if m.group() in _WS_CHARS:
+        return n - m.start(), i
     # last separator in text[lo:i] == first one in rev[n - i : n - lo]
     m = _WS_RE.search(rev, n - i, n - lo)
     if m is None:
