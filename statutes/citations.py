@@ -839,6 +839,8 @@ def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: s
         if (law_spans and _in_spans(s0, law_spans)) or (bracket_spans and _in_spans(s0, bracket_spans)):
             continue
         seen += 1
+        if defs is None and s0 >= 2 and text[s0 - 1] == " " and _same_law_word(text, s0, e):
+            continue  # "같은 법", "이 법": what _find_law_before would call same_law, which names no law here
         f = _find_law_before(reg, text, e, defs=defs)
         if f is None or f.ref != "named" or f.start is None:
             continue
@@ -858,6 +860,18 @@ def _extract_law_mentions(reg: Registry, text: str, out: list[Citation], used: s
                 law_end=f.end, old_law=f.old,
             )
         )
+
+
+def _same_law_word(text: str, s0: int, e: int) -> bool:
+    """The law word text[s0:e] ("법", "법률") stands alone after one space, and the word before it is a whole word
+    (after a space, a line break or the start) that makes it 같은 법 / 동 법 / 위 법 / 이 법: exactly the case in
+    which `_find_law_before` answers same_law (no definitions in the text)."""
+    word = text[s0:e]
+    for w in ("같은", "동", "위", "이"):
+        ws = s0 - 1 - len(w)
+        if ws >= 0 and text.startswith(w, ws) and (ws == 0 or text[ws - 1] in " \n") and (w, word) in _SAME_LAW_2:
+            return True
+    return False
 
 
 def _brackets(text: str):

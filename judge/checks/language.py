@@ -9,6 +9,8 @@ counts as a letter: a small bias, accepted for speed.
 
 from __future__ import annotations
 
+import re
+
 from judge.checks.construct import new_check
 from judge.checks.models import CheckResult
 
@@ -54,12 +56,16 @@ def lead_count(text: str) -> int:
 _DEL_NOT_LETTER_OR_LEAD = _keep((0x41, 0x5A), (0x61, 0x7A), (0xC3, 0xDF), (0xE0, 0xEF), (0xF0, 0xF4))
 
 
+# compatibility jamo (ㅋ, ㅎ: U+3100-U+31BF) in UTF-8: one literal-led scan, not three two-byte counts
+_JAMO = re.compile(rb"\xe3[\x84-\x86]")
+
+
 def _korean_ratio(text: str) -> tuple[tuple[float, int], int]:
     b = text.encode("utf-8", "surrogatepass")
     kept = b.translate(None, _DEL_NOT_LETTER_OR_LEAD)
     hangul = len(kept.translate(None, _DEL_NOT_HANGUL_LEAD))
     ascii_letters = len(kept.translate(None, _DEL_NOT_ASCII_LETTER))
-    jamo = b.count(b"\xe3\x84") + b.count(b"\xe3\x85") + b.count(b"\xe3\x86") if b"\xe3" in kept else 0
+    jamo = len(_JAMO.findall(b)) if b"\xe3" in kept else 0
     other = len(kept) - hangul - ascii_letters - jamo
     letters = hangul + jamo + other + ascii_letters
     if not letters:

@@ -185,3 +185,63 @@ def test_framing_kinds_and_help_verbs(corpus):
             lo = rng.randint(0, len(t))
             hi = lo + stance.HELP_WINDOW
             assert (stance._HELP_VERB.search(t, lo, hi) is None) == (stance._HELP_SCAN.search(t, lo, hi) is None), t
+
+
+def _random_texts(seed: int, n: int) -> list[str]:
+    rng = random.Random(seed)
+    pre = ["", " ", "\n", "(", "「", "그", "·", "제3조·", "것", "x ", "형법 제1조, "]
+    suf = ["", "에", "의", " 제3조", "은", "상", "에서", "이", ".", "시행령", ")"]
+    words = ["같은", "동", "위", "이", "해당", "형법", "근로기준", "(같은"]
+    gaps = [" ", "  ", "\t", "\n", "", "\u3000", "\u00a0"]
+    return [rng.choice(pre) + rng.choice(words) + rng.choice(gaps) + rng.choice(["법", "법률"]) + rng.choice(suf)
+            for _ in range(n)]
+
+
+def test_same_law_shortcut_is_what_the_law_finder_answers():
+    """`_same_law_word` skips `_find_law_before` for 같은 법 / 이 법: only where that finder says same_law."""
+    from statutes import citations as cit
+    from statutes.registry import registry
+
+    reg = registry()
+    hits = 0
+    for t in _random_texts(5, 6000):
+        for m in cit._LAW_WORD.finditer(t):
+            s0, e = m.start(), m.end()
+            if s0 >= 2 and t[s0 - 1] == " " and cit._same_law_word(t, s0, e):
+                hits += 1
+                assert cit._find_law_before(reg, t, e, defs=None).ref == "same_law", t
+    assert hits > 100
+
+
+def test_token_edges_found_in_one_search_match_the_three_searches():
+    """`_prev_token` takes a whitespace edge from one search; the bracket and dot rules still decide otherwise."""
+    from statutes import citations as cit
+
+    rng = random.Random(3)
+    alpha = ["형", "법", " ", "\t", "\n", "\u3000", "\u00a0", "(", "「", "『", "“", "\"", "'", "‘", "·", "ㆍ", ")", "」",
+             "조", "항", "x"]
+    for _ in range(6000):
+        t = "".join(rng.choice(alpha) for _ in range(rng.randint(1, 16)))
+        i = rng.randint(0, len(t))
+        lo = rng.randint(0, i)
+        got = cit._prev_token(t, i, lo)
+        # the same rules written plainly, over the characters
+        j = i
+        while j > lo and t[j - 1] in cit._SPACES:
+            j -= 1
+        if j <= lo or t[j - 1] == "\n":
+            assert got is None
+            continue
+        k = j - 1
+        while k >= lo and t[k] not in cit._WS_CHARS:
+            k -= 1
+        if k < lo and lo > 0 and not t[lo - 1].isspace():
+            assert got is None
+            continue
+        start = k + 1
+        opens = [p for p in range(start + 1, j - 1) if t[p] in cit._OPEN_IN]
+        if opens:
+            start = opens[-1]
+        # a middle dot after a closing bracket or an article, both inside the token (not its first character)
+        dots = [p for p in range(start + 2, j - 1) if t[p] in "·ㆍ" and t[p - 1] in ")]）」』조항호목"]
+        assert got == ((dots[-1] + 1, j) if dots else (start, j)), (t, i, lo)
