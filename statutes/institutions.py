@@ -118,15 +118,15 @@ _RUN = re.compile(r"[#0-9](?:(?<=#)(?:0[0-9]|[0-9]{3})|(?<=0)[0-9]|(?<=[1-9])[0-
 def _numbers(text: str):
     """`_NUM_RE.finditer(text)`, tried only where a digit run starts: inside a run the look-behind fails anyway."""
     pos = 0
+    run = _RUN.search
     match = _NUM_RE.match
-    # one finditer instead of a search per run: a number's end is never inside a digit run (its look-ahead),
-    # so the runs that start at or after it are the ones a search from there would find
-    for d in _RUN.finditer(text):
-        s = d.start()
-        if s < pos:
-            continue
-        m = match(text, s)
+    while True:
+        d = run(text, pos)
+        if d is None:
+            return
+        m = match(text, d.start())
         if m is None:
+            pos = d.end()
             continue
         yield m
         pos = m.end()
