@@ -88,10 +88,20 @@ def _short_repetition(stripped: str) -> bool:
     characters for its length (Korean prose under 300 characters keeps above 0.4), or few distinct words."""
     # cheap necessary conditions first (sets of Hangul strings are the costly part): the opening word or
     # characters come back, as they do in any text made of a few of them
-    words = stripped.split()
-    if len(words) >= 6 and words.count(words[0]) > 1 and len(set(words)) / len(words) <= 0.34:
-        return True
-    dense = "".join(words)
+    if stripped.isprintable():
+        # ASCII spaces are its only whitespace (every other one is unprintable): no list of words unless the
+        # first word occurs again, and the text without spaces by one replace
+        first = stripped.split(" ", 1)[0]
+        if stripped.find(first, len(first)) >= 0:
+            words = stripped.split()
+            if len(words) >= 6 and words.count(words[0]) > 1 and len(set(words)) / len(words) <= 0.34:
+                return True
+        dense = stripped.replace(" ", "")
+    else:
+        words = stripped.split()
+        if len(words) >= 6 and words.count(words[0]) > 1 and len(set(words)) / len(words) <= 0.34:
+            return True
+        dense = "".join(words)
     if len(dense) < 8 or dense.find(dense[:3], 3) < 0:
         return False
     return len(set(dense)) <= SHORT_DISTINCT_RATIO * len(dense)

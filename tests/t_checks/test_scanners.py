@@ -245,3 +245,34 @@ def test_token_edges_found_in_one_search_match_the_three_searches():
         # a middle dot after a closing bracket or an article, both inside the token (not its first character)
         dots = [p for p in range(start + 2, j - 1) if t[p] in "·ㆍ" and t[p - 1] in ")]）」』조항호목"]
         assert got == ((dots[-1] + 1, j) if dots else (start, j)), (t, i, lo)
+
+
+def _short_repetition_spec(stripped: str) -> bool:
+    """The short-answer repetition rule (judge/checks/degenerate.py), written plainly."""
+    from judge.checks.degenerate import SHORT_DISTINCT_RATIO
+
+    words = stripped.split()
+    if len(words) >= 6 and words.count(words[0]) > 1 and len(set(words)) / len(words) <= 0.34:
+        return True
+    dense = "".join(words)
+    if len(dense) < 8 or dense.find(dense[:3], 3) < 0:
+        return False
+    return len(set(dense)) <= SHORT_DISTINCT_RATIO * len(dense)
+
+
+def test_short_repetition_shortcuts_keep_the_rule():
+    """Printable text (ASCII spaces only) skips the word list unless the first word comes back."""
+    from judge.checks.degenerate import _short_repetition
+
+    rng = random.Random(11)
+    words = ["정말", "좋아", "네", "가나다", "ㅋㅋ", "a", "정", "말씀하신"]
+    seps = [" ", " ", "  ", "\n", "\u3000", "\xa0", "\u2028", ""]
+    positives = 0
+    for _ in range(20000):
+        ws = [rng.choice(words) for _ in range(rng.randint(1, 4))]
+        t = "".join(rng.choice(ws) + rng.choice(seps) for _ in range(rng.randint(1, 30))).strip()
+        if t:
+            want = _short_repetition_spec(t)
+            assert _short_repetition(t) == want, repr(t)
+            positives += want
+    assert positives > 2000
