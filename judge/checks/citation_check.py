@@ -63,6 +63,8 @@ def check_citations(text: str, reg: Registry, fit: Fit, *, as_of: _dt.date | Non
                     ) -> tuple[list[CitationResult], list[CheckResult]]:
     """Citation results and the checks they raise, for a text already normalised (see `run_checks`)."""
     cits = extract_citations_normalized(text, reg)
+    if not cits:
+        return [], []  # most answers cite nothing: what the steps below would give
     results: list[CitationResult] = []
     budget = [FUZZY_BUDGET]
     absent: list = []
