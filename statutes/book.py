@@ -69,7 +69,6 @@ class Book:
         self.abbreviation_rows: list[dict] = raw.get("abbreviations", [])
         self._rows: dict[str, dict] | None = None
         self._former: dict[str, dict[str, tuple[int, str]]] | None = None
-        self._index_former: dict[str, dict[str, tuple[int, str]]] = {}
         self._named: dict[str, dict[str, tuple[int, str]]] | None = None  # former/repealed name key -> articles
         self._sources: dict = {}
         self._docs: dict[str, Document] = {}
@@ -85,8 +84,6 @@ class Book:
         if self._rows is None:
             raw = json.loads(gzip.decompress(self.root.joinpath("index.json.gz").read_bytes()))
             self._sources = raw.get("sources", {})
-            self._index_former = {did: {a[0]: (a[1], a[2]) for a in arts}
-                                  for did, arts in raw.get("former_articles", {}).items()}
             self._rows = {d["id"]: d for d in raw["documents"]}
         return self._rows
 
@@ -98,14 +95,11 @@ class Book:
             f = self.root.joinpath("former-articles.json.gz")
             if f.is_file():
                 raw = json.loads(gzip.decompress(f.read_bytes()))
-                self._former = {did: {a[0]: (a[1], a[2]) for a in arts} for did, arts in raw.items()}
-            else:
-                self._former = self._former_in_index()
+            else:  # a book built before that file keeps them in the index
+                raw = json.loads(gzip.decompress(self.root.joinpath("index.json.gz").read_bytes())).get(
+                    "former_articles", {})
+            self._former = {did: {a[0]: (a[1], a[2]) for a in arts} for did, arts in raw.items()}
         return self._former.get(doc_id, {}).get(no)
-
-    def _former_in_index(self) -> dict[str, dict[str, tuple[int, str]]]:
-        _ = self.rows
-        return self._index_former
 
     def history_article(self, key: str, no: str) -> tuple[int, str] | None:
         """(decisions citing it, one such decision's path) for article `no` cited under the former or repealed

@@ -52,10 +52,16 @@ class Source:
         if self.git:
             self.commit = commit or _git(root, "rev-parse", "HEAD").strip()
         self._proc: subprocess.Popen | None = None
+        self._where: str | None = None
 
     def where(self) -> str:
         """The source as the book records it: the name given, else the git remote (github:owner/repo), else the
         path (a local path says nothing to whoever reads the book elsewhere; pass a name for a plain folder)."""
+        if self._where is None:
+            self._where = self._find_where()
+        return self._where
+
+    def _find_where(self) -> str:
         if self.name:
             return self.name
         if self.git:

@@ -93,7 +93,7 @@ def _anchors(text: str, pos: int):
         b = _BACK.search(text, max(0, i - 12), i) if c not in "은동" else None
         if b is not None:
             s = b.start()
-            if s > 0 and text[s - 1] in "0123456789０１２３４５６７８９":
+            if s > 0 and text[s - 1] in _DIGIT_CHARS:
                 continue
             a = _AFTER.match(text, i + 1)
             yield _Anchor(s, a.end() if a else i + 1, b.group("num"), a.group("sub") if a else None,

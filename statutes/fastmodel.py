@@ -25,16 +25,24 @@ _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
-def fast_constructor(cls: type[M]) -> Callable[..., M]:
-    """A `cls.model_construct` equivalent for models without aliases, private attributes or post-init."""
-    fields = cls.__pydantic_fields__
+def _plain_fields(cls: type[M]) -> dict:
+    """The fields of `cls`, refused unless it is a plain model (no post-init, private attributes, extra fields
+    or aliases): what fast construction may skip."""
     if cls.__pydantic_post_init__ or cls.__private_attributes__ or cls.model_config.get("extra") == "allow":
         raise TypeError(f"{cls.__name__}: fast construction supports plain models only")
-    defaults: dict[str, Any] = {}
-    factories: list[tuple[str, Callable[[], Any]]] = []
+    fields = cls.__pydantic_fields__
     for name, f in fields.items():
         if f.alias is not None and f.alias != name or f.validation_alias is not None:
             raise TypeError(f"{cls.__name__}.{name}: aliased fields are not supported")
+    return fields
+
+
+def fast_constructor(cls: type[M]) -> Callable[..., M]:
+    """A `cls.model_construct` equivalent for models without aliases, private attributes or post-init."""
+    fields = _plain_fields(cls)
+    defaults: dict[str, Any] = {}
+    factories: list[tuple[str, Callable[[], Any]]] = []
+    for name, f in fields.items():
         if f.default_factory is not None:
             factories.append((name, f.default_factory))  # type: ignore[arg-type]
             defaults[name] = None
@@ -76,17 +84,13 @@ def keyword_constructor(cls: type[M], names: tuple[str, ...]) -> Callable[..., M
     """`cls.model_construct(**kw)` for calls that always pass exactly the fields `names`, as keyword-only
     parameters: the call binds them directly (no `**kw` dict, no merge with the defaults), about half the cost of
     `fast_constructor` for a dozen fields. The other fields take their defaults (factories called per instance)."""
-    fields = cls.__pydantic_fields__
-    if cls.__pydantic_post_init__ or cls.__private_attributes__ or cls.model_config.get("extra") == "allow":
-        raise TypeError(f"{cls.__name__}: fast construction supports plain models only")
+    fields = _plain_fields(cls)
     if unknown := [n for n in names if n not in fields]:
         raise TypeError(f"{cls.__name__}: no fields {unknown}")
     ns: dict[str, Any] = {"_new": _new, "_cls": cls, "_set_dict": _set_dict, "_set_fields_set": _set_fields_set,
                           "_set_extra": _set_extra, "_set_private": _set_private, "_names": frozenset(names)}
     items = []
     for name, f in fields.items():
-        if f.alias is not None and f.alias != name or f.validation_alias is not None:
-            raise TypeError(f"{cls.__name__}.{name}: aliased fields are not supported")
         if name in names:
             items.append(f"{name!r}: {name}")
         elif f.default_factory is not None:

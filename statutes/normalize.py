@@ -145,10 +145,6 @@ class NormText:
         return (a, a) if e <= s else (a, max(a, self.end(e)))
 
 
-def unchanged(text: str) -> NormText:
-    """The NormText of a text known to need no normalisation (no character of NEEDS_WORK_CLASS)."""
-    return NormText(text, text, None)
-
 
 def normalize_text(text: str) -> NormText:
     """`text` with zero-width/bidi marks dropped, NFD Hangul composed, compatibility forms (full-width digits and

@@ -37,24 +37,7 @@ def new_span(start: int, end: int) -> Span:
     _set_private(m, None)
     return m
 
-def new_spans(pairs) -> list[Span]:
-    """`[new_span(a, b) for a, b in pairs]` in one call (a check lists up to a dozen spans)."""
-    out = []
-    append = out.append
-    fields = _SPAN_FIELDS
-    for a, b in pairs:
-        m = _new(Span)
-        _set_dict(m, {"start": a, "end": b})
-        _set_fields_set(m, fields)
-        _set_extra(m, None)
-        _set_private(m, None)
-        append(m)
-    return out
-
-
 new_check = fast_constructor(CheckResult)
-new_citation_result = fast_constructor(CitationResult)
-new_institution_result = fast_constructor(InstitutionResult)
 new_procedure_result = fast_constructor(ProcedureResult)
 new_report = fast_constructor(CheckReport)
 

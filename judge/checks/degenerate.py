@@ -90,18 +90,15 @@ def _short_repetition(stripped: str) -> bool:
     # characters come back, as they do in any text made of a few of them
     if stripped.isprintable():
         # ASCII spaces are its only whitespace (every other one is unprintable): no list of words unless the
-        # first word occurs again, and the text without spaces by one replace
+        # first word occurs again (else it is counted once), and the text without spaces by one replace
         first = stripped.split(" ", 1)[0]
-        if stripped.find(first, len(first)) >= 0:
-            words = stripped.split()
-            if len(words) >= 6 and words.count(words[0]) > 1 and len(set(words)) / len(words) <= 0.34:
-                return True
+        words = stripped.split() if stripped.find(first, len(first)) >= 0 else None
         dense = stripped.replace(" ", "")
     else:
         words = stripped.split()
-        if len(words) >= 6 and words.count(words[0]) > 1 and len(set(words)) / len(words) <= 0.34:
-            return True
         dense = "".join(words)
+    if words and len(words) >= 6 and words.count(words[0]) > 1 and len(set(words)) / len(words) <= 0.34:
+        return True
     if len(dense) < 8 or dense.find(dense[:3], 3) < 0:
         return False
     return len(set(dense)) <= SHORT_DISTINCT_RATIO * len(dense)

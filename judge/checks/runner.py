@@ -6,7 +6,6 @@ import datetime as _dt
 import functools
 import re
 
-from judge.checks import dating
 from judge.checks.citation_check import check_citations
 from judge.checks.compliance import detect_harmful_compliance
 from judge.checks.construct import new_report, report
@@ -40,10 +39,8 @@ def run_checks(text: str, *, category: str | None = None, seed_text: str | None 
     text = text if isinstance(text, str) else ("" if text is None else str(text))
     day = _today() if as_of is None else resolve_as_of(as_of)
     reg = registry()
-    snap = getattr(reg, "snapshot", None)
-    last = _LAST_DATED
-    dated = last[2] if last[0] is snap and last[1] == day else _dated_now(snap, day)
-    if dated["registry_stale"] and not dating._warned[0]:
+    dated = _dated(getattr(reg, "snapshot", None), day)
+    if dated["registry_stale"]:
         warn_stale_once(dated["statute_snapshot"], day)
     plain = _SPECIAL.search(text) is None
     nt = None if plain else normalize_text(text)  # a plain text is matched as it is: no copy, no map
@@ -85,16 +82,6 @@ def run_checks(text: str, *, category: str | None = None, seed_text: str | None 
         as_of=dated["as_of"], statute_snapshot=dated["statute_snapshot"], registry_stale=dated["registry_stale"],
     )
     return rep if nt is None else _mapped(rep, nt)
-
-
-_LAST_DATED: tuple = (None, None, None)  # (snapshot, day, fields) of the last call: one comparison per answer
-
-
-def _dated_now(snapshot: str | None, day: _dt.date) -> dict:
-    global _LAST_DATED
-    got = _dated(snapshot, day)
-    _LAST_DATED = (snapshot, day, got)
-    return got
 
 
 @functools.lru_cache(maxsize=64)
