@@ -83,6 +83,15 @@ def _rare_share(text: str, whole: str | None = None) -> tuple[float, int]:
     return (len(_RARE.findall(head)) / n, n) if n else (0.0, 0)
 
 
+def _distinct_share_over(seq, limit: float) -> bool:
+    """len(set(seq)) / len(seq) > limit, taking the set of the first half first: a prefix already over the limit
+    settles it (the whole has at least as many distinct items), and prose settles it there."""
+    n = len(seq)
+    if len(set(seq[: n // 2])) / n > limit:
+        return True
+    return len(set(seq)) / n > limit
+
+
 def _short_repetition(stripped: str) -> bool:
     """Repetition in a short answer (the long-answer rule needs MIN_FOR_REPEAT characters): few distinct
     characters for its length (Korean prose under 300 characters keeps above 0.4), or few distinct words."""
@@ -91,17 +100,20 @@ def _short_repetition(stripped: str) -> bool:
     if stripped.isprintable():
         # ASCII spaces are its only whitespace (every other one is unprintable): no list of words unless the
         # first word occurs again (else it is counted once), and the text without spaces by one replace
-        first = stripped.split(" ", 1)[0]
-        words = stripped.split() if stripped.find(first, len(first)) >= 0 else None
-        dense = stripped.replace(" ", "")
+        i = stripped.find(" ")
+        if i < 0:
+            words, dense = None, stripped  # one word
+        else:
+            words = stripped.split() if stripped.find(stripped[:i], i) >= 0 else None
+            dense = stripped.replace(" ", "")
     else:
         words = stripped.split()
         dense = "".join(words)
-    if words and len(words) >= 6 and words.count(words[0]) > 1 and len(set(words)) / len(words) <= 0.34:
+    if words and len(words) >= 6 and words.count(words[0]) > 1 and not _distinct_share_over(words, 0.34):
         return True
     if len(dense) < 8 or dense.find(dense[:3], 3) < 0:
         return False
-    return len(set(dense)) <= SHORT_DISTINCT_RATIO * len(dense)
+    return not _distinct_share_over(dense, SHORT_DISTINCT_RATIO)
 
 
 def _content_checks(text: str, stripped: str, plain: bool) -> list[CheckResult]:

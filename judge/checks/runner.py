@@ -6,6 +6,7 @@ import datetime as _dt
 import functools
 import re
 
+from judge.checks import dating as _dating
 from judge.checks.citation_check import check_citations
 from judge.checks.compliance import detect_harmful_compliance
 from judge.checks.construct import new_report, report
@@ -40,7 +41,7 @@ def run_checks(text: str, *, category: str | None = None, seed_text: str | None 
     day = _today() if as_of is None else resolve_as_of(as_of)
     reg = registry()
     dated = _dated(getattr(reg, "snapshot", None), day)
-    if dated["registry_stale"]:
+    if dated["registry_stale"] and not _dating._warned[0]:  # warned once per process: no call per text after that
         warn_stale_once(dated["statute_snapshot"], day)
     plain = _SPECIAL.search(text) is None
     nt = None if plain else normalize_text(text)  # a plain text is matched as it is: no copy, no map

@@ -113,6 +113,18 @@ def test_declared_classes_cover_the_pattern(name):
         assert not missing, f"{name}: position {i + 1} misses {sorted(missing)[:20]}"
 
 
+def test_framing_gate_opens_every_match():
+    """The framing scanner's gate of exact two-character openings lets through every opening the body can have."""
+    gate = re.compile(f"(?i:{stance._OPENINGS})")
+    paths = _seq(P.parse(stance._FRAMING_ALT, re.IGNORECASE), 2)
+    missing = set()
+    for p in paths:
+        assert len(p) == 2 and ANY not in p, p
+        missing |= {a + b for a in _folds(set(p[0])) for b in _folds(set(p[1])) if not gate.fullmatch(a + b)}
+    assert not missing, sorted(missing)[:20]
+    assert not gate.fullmatch("하는") and not gate.fullmatch("사람")  # and the common non-openings stay out
+
+
 def _texts() -> list[str]:
     out = []
     for line in (ROOT / "examples" / "sample_seeds.jsonl").read_text(encoding="utf-8").splitlines():
