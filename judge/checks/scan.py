@@ -24,6 +24,8 @@ def lead_scanner(body: str, first: str, second: str | None = None, *, ignorecase
     if capture:
         inner = f"({inner})"
     if second is None:
+        if gate is not None:
+            raise ValueError("lead_scanner: a gate of two-character openings needs `second`")
         return re.compile(f"[{first}](?<=(?={inner})(?s:.))")
     ahead = f"(?={inner})"
     if gate is not None:

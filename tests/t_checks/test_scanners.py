@@ -288,3 +288,9 @@ def test_short_repetition_shortcuts_keep_the_rule():
             assert _short_repetition(t) == want, repr(t)
             positives += want
     assert positives > 2000
+    # prose (where the first half's set settles the distinct-character rule) and its cuts: the same verdicts
+    for text in _texts():
+        for cut in (text[:40], text[:120], text[:299], text[len(text) // 3 : len(text) // 3 + 200]):
+            t = cut.strip()
+            if t:
+                assert _short_repetition(t) == _short_repetition_spec(t), repr(t)
