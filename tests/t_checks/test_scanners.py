@@ -18,7 +18,7 @@ from re import _parser as P  # noqa: PLC2701
 import pytest
 
 from judge.checks import compliance, foreign, refusal, stance
-from judge.checks.scan import scan_spans
+from judge.checks.scan import lead_scanner, scan_spans
 
 ROOT = Path(__file__).resolve().parents[2]
 ANY = "ANY"
@@ -289,8 +289,21 @@ def test_short_repetition_shortcuts_keep_the_rule():
             positives += want
     assert positives > 2000
     # prose (where the first half's set settles the distinct-character rule) and its cuts: the same verdicts
+    settled = 0
     for text in _texts():
         for cut in (text[:40], text[:120], text[:299], text[len(text) // 3 : len(text) // 3 + 200]):
             t = cut.strip()
             if t:
                 assert _short_repetition(t) == _short_repetition_spec(t), repr(t)
+                dense = "".join(t.split())
+                n = len(dense)
+                settled += n >= 8 and dense.find(dense[:3], 3) >= 0 and len(set(dense[: n // 2])) > 0.25 * n
+    assert settled > 0  # the first-half shortcut itself was taken on prose, not only the full set
+
+
+def test_lead_scanner_refuses_a_gate_without_a_second_class():
+    """A gate of two-character openings cannot be tested without the second character's class: refused, not ignored."""
+
+    with pytest.raises(ValueError, match="needs `second`"):
+        lead_scanner("ab|ac", "a", gate="ab|ac")
+    assert lead_scanner("ab|ac", "a", "bc", gate="ab|ac").search("xxac") is not None
