@@ -29,6 +29,7 @@ ResolutionKind = Literal["registry", "act", "repealed", "decree", "document", "r
 FUZZY_ACCEPT = 92.0  # fuzz.ratio on keys: accepted as a typo of one law only at or above this score
 FUZZY_REVIEW = 75.0  # between REVIEW and ACCEPT (or tied candidates): ambiguous, sent to review
 FUZZY_MIN_LEN = 5  # keys shorter than this are never fuzzy-matched (형법 vs 민법)
+FUZZY_NEAR = 75.0  # below the review score of a 5-6 character key: still unknown, the near names noted
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +210,13 @@ class Registry:
         if not fuzzy or len(key) < FUZZY_MIN_LEN:
             return Resolution(kind="unknown", written=written, name=written)
         review = FUZZY_REVIEW if len(key) > 6 else FUZZY_REVIEW + 10.0
-        found = process.extract(key, self._fuzzy_choices, scorer=fuzz.ratio, processor=None, limit=4, score_cutoff=review)
+        found = process.extract(key, self._fuzzy_choices, scorer=fuzz.ratio, processor=None, limit=4,
+                                score_cutoff=min(review, FUZZY_NEAR))
+        if found and found[0][1] < review:
+            # close to a short name (행정소정법, 귀속재산법) but under its review score: still unknown, the real names noted
+            near = tuple(dict.fromkeys(self._target_name(self.names[c][0]) for c, _, _ in found))
+            return Resolution(kind="unknown", written=written, name=written, candidates=near[:3])
+        found = [f for f in found if f[1] >= review]
         if not found:
             return Resolution(kind="unknown", written=written, name=written)
         best_score = found[0][1]
