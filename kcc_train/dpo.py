@@ -362,6 +362,10 @@ def run_dpo(cfg: TrainConfig, db_path: str | Path, *, run_id: str | None = None,
     finally:
         if store is not None:
             store.close()
+        if many:
+            # leave the process group before the interpreter exits: a gloo group torn down at exit aborts the
+            # process ("terminate called without an active exception") after a good run
+            state.destroy_process_group()
 
 
 def param_digest(model) -> str:
