@@ -120,12 +120,12 @@ def _named_verdict(reg: Registry, law_text: str, article: str | None, paragraph:
 def _verdict_named(c, reg: Registry, fuzzy: bool, as_of: date | None):
     res = reg.resolve(c.law_text, fuzzy=fuzzy)
     if res.kind == "unknown":
+        # close to a real name (행정소정법, 귀속재산법): a typo or a shorthand as likely as an invention
+        near = "; 이름이 비슷한 실제 법령: " + ", ".join(res.candidates) if res.candidates else ""
         if as_of is not None and as_of < reg.snapshot_date:
-            return _CheckRecord(verdict="unverifiable", law=c.law_text, note=_unknown_then_note(reg, as_of))
-        note = "이 이름의 한국 법률이 없습니다(지어낸 법률명일 수 있음)"
-        if res.candidates:  # close to a real name (행정소정법, 귀속재산법): a typo or a shorthand as likely as an invention
-            note += "; 이름이 비슷한 실제 법령: " + ", ".join(res.candidates)
-        return _CheckRecord(verdict="unknown_law", law=c.law_text, note=note)
+            return _CheckRecord(verdict="unverifiable", law=c.law_text, note=_unknown_then_note(reg, as_of) + near)
+        return _CheckRecord(verdict="unknown_law", law=c.law_text,
+                            note="이 이름의 한국 법률이 없습니다(지어낸 법률명일 수 있음)" + near)
     if res.kind == "ambiguous":
         return _CheckRecord(verdict="ambiguous", law=c.law_text, note=res.note)
     if res.kind == "repealed":

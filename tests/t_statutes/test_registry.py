@@ -74,6 +74,8 @@ def test_a_name_close_to_a_short_real_one_stays_unknown_with_the_real_name_noted
     cits = {c.law: c for c in run_checks("행정소정법 제1조와 딥페이크방지법 제3조를 보세요.").citations}
     assert cits["행정소정법"].verdict == "unknown_law" and cits["행정소정법"].note.endswith("이름이 비슷한 실제 법령: 행정소송법")
     assert cits["딥페이크방지법"].verdict == "unknown_law" and "이름이 비슷한" not in cits["딥페이크방지법"].note
+    old = run_checks("행정소정법 제1조", as_of="1994-12-22").citations[0]  # as of a date the book cannot know
+    assert old.verdict == "unverifiable" and old.note.endswith("이름이 비슷한 실제 법령: 행정소송법")
 
 
 def test_institutions_1393_replaced_by_109():
