@@ -214,8 +214,7 @@ class Registry:
                                 score_cutoff=min(review, FUZZY_NEAR))
         if found and found[0][1] < review:
             # close to a short name (행정소정법, 귀속재산법) but under its review score: still unknown, the real names noted
-            near = tuple(dict.fromkeys(self._target_name(self.names[c][0]) for c, _, _ in found))
-            return Resolution(kind="unknown", written=written, name=written, candidates=near[:3])
+            return Resolution(kind="unknown", written=written, name=written, candidates=self._names_of(found)[:3])
         found = [f for f in found if f[1] >= review]
         if not found:
             return Resolution(kind="unknown", written=written, name=written)
@@ -225,7 +224,7 @@ class Registry:
         if best_score >= FUZZY_ACCEPT and len(targets) == 1 and len(self.names[found[0][0]]) == 1:
             res = self._from_hits(written, self.names[found[0][0]], fuzzy=True)
             return res
-        cands = tuple(dict.fromkeys(self._target_name(self.names[c][0]) for c, _, _ in found))
+        cands = self._names_of(found)
         return Resolution(
             kind="ambiguous",
             written=written,
@@ -233,6 +232,10 @@ class Registry:
             candidates=cands,
             note="법률명이 불확실합니다(유사: " + ", ".join(cands[:3]) + ")",
         )
+
+    def _names_of(self, found: list) -> tuple[str, ...]:
+        """The real names behind fuzzy-matched keys (best first, each once)."""
+        return tuple(dict.fromkeys(self._target_name(self.names[c][0]) for c, _, _ in found))
 
     def _target_name(self, hit: _NameHit) -> str:
         if hit.law_id:
