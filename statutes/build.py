@@ -352,6 +352,7 @@ def _former_articles(src: Source, docs: list[dict], arts: dict[str, list[list]],
 
 # ---- court decisions -------------------------------------------------------------------------------------
 _REFS_RE = re.compile(r"\n## 참조조문\n(.*?)(?=\n## |\Z)", re.S)
+_REASONS_RE = re.compile(r"\n## (?:판시사항|판결요지|판례내용)\n(.*?)(?=\n## |\Z)", re.S)
 _SERIAL_RE = re.compile(r"^판례일련번호: *'?(\d+)'?")
 # 구 X(…개정되기 전의 것) / (…폐지되기 전의 것)
 _OLD_RE = re.compile(r"구\s*「?([가-힣A-Za-z0-9ㆍ·\s]{2,80}?(?:법|법률|령|규칙|규정))」?\s*\(([^()]{0,160}?)(개정|폐지|전부\s*개정|제정)되기\s*전의\s*것\)")
@@ -388,6 +389,8 @@ def mine_precedents(src: Source, known: dict[str, tuple[str, str]], promulgated_
     refs_rows: list[tuple[str, str]] = []
     n = 0
     dump = refs_dump.open("w", encoding="utf-8") if refs_dump is not None else None
+    ends = known_name_ends(known)
+    body_rows: list[tuple[str, str]] = []  # (path, name) of Acts a decision's text states to be repealed
     for path, text in read_decisions(src, log):
         n += 1
         m = _REFS_RE.search(text)
@@ -402,6 +405,8 @@ def mine_precedents(src: Source, known: dict[str, tuple[str, str]], promulgated_
             continue
         if refs:
             refs_rows.append((path, refs))
+        for sm in _REASONS_RE.finditer(text):  # 판시사항, 판결요지, 판례내용: not the lists of laws or decisions
+            body_rows += [(path, name) for name in body_repealed_names(sm.group(1), known, ends)]
         for am in _ABBR_RE.finditer(text):
             short = am.group(1).strip()
             if not short.endswith(("법", "령", "규칙", "법률")) or " " in short.strip():
@@ -415,7 +420,8 @@ def mine_precedents(src: Source, known: dict[str, tuple[str, str]], promulgated_
         dump.close()
     log(f"decisions: {n} read")
     id_name = id_name or {v[0]: v[1] for v in known.values()}
-    out = mine_refs(refs_rows, known, promulgated_on, repo_label, id_name=id_name, articles=articles or {})
+    out = mine_refs(refs_rows, known, promulgated_on, repo_label, id_name=id_name, articles=articles or {},
+                    body_repealed=body_rows)
     by_short: dict[str, Counter] = defaultdict(Counter)
     for (short, did), files in abbr.items():
         by_short[short][did] += sum(files.values())
@@ -446,6 +452,45 @@ _REPEALED_RE = re.compile(r"(?:^|(?<=[\s,/\]]))「?([가-힣][가-힣ㆍ· ]{1,6
                           r"\(([^()]{0,160}?)폐지\)")
 _WHOLESALE_RE = re.compile(r"전(?:부|문)\s*$")
 MIN_CARRIED = 2  # decisions needed for an article whose law is carried from the chunk before ("…법 제1조, 제2조")
+
+# the reasons of a decision stating that an Act was repealed: "중앙정보부법(폐) 제2조", "폐지된 중앙도매시장법",
+# "중앙도매시장법이 폐지되고 …"; the name is one spaceless word ending in 법/법률 (a name with spaces is cut to its last
+# word, which is dropped below as the end of a known name)
+_BODY_NAME = r"(?<![가-힣ㆍ·])([가-힣][가-힣ㆍ·]{2,40}?(?:법률|법))"
+_BODY_REPEALED_RES = (
+    re.compile(_BODY_NAME + r"\s*\(\s*폐(?:지)?\s*\)"),
+    re.compile(r"(?<![가-힣])폐지된\s*" + _BODY_NAME + r"(?![가-힣ㆍ·]*(?:법|령))"),
+    re.compile(_BODY_NAME + r"(?:이|은|는|가)\s+(?:\d{4}\.\s*\d{1,2}\.\s*\d{1,2}\.\s*)?(?:법률\s*제\s*\d+\s*호로?\s*)?폐지"),
+)
+# words that make a name relative, not a name ("개정민법", "현행 법", "같은 법")
+# a word just before the name (one space between) that ends in a particle or an ending does not belong to it
+_WORD_BEFORE_RE = re.compile(r"([가-힣]+) $")
+_WORD_ENDS = tuple("다고며서는은의을를이가에로와과및된한인던년구")
+_BODY_NOT_A_NAME = ("개정", "신", "구", "현행", "종전", "동", "같은", "위", "이", "본", "해당", "당해", "관계", "관련", "그")
+
+
+def body_repealed_names(text: str, known: dict[str, tuple[str, str]], known_ends: frozenset[str]) -> list[str]:
+    """Names the decision's own text states to be repealed Acts, unknown to the book: not a known name, not the
+    end of one (특별조치법), no known name glued after a word ("개정민법"); at least four syllables."""
+    out = []
+    for rx in _BODY_REPEALED_RES:
+        for m in rx.finditer(text):
+            name = m.group(1)
+            key = law_key(name)
+            if len(key) < 4 or key in known or key in known_ends or key.startswith(_BODY_NOT_A_NAME):
+                continue
+            if any(key[i:] in known for i in range(1, len(key) - 2)):
+                continue
+            before = _WORD_BEFORE_RE.search(text, max(0, m.start(1) - 30), m.start(1))
+            if before is not None and not before.group(1).endswith(_WORD_ENDS):
+                continue  # "간접투자자산 운용업법": the end of a name written with spaces
+            out.append(name)
+    return out
+
+
+def known_name_ends(known: dict[str, tuple[str, str]]) -> frozenset[str]:
+    """Every proper ending (two syllables or more) of a known name's key."""
+    return frozenset(k[i:] for k in known for i in range(1, len(k) - 1))
 
 
 def _chunks(refs: str) -> Iterator[tuple[str, str, str, bool, bool]]:
@@ -485,7 +530,7 @@ def _no(num: str, sub: str | None) -> str:
 
 def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]],
               promulgated_on: dict[str, list[str]], repo_label: str, *, id_name: dict[str, str],
-              articles: dict[str, set[str]]) -> dict:
+              articles: dict[str, set[str]], body_repealed: list[tuple[str, str]] = ()) -> dict:
     """From 참조조문 lists: names cited as former text (구 X(… 개정/폐지되기 전의 것)), names no document bears
     now cited by at least two decisions, articles of documents in force that no kept version has (the
     article of a former text, cited plainly or as 구), and the articles cited under each former or repealed
@@ -591,6 +636,7 @@ def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]
             "evidence": [{"source": "precedent-kr", "repo": repo_label, "file": f, "count": c} for f, c in files],
             "count": sum(forms.values()), "files": len(plain_files[key]),
         })
+    _add_body_repeals(history, body_repealed, repo_label)
     history.sort(key=lambda h: (-h["count"], h["name"]))
     former = {}
     for did, arts in sorted(former_articles.items()):
@@ -606,6 +652,29 @@ def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]
         if rows:
             named[key] = rows
     return {"history": history, "former_articles": former, "history_articles": named}
+
+
+def _add_body_repeals(history: list[dict], body_repealed: list[tuple[str, str]], repo_label: str) -> None:
+    """A decision's reasons stating that an Act was repealed ("중앙도매시장법이 폐지되고", "중앙정보부법(폐)"), as
+    strong as "X(… 폐지)" in its list: a name mined as former (successor unknown) is repealed; a name not mined
+    otherwise is added as repealed. What the lists say of a renamed or repealed name stands."""
+    files: dict[str, Counter] = defaultdict(Counter)
+    forms: dict[str, Counter] = defaultdict(Counter)
+    for path, name in body_repealed:
+        files[law_key(name)][path] += 1
+        forms[law_key(name)][name] += 1
+    by_key = {law_key(h["name"]): h for h in history}
+    for key, fc in files.items():
+        ev = [{"source": "precedent-kr", "repo": repo_label, "file": f, "count": c} for f, c in fc.most_common(3)]
+        h = by_key.get(key)
+        if h is None:
+            history.append({"name": forms[key].most_common(1)[0][0], "kind": "repealed", "successor_id": None,
+                            "successor": None, "evidence": ev, "count": sum(fc.values()), "files": len(fc),
+                            "stated_in_text": len(fc)})
+        elif h["kind"] == "former":
+            h["kind"] = "repealed"
+            h["evidence"] = h["evidence"][:2] + ev[:1]
+            h["stated_in_text"] = len(fc)
 
 
 def _longest_known_suffix(before: str, known: dict[str, tuple[str, str]]) -> str | None:

@@ -317,3 +317,26 @@ def test_mine_refs_marks_wholesale_revisions_and_needs_two_decisions_for_carried
     assert [a[:2] for a in out["history_articles"]["옛이름법"]] == [["제5조", 2], ["제6조", 2]]
     # 제41조 is carried from the chunk before it in one decision only: not enough; 제40조 is named twice
     assert [a[:2] for a in out["former_articles"]["900001"]] == [["제40조", 2]]
+
+
+def test_acts_a_decision_states_repealed_are_mined_as_repealed():
+    from statutes.build import body_repealed_names, known_name_ends, mine_refs
+
+    known = {"농수산물도매시장법": ("900002", "농수산물도매시장법"), "민법": ("900003", "민법"),
+             "재난관리에관한특별조치법": ("900004", "재난 관리에 관한 특별조치법")}
+    ends = known_name_ends(known)
+    text = ("중앙도매시장법이 폐지되고 이에 대체된 농수산물도매시장법 제10조는 … 중앙정보부법(폐) 제2조에 규정한 … "
+            "폐지된 가상채권보상법의 규정 … 개정민법이 폐지 … 특별조치법이 폐지되어 … 농수산물도매시장법이 폐지된 것은 아니다 "
+            "… 간접투자자산 운용업법이 폐지되어")
+    assert body_repealed_names(text, known, ends) == ["중앙정보부법", "가상채권보상법", "중앙도매시장법"]
+    rows = [("precedent-kr/민사/대법원/1.md", "옛마을법 제3조"), ("precedent-kr/민사/대법원/2.md", "옛마을법 제4조")]
+    out = mine_refs(rows, known, {}, "repo", id_name={v[0]: v[1] for v in known.values()}, articles={},
+                    body_repealed=[("precedent-kr/민사/대법원/3.md", "옛마을법"),
+                                   ("precedent-kr/민사/대법원/3.md", "중앙도매시장법"),
+                                   ("precedent-kr/민사/대법원/4.md", "중앙도매시장법")])
+    by = {h["name"]: h for h in out["history"]}
+    # cited plainly by two decisions (a former name), stated repealed by a third: repealed, its citations kept
+    assert by["옛마을법"]["kind"] == "repealed" and by["옛마을법"]["count"] == 2
+    assert {e["file"] for e in by["옛마을법"]["evidence"]} == {f"precedent-kr/민사/대법원/{i}.md" for i in (1, 2, 3)}
+    assert by["중앙도매시장법"]["kind"] == "repealed" and by["중앙도매시장법"]["files"] == 2
+    assert by["중앙도매시장법"]["successor_id"] is None
