@@ -171,7 +171,7 @@ class Book:
                             evidence=[Evidence(**e) for e in h.get("evidence", [])]) for h in self.history_rows]
 
     def abbreviations(self) -> list[MinedAbbreviation]:
-        return [MinedAbbreviation(alias=a["alias"], id=a["id"], name=a["name"], count=a["count"],
+        return [MinedAbbreviation(alias=a["alias"], id=a["id"], name=a["name"], count=a["count"], how=a.get("how", "defined"),
                                   evidence=[Evidence(**e) for e in a.get("evidence", [])]) for a in self.abbreviation_rows]
 
     # ---- articles ------------------------------------------------------------------------------

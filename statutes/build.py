@@ -379,18 +379,22 @@ def read_decisions(src: Source, log=print) -> Iterator[tuple[str, str]]:
 def mine_precedents(src: Source, known: dict[str, tuple[str, str]], promulgated_on: dict[str, list[str]],
                     repo_label: str, log=print, *, id_name: dict[str, str] | None = None,
                     refs_dump: Path | None = None, articles: dict[str, set[str]] | None = None,
-                    exclude: frozenset[str] = frozenset()) -> dict:
+                    exclude: frozenset[str] = frozenset(), acts: dict[str, tuple[str, str]] | None = None) -> dict:
     """Former names, repealed Acts, articles of former texts and abbreviations, each with its evidence.
 
     `known`: law key -> (doc id, official name) of documents in force; `promulgated_on`: date -> doc ids with a
     version promulgated that day (from the history), to find the successor of a renamed law; `articles`: doc
-    id -> every article number of its kept versions; `exclude`: decision paths left out (a development set)."""
+    id -> every article number of its kept versions; `exclude`: decision paths left out (a development set);
+    `acts`: key -> (doc id, name) of the Acts (법률) in force, the targets of short forms cited with articles."""
     abbr: dict[tuple[str, str], Counter] = defaultdict(Counter)
     refs_rows: list[tuple[str, str]] = []
     n = 0
     dump = refs_dump.open("w", encoding="utf-8") if refs_dump is not None else None
     ends = known_name_ends(known)
     body_rows: list[tuple[str, str]] = []  # (path, name) of Acts a decision's text states to be repealed
+    former_rows: list[tuple[str, str]] = []  # (path, name) of former texts the reasons name (…개정되기 전의 구 X)
+    cited: dict[str, Counter] = defaultdict(Counter)  # unknown key -> decisions citing it with an article
+    cited_forms: dict[str, Counter] = defaultdict(Counter)
     for path, text in read_decisions(src, log):
         n += 1
         m = _REFS_RE.search(text)
@@ -407,6 +411,16 @@ def mine_precedents(src: Source, known: dict[str, tuple[str, str]], promulgated_
             refs_rows.append((path, refs))
         for sm in _REASONS_RE.finditer(text):  # 판시사항, 판결요지, 판례내용: not the lists of laws or decisions
             body_rows += [(path, name) for name in body_repealed_names(sm.group(1), known, ends)]
+            former_rows += [(path, name) for name in body_repealed_names(sm.group(1), known, ends, (_BODY_FORMER_RE,))]
+        for cm in _CITED_NAME_RE.finditer(text):
+            key = law_key(cm.group(1))
+            if len(key) < 4 or key in known or key in ends or any(key[i:] in known for i in range(1, len(key) - 2)):
+                continue  # "축산물 위생관리법": the end of a known name written with spaces
+            before = _WORD_BEFORE_RE.search(text, max(0, cm.start(1) - 30), cm.start(1))
+            if before is not None and not before.group(1).endswith(_CITED_WORD_ENDS):
+                continue
+            cited[key][path] += 1
+            cited_forms[key][cm.group(1)] += 1
         for am in _ABBR_RE.finditer(text):
             short = am.group(1).strip()
             if not short.endswith(("법", "령", "규칙", "법률")) or " " in short.strip():
@@ -421,7 +435,7 @@ def mine_precedents(src: Source, known: dict[str, tuple[str, str]], promulgated_
     log(f"decisions: {n} read")
     id_name = id_name or {v[0]: v[1] for v in known.values()}
     out = mine_refs(refs_rows, known, promulgated_on, repo_label, id_name=id_name, articles=articles or {},
-                    body_repealed=body_rows)
+                    body_repealed=body_rows, body_former=_unlike_any(former_rows, known))
     by_short: dict[str, Counter] = defaultdict(Counter)
     for (short, did), files in abbr.items():
         by_short[short][did] += sum(files.values())
@@ -435,6 +449,8 @@ def mine_precedents(src: Source, known: dict[str, tuple[str, str]], promulgated_
         abbreviations.append({"alias": short, "id": did, "name": id_name[did], "count": cnt, "files": len(files),
                               "evidence": [{"source": "precedent-kr", "repo": repo_label, "file": f, "count": c}
                                            for f, c in files.most_common(2)]})
+    taken = {law_key(a["alias"]) for a in abbreviations} | {law_key(h["name"]) for h in out["history"]}
+    abbreviations += used_abbreviations(cited, cited_forms, acts or {}, taken, repo_label)
     abbreviations.sort(key=lambda a: (-a["count"], a["alias"]))
     log(f"decisions: {len(out['history'])} former or repealed names, {len(abbreviations)} abbreviations, "
         f"{sum(len(v) for v in out['former_articles'].values())} articles of former texts")
@@ -463,17 +479,26 @@ _BODY_REPEALED_RES = (
     re.compile(_BODY_NAME + r"(?:이|은|는|가)\s+(?:\d{4}\.\s*\d{1,2}\.\s*\d{1,2}\.\s*)?(?:법률\s*제\s*\d+\s*호로?\s*)?폐지"),
 )
 # words that make a name relative, not a name ("개정민법", "현행 법", "같은 법")
+# "…(전부) 개정되기 전의 구 중앙정보부직원법": the reasons naming a former text, as 구 X(… 개정되기 전의 것) does in a list
+_BODY_FORMER_RE = re.compile(r"(?:개정|폐지|제정)되기\s*(?:이\s*)?전의\s*구\s*" + _BODY_NAME)
+# "귀속재산법 제15조": a name cited with an article anywhere in a decision (short forms of an Act's name)
+_CITED_NAME_RE = re.compile(_BODY_NAME + r"\s*제\s*\d+\s*조")
+MIN_USED = 2  # decisions that must cite a short form with an article before it is mined
+USED_SIMILARITY = 75.0  # the short form against the Act's name (rapidfuzz ratio of the keys)
 # a word just before the name (one space between) that ends in a particle or an ending does not belong to it
 _WORD_BEFORE_RE = re.compile(r"([가-힣]+) $")
 _WORD_ENDS = tuple("다고며서는은의을를이가에로와과및된한인던년구")
+_CITED_WORD_ENDS = tuple(ch for ch in _WORD_ENDS if ch != "및")  # "석유 및 석유대체연료사업법": one spaced name
 _BODY_NOT_A_NAME = ("개정", "신", "구", "현행", "종전", "동", "같은", "위", "이", "본", "해당", "당해", "관계", "관련", "그")
 
 
-def body_repealed_names(text: str, known: dict[str, tuple[str, str]], known_ends: frozenset[str]) -> list[str]:
-    """Names the decision's own text states to be repealed Acts, unknown to the book: not a known name, not the
-    end of one (특별조치법), no known name glued after a word ("개정민법"); at least four syllables."""
+def body_repealed_names(text: str, known: dict[str, tuple[str, str]], known_ends: frozenset[str],
+                        patterns: tuple[re.Pattern[str], ...] = _BODY_REPEALED_RES) -> list[str]:
+    """Names the decision's own text states to be repealed Acts (or, with `patterns` = (_BODY_FORMER_RE,), former
+    texts), unknown to the book: not a known name, not the end of one (특별조치법), no known name glued after a word
+    ("개정민법"); at least four syllables."""
     out = []
-    for rx in _BODY_REPEALED_RES:
+    for rx in patterns:
         for m in rx.finditer(text):
             name = m.group(1)
             key = law_key(name)
@@ -530,7 +555,8 @@ def _no(num: str, sub: str | None) -> str:
 
 def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]],
               promulgated_on: dict[str, list[str]], repo_label: str, *, id_name: dict[str, str],
-              articles: dict[str, set[str]], body_repealed: list[tuple[str, str]] = ()) -> dict:
+              articles: dict[str, set[str]], body_repealed: list[tuple[str, str]] = (),
+              body_former: list[tuple[str, str]] = ()) -> dict:
     """From 참조조문 lists: names cited as former text (구 X(… 개정/폐지되기 전의 것)), names no document bears
     now cited by at least two decisions, articles of documents in force that no kept version has (the
     article of a former text, cited plainly or as 구), and the articles cited under each former or repealed
@@ -637,6 +663,7 @@ def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]
             "count": sum(forms.values()), "files": len(plain_files[key]),
         })
     _add_body_repeals(history, body_repealed, repo_label)
+    _add_body_repeals(history, body_former, repo_label, kind="former")
     history.sort(key=lambda h: (-h["count"], h["name"]))
     former = {}
     for did, arts in sorted(former_articles.items()):
@@ -654,10 +681,12 @@ def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]
     return {"history": history, "former_articles": former, "history_articles": named}
 
 
-def _add_body_repeals(history: list[dict], body_repealed: list[tuple[str, str]], repo_label: str) -> None:
+def _add_body_repeals(history: list[dict], body_repealed: list[tuple[str, str]], repo_label: str,
+                      kind: str = "repealed") -> None:
     """A decision's reasons stating that an Act was repealed ("중앙도매시장법이 폐지되고", "중앙정보부법(폐)"), as
     strong as "X(… 폐지)" in its list: a name mined as former (successor unknown) is repealed; a name not mined
-    otherwise is added as repealed. What the lists say of a renamed or repealed name stands."""
+    otherwise is added as repealed. What the lists say of a renamed or repealed name stands. `kind="former"`:
+    the reasons naming a former text ("…개정되기 전의 구 X"): a name not mined otherwise is added as former."""
     files: dict[str, Counter] = defaultdict(Counter)
     forms: dict[str, Counter] = defaultdict(Counter)
     for path, name in body_repealed:
@@ -668,13 +697,61 @@ def _add_body_repeals(history: list[dict], body_repealed: list[tuple[str, str]],
         ev = [{"source": "precedent-kr", "repo": repo_label, "file": f, "count": c} for f, c in fc.most_common(3)]
         h = by_key.get(key)
         if h is None:
-            history.append({"name": forms[key].most_common(1)[0][0], "kind": "repealed", "successor_id": None,
+            history.append({"name": forms[key].most_common(1)[0][0], "kind": kind, "successor_id": None,
                             "successor": None, "evidence": ev, "count": sum(fc.values()), "files": len(fc),
                             "stated_in_text": len(fc)})
-        elif h["kind"] == "former":
+        elif h["kind"] == "former" and kind == "repealed":
             h["kind"] = "repealed"
             h["evidence"] = h["evidence"][:2] + ev[:1]
             h["stated_in_text"] = len(fc)
+
+
+def _subsequence(short: str, full: str) -> bool:
+    """Every syllable of `short` appears in `full` in order (귀속재산법 in 귀속재산처리법)."""
+    it = iter(full)
+    return all(ch in it for ch in short)
+
+
+def _unlike_any(rows: list[tuple[str, str]], known: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
+    """The rows whose name is no short form of a known name (same first syllable, its syllables in order) and no
+    known name with syllables added (군인연금연금법): "구 지방출자출연법" is the former text of a law in force under
+    its short name, not a former name."""
+    by_first: dict[str, list[str]] = defaultdict(list)
+    for k in known:
+        by_first[k[:1]].append(k)
+    out = []
+    for path, name in rows:
+        key = law_key(name)
+        if any(_subsequence(key, k) or _subsequence(k, key) for k in by_first.get(key[:1], ())):
+            continue
+        out.append((path, name))
+    return out
+
+
+def used_abbreviations(cited: dict[str, Counter], forms: dict[str, Counter], acts: dict[str, tuple[str, str]],
+                       taken: set[str], repo_label: str) -> list[dict]:
+    """Short forms of an Act's name that decisions cite with an article without defining them ("귀속재산법 제15조"
+    for 귀속재산처리법): cited by MIN_USED decisions or more, the syllables of exactly one Act's name in order, that
+    Act's name starting with the same syllable and close to it (USED_SIMILARITY). Names already mined (defined
+    abbreviations, former or repealed names) are left alone."""
+    from rapidfuzz import fuzz
+
+    by_first: dict[str, list[str]] = defaultdict(list)
+    for k in acts:
+        by_first[k[:1]].append(k)
+    out = []
+    for key, files in cited.items():
+        if len(files) < MIN_USED or key in taken:
+            continue
+        longer = [k for k in by_first.get(key[:1], ()) if len(k) > len(key) and _subsequence(key, k)]
+        if len(longer) != 1 or fuzz.ratio(key, longer[0]) < USED_SIMILARITY:
+            continue
+        did, name = acts[longer[0]]
+        out.append({"alias": forms[key].most_common(1)[0][0], "id": did, "name": name, "count": sum(files.values()),
+                    "files": len(files), "how": "used",
+                    "evidence": [{"source": "precedent-kr", "repo": repo_label, "file": f, "count": c}
+                                 for f, c in files.most_common(2)]})
+    return out
 
 
 def _longest_known_suffix(before: str, known: dict[str, tuple[str, str]]) -> str | None:
@@ -797,7 +874,9 @@ def build(from_dir: Path, out: Path, precedents: Path | None = None, *, commit: 
         arts = {did: {a[0] for _v, al in vers for a in al} for did, vers in book["articles"].items()}
         mined = mine_precedents(psrc, known, promulgation_days(src, book["documents"]), psrc.label(), log,
                                 id_name={d["id"]: d["name"] for d in book["documents"]}, refs_dump=refs_dump,
-                                articles=arts, exclude=exclude)
+                                articles=arts, exclude=exclude,
+                                acts={law_key(d["name"]): (d["id"], d["name"]) for d in book["documents"]
+                                      if d["kind"] == "법률"})
         sources["precedents"] = {"path": psrc.where(), "commit": psrc.commit, "git": psrc.git, "subdir": psub,
                                  "decisions_read": mined["decisions"], "excluded_count": len(exclude),
                                  **({"excluded": exclude_label} if exclude_label else {})}

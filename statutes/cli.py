@@ -107,7 +107,9 @@ def _show_document(reg, res, no: str | None, con: Console) -> None:
         con.print(Text(f"  {res.note}"))
     if doc.parent and (p := reg.document(doc.parent)) is not None:
         con.print(Text(f"상위 법률: {p.name} (법령ID {p.id})"))
-    aliases = ", ".join(f"{a.alias} ({a.source}, {a.defined_in_precedents}건)" for a in reg.aliases_of(doc.id)[:8])
+    aliases = ", ".join(f"{a.alias} ({a.source}, " + (f"인용 {a.used_in_precedents}건)" if a.used_in_precedents
+                                                      else f"{a.defined_in_precedents}건)")
+                        for a in reg.aliases_of(doc.id)[:8])
     if aliases:
         con.print(Text(f"약칭·별칭: {aliases}"))
     con.print(Text(f"상태: {doc.status}; 소관: {', '.join(doc.ministry)}"))

@@ -22,6 +22,7 @@ class Alias(_Frozen):
     source: str = "reference"  # "reference" (laws.jsonl) or "curated" (aliases_curated.json)
     verified: bool = False
     defined_in_precedents: int | None = None
+    used_in_precedents: int | None = None  # a short form decisions cite with articles without defining it
 
 
 class LawSource(_Frozen):
@@ -206,10 +207,12 @@ class HistoryFact(_Frozen):
 
 
 class MinedAbbreviation(_Frozen):
-    """An abbreviation defined in court decisions ("(이하 '청탁금지법'이라 한다)"); unverified by nature."""
+    """An abbreviation defined in court decisions ("(이하 '청탁금지법'이라 한다)"), or with how="used" a short form
+    they cite with articles without defining it ("귀속재산법 제15조"); unverified by nature."""
 
     alias: str
     id: str  # 법령ID of the document
     name: str
     count: int
+    how: Literal["defined", "used"] = "defined"
     evidence: list[Evidence] = Field(default_factory=list)

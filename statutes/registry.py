@@ -191,6 +191,13 @@ class Registry:
                     return Resolution(kind="repealed", written=written, name=f"{base.name} {suffix}", fuzzy=base.fuzzy,
                                       history=base.history, decree=suffix, book=self.book,
                                       note=f"폐지된 법률({base.name})의 {suffix}입니다; {base.note}")
+                if (base.kind == "renamed" and base.history is not None and base.doc_id is None
+                        and not (hits and any(h.history for h in hits))):
+                    # the decree of an Act known only by a former name (successor unknown), not mined itself:
+                    # former with its Act
+                    return Resolution(kind="renamed", written=written, name=f"{base.name} {suffix}", fuzzy=base.fuzzy,
+                                      history=base.history, decree=suffix, book=self.book,
+                                      note=f"옛 법률({base.name})의 {suffix}입니다; {base.note}")
                 if base.kind in ("registry", "act", "repealed"):
                     return Resolution(
                         kind="decree",
@@ -487,8 +494,9 @@ def _add_book(reg: Registry, names: dict[str, list[_NameHit]], add) -> None:
     for a in book.abbreviation_rows:
         if a["id"] not in book.ids:
             continue
+        used = a.get("how") == "used"
         al = Alias(alias=a["alias"], kind="abbreviation", source="mined", verified=False,
-                   defined_in_precedents=a["count"])
+                   defined_in_precedents=None if used else a["count"], used_in_precedents=a["count"] if used else None)
         reg.mined_aliases.setdefault(a["id"], []).append(al)
         k = a["key"] if trust else law_key(a["alias"])
         if k in names:

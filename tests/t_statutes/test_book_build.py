@@ -80,7 +80,8 @@ DECISION = """---
 
 ## 판례내용
 
-가상 보호법(이하 '{abbr}'이라 한다) 제2조
+가상 보호법(이하 '{abbr}'이라 한다) 제2조. 가보호법 제3조에 따라 정하였고, 2020. 1. 1. 법률 제1호로 전부 개정되기
+전의 구 옛직원법에는 그 규정이 없었다.
 """
 
 
@@ -182,6 +183,25 @@ def test_history_and_abbreviations_mined(reg):
     # decisions whose serial ends in 7 are never read
     assert reg.resolve("칠보법").kind == "unknown"
     assert "7.md" not in str(reg.book.sources) and all("7.md" not in e.file for h in reg.book.history() for e in h.evidence)
+
+
+def test_short_forms_cited_with_articles_and_former_texts_named_in_the_reasons(reg):
+    from statutes.verify import check_citation
+
+    # "가보호법 제3조" in three decisions, never defined: a short form of 가상 보호법 (its syllables in order)
+    ab = reg.resolve("가보호법")
+    assert ab.doc_id == "900001" and ab.alias_kind == "abbreviation"
+    (used,) = [a for a in reg.aliases_of("900001") if a.alias == "가보호법"]
+    assert used.source == "mined" and used.used_in_precedents == 3 and used.defined_in_precedents is None
+    v = check_citation(_cit("가보호법", "제3조"), reg)
+    assert v.law_id == "900001" and v.verdict not in ("unknown_law", "article_not_found")
+    # "…개정되기 전의 구 옛직원법": a former name (successor unknown), and its decree goes with it
+    old = reg.resolve("옛직원법")
+    assert old.kind == "renamed" and old.history.kind == "former"
+    dec = reg.resolve("옛직원법 시행령")
+    assert dec.kind == "renamed" and dec.name == "옛직원법 시행령" and dec.decree == "시행령"
+    v = check_citation(_cit("옛직원법 시행령", "제41조"), reg)
+    assert v.verdict == "renamed" and v.article_verdict is None
 
 
 def test_articles_mined_under_former_names_and_from_lists(reg):

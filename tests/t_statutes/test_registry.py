@@ -61,15 +61,17 @@ def test_act_repealed_unknown_ambiguous():
 
 
 def test_a_name_close_to_a_short_real_one_stays_unknown_with_the_real_name_noted():
-    """행정소정법 (a court's typo of 행정소송법), 귀속재산법 (a court's shorthand of 귀속재산처리법): too short to be taken
-    as typos, so still unknown, but the real name is shown beside them; an invented name far from every law gets
-    no such note."""
+    """행정소정법 (a court's typo of 행정소송법): too short to be taken as a typo, so still unknown, but the real name
+    is shown beside it; an invented name far from every law gets no such note. 귀속재산법, a short form decisions
+    cite with articles (귀속재산법 제15조), is a mined abbreviation of 귀속재산처리법."""
     from judge.checks import run_checks
 
     reg = registry()
     typo = reg.resolve("행정소정법")
     assert typo.kind == "unknown" and typo.candidates == ("행정소송법",)
-    assert reg.resolve("귀속재산법").candidates == ("귀속재산처리법",)
+    short = reg.resolve("귀속재산법")
+    assert short.name == "귀속재산처리법" and short.alias_kind == "abbreviation"
+    assert any(a.alias == "귀속재산법" and a.used_in_precedents for a in reg.aliases_of(short.doc_id))
     assert reg.resolve("딥페이크방지법").candidates == ()
     cits = {c.law: c for c in run_checks("행정소정법 제1조와 딥페이크방지법 제3조를 보세요.").citations}
     assert cits["행정소정법"].verdict == "unknown_law" and cits["행정소정법"].note.endswith("이름이 비슷한 실제 법령: 행정소송법")
