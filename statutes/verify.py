@@ -129,7 +129,11 @@ def _verdict_named(c, reg: Registry, fuzzy: bool, as_of: date | None):
     if res.kind == "ambiguous":
         return _CheckRecord(verdict="ambiguous", law=c.law_text, note=res.note)
     if res.kind == "repealed":
-        return _CheckRecord(verdict="repealed_or_lapsed", law=res.name, note=res.note)
+        note = res.note
+        if as_of is not None and as_of < reg.snapshot_date:
+            # mined repeals carry no date: as of an earlier date the law may still have been in force
+            note = f"{note}; 폐지 시기는 확인하지 못했습니다({as_of.isoformat()} 당시에는 시행 중이었을 수 있음)"
+        return _CheckRecord(verdict="repealed_or_lapsed", law=res.name, note=note)
     if res.kind == "renamed":
         if c.article is not None:
             got = _renamed_article(c, res, reg, as_of)

@@ -124,3 +124,17 @@ def test_group_help_lists_whole_short_help():
     out = CliRunner().invoke(statutes_group, ["--help"]).stdout
     assert "(e.g." not in out  # click cut the docstring at "e.g." before
     assert "Show a law" in out and "Search law names" in out
+
+
+def test_an_act_a_decision_states_repealed_is_repealed_not_fabricated():
+    """중앙정보부법: no text in the statute book and no 참조조문 marks it, but a decision's reasons say
+    "중앙정보부법(폐) 제2조". Mined repeals carry no date, so as of an earlier date the note says the law may then
+    still have been in force."""
+    from judge.checks import run_checks
+
+    h = registry().resolve("중앙정보부법")
+    assert h.kind == "repealed" and h.history.evidence and h.history.evidence[0].file.startswith("precedent-kr/")
+    now = run_checks("중앙정보부법 제2조").citations[0]
+    assert now.verdict == "repealed_or_lapsed" and "폐지 시기" not in now.note
+    then = run_checks("중앙정보부법 제2조", as_of="1977-12-13").citations[0]
+    assert then.verdict == "repealed_or_lapsed" and "1977-12-13 당시에는 시행 중이었을 수 있음" in then.note
