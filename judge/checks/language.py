@@ -24,7 +24,6 @@ def _keep(*ranges: tuple[int, int]) -> bytes:
 
 
 _DEL_NOT_HANGUL_LEAD = _keep((0xEA, 0xED))
-_DEL_NOT_ASCII_LETTER = _keep((0x41, 0x5A), (0x61, 0x7A))
 
 
 # (the last text, its result), replaced as one tuple (thread-safe): the degenerate check and check_korean
@@ -63,13 +62,13 @@ _JAMO = re.compile(rb"\xe3[\x84-\x86]")
 def _korean_ratio(text: str) -> tuple[tuple[float, int], int]:
     b = text.encode("utf-8", "surrogatepass")
     kept = b.translate(None, _DEL_NOT_LETTER_OR_LEAD)
-    hangul = len(kept.translate(None, _DEL_NOT_HANGUL_LEAD))
-    ascii_letters = len(kept.translate(None, _DEL_NOT_ASCII_LETTER))
-    jamo = len(_JAMO.findall(b)) if b"\xe3" in kept else 0
-    other = len(kept) - hangul - ascii_letters - jamo
-    letters = hangul + jamo + other + ascii_letters
+    # every kept byte is one letter (an ASCII letter, or the lead byte of a Hangul syllable, jamo or other
+    # letter): the letters are len(kept), and only the Hangul and jamo among them need counting
+    letters = len(kept)
     if not letters:
-        return (0.0, 0), hangul
+        return (0.0, 0), 0
+    hangul = len(kept.translate(None, _DEL_NOT_HANGUL_LEAD))
+    jamo = len(_JAMO.findall(b)) if b"\xe3" in kept else 0
     return ((hangul + jamo) / letters, letters), hangul
 
 
