@@ -713,18 +713,21 @@ def _subsequence(short: str, full: str) -> bool:
 
 
 def _unlike_any(rows: list[tuple[str, str]], known: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
-    """The rows whose name is no short form of a known name (same first syllable, its syllables in order) and no
-    known name with syllables added (군인연금연금법): "구 지방출자출연법" is the former text of a law in force under
-    its short name, not a former name."""
+    """The rows whose name is no short form of a known name (its syllables in order: "구 지방출자출연법",
+    "구 통신사기피해환급법" name the former text of a law in force by its short name, not a former name) and no
+    known name of the same first syllable with syllables added (군인연금연금법)."""
     by_first: dict[str, list[str]] = defaultdict(list)
     for k in known:
         by_first[k[:1]].append(k)
+    verdict: dict[str, bool] = {}
     out = []
     for path, name in rows:
         key = law_key(name)
-        if any(_subsequence(key, k) or _subsequence(k, key) for k in by_first.get(key[:1], ())):
-            continue
-        out.append((path, name))
+        if key not in verdict:
+            verdict[key] = not (any(_subsequence(key, k) for k in known)
+                                or any(_subsequence(k, key) for k in by_first.get(key[:1], ())))
+        if verdict[key]:
+            out.append((path, name))
     return out
 
 
