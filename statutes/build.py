@@ -478,7 +478,6 @@ _BODY_REPEALED_RES = (
     re.compile(r"(?<![가-힣])폐지된\s*" + _BODY_NAME + r"(?![가-힣ㆍ·]*(?:법|령))"),
     re.compile(_BODY_NAME + r"(?:이|은|는|가)\s+(?:\d{4}\.\s*\d{1,2}\.\s*\d{1,2}\.\s*)?(?:법률\s*제\s*\d+\s*호로?\s*)?폐지"),
 )
-# words that make a name relative, not a name ("개정민법", "현행 법", "같은 법")
 # "…(전부) 개정되기 전의 구 중앙정보부직원법": the reasons naming a former text, as 구 X(… 개정되기 전의 것) does in a list
 _BODY_FORMER_RE = re.compile(r"(?:개정|폐지|제정)되기\s*(?:이\s*)?전의\s*구\s*" + _BODY_NAME)
 # "귀속재산법 제15조": a name cited with an article anywhere in a decision (short forms of an Act's name)
@@ -489,6 +488,7 @@ USED_SIMILARITY = 75.0  # the short form against the Act's name (rapidfuzz ratio
 _WORD_BEFORE_RE = re.compile(r"([가-힣]+) $")
 _WORD_ENDS = tuple("다고며서는은의을를이가에로와과및된한인던년구")
 _CITED_WORD_ENDS = tuple(ch for ch in _WORD_ENDS if ch != "및")  # "석유 및 석유대체연료사업법": one spaced name
+# words that make a name relative, not a name ("개정민법", "현행 법", "같은 법")
 _BODY_NOT_A_NAME = ("개정", "신", "구", "현행", "종전", "동", "같은", "위", "이", "본", "해당", "당해", "관계", "관련", "그")
 
 
@@ -560,7 +560,8 @@ def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]
     """From 참조조문 lists: names cited as former text (구 X(… 개정/폐지되기 전의 것)), names no document bears
     now cited by at least two decisions, articles of documents in force that no kept version has (the
     article of a former text, cited plainly or as 구), and the articles cited under each former or repealed
-    name, each with the decisions that cite it."""
+    name, each with the decisions that cite it. `body_repealed` / `body_former`: (path, name) of Acts the reasons
+    of decisions state to be repealed / name as former texts (`_add_from_reasons`)."""
     from rapidfuzz import fuzz
 
     old_names: dict[str, Counter] = defaultdict(Counter)  # key -> Counter of (written, how)
@@ -662,8 +663,8 @@ def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]
             "evidence": [{"source": "precedent-kr", "repo": repo_label, "file": f, "count": c} for f, c in files],
             "count": sum(forms.values()), "files": len(plain_files[key]),
         })
-    _add_body_repeals(history, body_repealed, repo_label)
-    _add_body_repeals(history, body_former, repo_label, kind="former")
+    _add_from_reasons(history, body_repealed, repo_label)
+    _add_from_reasons(history, body_former, repo_label, kind="former")
     history.sort(key=lambda h: (-h["count"], h["name"]))
     former = {}
     for did, arts in sorted(former_articles.items()):
@@ -681,7 +682,7 @@ def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]
     return {"history": history, "former_articles": former, "history_articles": named}
 
 
-def _add_body_repeals(history: list[dict], body_repealed: list[tuple[str, str]], repo_label: str,
+def _add_from_reasons(history: list[dict], body_repealed: list[tuple[str, str]], repo_label: str,
                       kind: str = "repealed") -> None:
     """A decision's reasons stating that an Act was repealed ("중앙도매시장법이 폐지되고", "중앙정보부법(폐)"), as
     strong as "X(… 폐지)" in its list: a name mined as former (successor unknown) is repealed; a name not mined
