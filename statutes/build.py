@@ -412,15 +412,9 @@ def mine_precedents(src: Source, known: dict[str, tuple[str, str]], promulgated_
         for sm in _REASONS_RE.finditer(text):  # 판시사항, 판결요지, 판례내용: not the lists of laws or decisions
             body_rows += [(path, name) for name in body_repealed_names(sm.group(1), known, ends)]
             former_rows += [(path, name) for name in body_repealed_names(sm.group(1), known, ends, (_BODY_FORMER_RE,))]
-        for cm in _CITED_NAME_RE.finditer(text):
-            key = law_key(cm.group(1))
-            if len(key) < 4 or key in known or key in ends or any(key[i:] in known for i in range(1, len(key) - 2)):
-                continue  # "축산물 위생관리법": the end of a known name written with spaces
-            before = _WORD_BEFORE_RE.search(text, max(0, cm.start(1) - 30), cm.start(1))
-            if before is not None and not before.group(1).endswith(_CITED_WORD_ENDS):
-                continue
-            cited[key][path] += 1
-            cited_forms[key][cm.group(1)] += 1
+        for name in cited_new_names(text, known, ends):
+            cited[law_key(name)][path] += 1
+            cited_forms[law_key(name)][name] += 1
         for am in _ABBR_RE.finditer(text):
             short = am.group(1).strip()
             if not short.endswith(("법", "령", "규칙", "법률")) or " " in short.strip():
@@ -492,25 +486,32 @@ _CITED_WORD_ENDS = tuple(ch for ch in _WORD_ENDS if ch != "및")  # "석유 및 
 _BODY_NOT_A_NAME = ("개정", "신", "구", "현행", "종전", "동", "같은", "위", "이", "본", "해당", "당해", "관계", "관련", "그")
 
 
+def _new_name(text: str, m: re.Match[str], known: dict[str, tuple[str, str]], known_ends: frozenset[str],
+              word_ends: tuple[str, ...]) -> bool:
+    """Group 1 of `m` can be a name the book lacks: four syllables or more, not a known name nor the end of one
+    (특별조치법), no known name glued after a word (개정민법), not a relative word (현행, 같은 …), and no word just
+    before it that would make it the end of a name written with spaces (간접투자자산 운용업법, 축산물 위생관리법)."""
+    key = law_key(m.group(1))
+    if len(key) < 4 or key in known or key in known_ends or key.startswith(_BODY_NOT_A_NAME):
+        return False
+    if any(key[i:] in known for i in range(1, len(key) - 2)):
+        return False
+    before = _WORD_BEFORE_RE.search(text, max(0, m.start(1) - 30), m.start(1))
+    return before is None or before.group(1).endswith(word_ends)
+
+
 def body_repealed_names(text: str, known: dict[str, tuple[str, str]], known_ends: frozenset[str],
                         patterns: tuple[re.Pattern[str], ...] = _BODY_REPEALED_RES) -> list[str]:
     """Names the decision's own text states to be repealed Acts (or, with `patterns` = (_BODY_FORMER_RE,), former
-    texts), unknown to the book: not a known name, not the end of one (특별조치법), no known name glued after a word
-    ("개정민법"); at least four syllables."""
-    out = []
-    for rx in patterns:
-        for m in rx.finditer(text):
-            name = m.group(1)
-            key = law_key(name)
-            if len(key) < 4 or key in known or key in known_ends or key.startswith(_BODY_NOT_A_NAME):
-                continue
-            if any(key[i:] in known for i in range(1, len(key) - 2)):
-                continue
-            before = _WORD_BEFORE_RE.search(text, max(0, m.start(1) - 30), m.start(1))
-            if before is not None and not before.group(1).endswith(_WORD_ENDS):
-                continue  # "간접투자자산 운용업법": the end of a name written with spaces
-            out.append(name)
-    return out
+    texts), unknown to the book (`_new_name`)."""
+    return [m.group(1) for rx in patterns for m in rx.finditer(text)
+            if _new_name(text, m, known, known_ends, _WORD_ENDS)]
+
+
+def cited_new_names(text: str, known: dict[str, tuple[str, str]], known_ends: frozenset[str]) -> list[str]:
+    """Names unknown to the book cited with an article ("귀속재산법 제15조"): the candidates for short forms."""
+    return [m.group(1) for m in _CITED_NAME_RE.finditer(text)
+            if _new_name(text, m, known, known_ends, _CITED_WORD_ENDS)]
 
 
 def known_name_ends(known: dict[str, tuple[str, str]]) -> frozenset[str]:
@@ -682,7 +683,7 @@ def mine_refs(refs_rows: list[tuple[str, str]], known: dict[str, tuple[str, str]
     return {"history": history, "former_articles": former, "history_articles": named}
 
 
-def _add_from_reasons(history: list[dict], body_repealed: list[tuple[str, str]], repo_label: str,
+def _add_from_reasons(history: list[dict], rows: list[tuple[str, str]], repo_label: str,
                       kind: str = "repealed") -> None:
     """A decision's reasons stating that an Act was repealed ("중앙도매시장법이 폐지되고", "중앙정보부법(폐)"), as
     strong as "X(… 폐지)" in its list: a name mined as former (successor unknown) is repealed; a name not mined
@@ -690,7 +691,7 @@ def _add_from_reasons(history: list[dict], body_repealed: list[tuple[str, str]],
     the reasons naming a former text ("…개정되기 전의 구 X"): a name not mined otherwise is added as former."""
     files: dict[str, Counter] = defaultdict(Counter)
     forms: dict[str, Counter] = defaultdict(Counter)
-    for path, name in body_repealed:
+    for path, name in rows:
         files[law_key(name)][path] += 1
         forms[law_key(name)][name] += 1
     by_key = {law_key(h["name"]): h for h in history}
@@ -699,12 +700,10 @@ def _add_from_reasons(history: list[dict], body_repealed: list[tuple[str, str]],
         h = by_key.get(key)
         if h is None:
             history.append({"name": forms[key].most_common(1)[0][0], "kind": kind, "successor_id": None,
-                            "successor": None, "evidence": ev, "count": sum(fc.values()), "files": len(fc),
-                            "stated_in_text": len(fc)})
+                            "successor": None, "evidence": ev, "count": sum(fc.values()), "files": len(fc)})
         elif h["kind"] == "former" and kind == "repealed":
             h["kind"] = "repealed"
             h["evidence"] = h["evidence"][:2] + ev[:1]
-            h["stated_in_text"] = len(fc)
 
 
 def _subsequence(short: str, full: str) -> bool:

@@ -186,18 +186,14 @@ class Registry:
         for suffix in ("시행령", "시행규칙"):
             if key.endswith(suffix) and len(key) > len(suffix):
                 base = self._resolve(key[: -len(suffix)], fuzzy)
-                if base.kind == "repealed" and base.history is not None:
-                    # the decree of an Act repealed long ago (mined from decisions): gone with its Act
-                    return Resolution(kind="repealed", written=written, name=f"{base.name} {suffix}", fuzzy=base.fuzzy,
+                if base.history is not None and (base.kind == "repealed" or (
+                        base.kind == "renamed" and base.doc_id is None and not (hits and any(h.history for h in hits)))):
+                    # the decree of an Act repealed long ago, or known only by a former name (successor unknown)
+                    # and not mined itself: gone, or former, with its Act
+                    gone = "폐지된" if base.kind == "repealed" else "옛"
+                    return Resolution(kind=base.kind, written=written, name=f"{base.name} {suffix}", fuzzy=base.fuzzy,
                                       history=base.history, decree=suffix, book=self.book,
-                                      note=f"폐지된 법률({base.name})의 {suffix}입니다; {base.note}")
-                if (base.kind == "renamed" and base.history is not None and base.doc_id is None
-                        and not (hits and any(h.history for h in hits))):
-                    # the decree of an Act known only by a former name (successor unknown), not mined itself:
-                    # former with its Act
-                    return Resolution(kind="renamed", written=written, name=f"{base.name} {suffix}", fuzzy=base.fuzzy,
-                                      history=base.history, decree=suffix, book=self.book,
-                                      note=f"옛 법률({base.name})의 {suffix}입니다; {base.note}")
+                                      note=f"{gone} 법률({base.name})의 {suffix}입니다; {base.note}")
                 if base.kind in ("registry", "act", "repealed"):
                     return Resolution(
                         kind="decree",

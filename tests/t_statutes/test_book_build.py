@@ -360,3 +360,26 @@ def test_acts_a_decision_states_repealed_are_mined_as_repealed():
     assert {e["file"] for e in by["옛마을법"]["evidence"]} == {f"precedent-kr/민사/대법원/{i}.md" for i in (1, 2, 3)}
     assert by["중앙도매시장법"]["kind"] == "repealed" and by["중앙도매시장법"]["files"] == 2
     assert by["중앙도매시장법"]["successor_id"] is None
+
+
+def test_short_form_candidates_and_former_texts_leave_laws_in_force_alone():
+    from collections import Counter
+
+    from statutes.build import _unlike_any, cited_new_names, known_name_ends, used_abbreviations
+
+    known = {"축산물위생관리법": ("1", "축산물 위생관리법"), "위생용품관리법": ("2", "위생용품 관리법"),
+             "귀속재산처리법": ("3", "귀속재산처리법"),
+             "전기통신금융사기피해방지및피해금환급에관한특별법": ("4", "전기통신금융사기 피해 방지 및 피해금 환급에 관한 특별법")}
+    ends = known_name_ends(known)
+    text = "축산물 위생관리법 제6조에 따라, 귀속재산법 제15조와 같이, 석유 및 석유대체법 제2조"
+    # "위생관리법" is the end of a name written with spaces; after "및" a name goes on too
+    assert cited_new_names(text, known, ends) == ["귀속재산법"]
+    files = {"귀속재산법": Counter({"a.md": 1, "b.md": 1}), "귀속법": Counter({"a.md": 1, "b.md": 1}), "귀속재산처법": Counter({"a.md": 1})}
+    forms = {k: Counter({k: 1}) for k in files}
+    used = used_abbreviations(files, forms, known, set(), "repo")
+    # 귀속법: its syllables run through 귀속재산처리법 but too far from it (ratio < 75); 귀속재산처법: one decision
+    assert [(u["alias"], u["name"], u["how"]) for u in used] == [("귀속재산법", "귀속재산처리법", "used")]
+    rows = [("a.md", "통신사기피해환급법"), ("a.md", "옛직원법"), ("b.md", "귀속재산처리법령법")]
+    # a short form of a law in force ("구 통신사기피해환급법" is its earlier text) and a name in force with a
+    # syllable added are not former names
+    assert _unlike_any(rows, known) == [("a.md", "옛직원법")]
