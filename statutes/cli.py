@@ -100,6 +100,11 @@ def _print_versions(reg, doc_id: str, con: Console) -> None:
         con.print(Text(f"  version: 공포 {v.promulgated} (제{v.promulgation_no}호), 시행 {v.effective} [{state} @ {snap}]"))
 
 
+def _alias_count(a) -> str:
+    """How many decisions back a mined alias: defined ("N건") or only cited with articles ("인용 N건")."""
+    return f"인용 {a.used_in_precedents}건" if a.used_in_precedents else f"{a.defined_in_precedents}건"
+
+
 def _show_document(reg, res, no: str | None, con: Console) -> None:
     doc = res.document
     con.print(Text(f"{doc.name}  [법령ID {doc.id}, {doc.kind}, statute book]", style="bold"))
@@ -107,9 +112,7 @@ def _show_document(reg, res, no: str | None, con: Console) -> None:
         con.print(Text(f"  {res.note}"))
     if doc.parent and (p := reg.document(doc.parent)) is not None:
         con.print(Text(f"상위 법률: {p.name} (법령ID {p.id})"))
-    aliases = ", ".join(f"{a.alias} ({a.source}, " + (f"인용 {a.used_in_precedents}건)" if a.used_in_precedents
-                                                      else f"{a.defined_in_precedents}건)")
-                        for a in reg.aliases_of(doc.id)[:8])
+    aliases = ", ".join(f"{a.alias} ({a.source}, {_alias_count(a)})" for a in reg.aliases_of(doc.id)[:8])
     if aliases:
         con.print(Text(f"약칭·별칭: {aliases}"))
     con.print(Text(f"상태: {doc.status}; 소관: {', '.join(doc.ministry)}"))
