@@ -1,10 +1,12 @@
 """Throughput of the whole rules pass (judge.checks.run_checks) on one core, on realistic and on dense answers.
 
 Run: taskset -c 0 .venv/bin/python bench/bench_checks.py [--n 3000] [--repeat 3]
-Side by side with another tree (e.g. an older commit exported to /tmp/base), same corpus, alternating runs:
-     taskset -c 0 .venv/bin/python bench/bench_checks.py --against /tmp/base [--rounds 4] [--n 1500] [--repeat 5]
-  each round runs this bench once against the other tree and once against this one (order alternating), each in
-  a fresh process on the same core(s); the medians over the rounds and the new/base ratio are printed.
+Side by side with another tree (e.g. an older commit exported to /tmp/base), same corpus:
+     taskset -c 0 .venv/bin/python bench/bench_checks.py --against /tmp/base [--rounds 20] [--n 1500]
+  two long-lived worker processes (one per tree, same core(s)) time one pass of each set in turn, order
+  alternating; the median of the per-pair new/base ratios and its quartiles are printed. A pair is seconds
+  apart, so a machine whose speed drifts over minutes still compares like with like; the quartiles show how
+  far one pair can be off. bench/bench_instructions.py counts instructions instead (repeatable to the digit).
 
 Answer sets (the target is >= 5,000 answers/s on ~1.5 KB Korean answers):
   sample answers     the 174 real candidate answers of examples/sample_seeds.jsonl as written (150-600 chars)
@@ -113,45 +115,87 @@ def bench(items: list[tuple[str, str | None]], label: str, repeat: int, quiet: b
 SETS = ("sample", "realistic", "dense", "dense-chars")
 
 
-def run_sets(sets: list[str], n: int, repeat: int, quiet: bool = False) -> dict[str, dict]:
-    """The answer sets named in `sets`, built from the same seed whichever are asked for."""
-    rng = random.Random(7)
-    samples = sample_answers()
-    built = {
+def _built_sets(rng: random.Random, samples: list[tuple[str, str | None]], n: int) -> dict[str, tuple[list, str]]:
+    return {
         "sample": (samples * max(1, n // len(samples)), "sample answers"),
         "realistic": (realistic_answers(rng, n, samples), "realistic ~1.5 KB"),
         "dense": ([(make_answer(rng, target_bytes=1500), DENSE_CATS[i % 5]) for i in range(n)], "dense ~1.5 KB"),
         "dense-chars": ([(make_answer(rng, target_chars=1500), DENSE_CATS[i % 5]) for i in range(n // 3)],
                         "dense ~1,500 chars"),
     }
+
+
+def run_sets(sets: list[str], n: int, repeat: int, quiet: bool = False) -> dict[str, dict]:
+    """The answer sets named in `sets`, built from the same seed whichever are asked for."""
+    built = _built_sets(random.Random(7), sample_answers(), n)
     return {k: bench(built[k][0], built[k][1], repeat, quiet) for k in SETS if k in sets}
 
 
+def _worker(n: int) -> None:
+    """Serve timing requests on stdin (one set name per line, one JSON line back): the answer sets are built and
+    warmed once, so the two trees of a side-by-side run alternate pass by pass, seconds apart."""
+    registry()
+    institution_registry()
+    rng = random.Random(7)
+    samples = sample_answers()
+    built = _built_sets(rng, samples, n)
+    for items in built.values():
+        for text, cat in items[0][:50]:
+            run_checks(text, category=cat)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        items = built[line.strip()][0]
+        w, c = time.perf_counter(), time.process_time()
+        for text, cat in items:
+            run_checks(text, category=cat)
+        print(json.dumps({"wall": time.perf_counter() - w, "cpu": time.process_time() - c, "n": len(items)}),
+              flush=True)
+
+
 def side_by_side(other: Path, args: argparse.Namespace) -> None:
-    """This bench in fresh processes, alternately on `other`'s code and on this tree's (same corpus, same cores)."""
+    """Two long-lived workers, one on `other`'s code and one on this tree's, same answers, same cores; each round
+    times one pass of each set on both, in alternating order. The machine's speed drifts over minutes (other
+    tenants, clocks): a pair of passes seconds apart sees the same machine, so the median of the per-pair ratios
+    is the figure to read, not a ratio of throughputs measured minutes apart."""
     here = str(ROOT)
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--json", "--n", str(args.n), "--repeat", str(args.repeat),
-           "--sets", args.sets]
-    runs: dict[str, list[dict]] = {"base": [], "new": []}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--n", str(args.n)]
+    sets = [s.strip() for s in args.sets.split(",") if s.strip()]
+    workers = {}
+    for side, path in (("base", str(other)), ("new", here)):
+        env = {**os.environ, "PYTHONPATH": path}
+        proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        workers[side] = proc
+    for side, proc in workers.items():
+        if proc.stdout.readline().strip() != "ready":
+            sys.exit(f"bench worker for {side} failed to start (exit {proc.wait()})")
+
+    def one_pass(side: str, name: str) -> dict:
+        proc = workers[side]
+        proc.stdin.write(name + "\n")
+        proc.stdin.flush()
+        line = proc.stdout.readline()
+        if not line:
+            sys.exit(f"bench worker for {side} died (exit {proc.wait()})")
+        return json.loads(line)
+
+    cpu: dict[str, dict[str, list[float]]] = {s: {"base": [], "new": []} for s in sets}
+    ratios: dict[str, list[float]] = {s: [] for s in sets}
     for r in range(args.rounds):
-        order = [("base", str(other)), ("new", here)]
-        for side, path in order if r % 2 == 0 else order[::-1]:
-            env = {**os.environ, "PYTHONPATH": path}
-            out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-            if out.returncode != 0:
-                sys.exit(f"bench on {path} failed (exit {out.returncode}):\n{out.stderr[-2000:]}")
-            runs[side].append(json.loads(out.stdout.strip().splitlines()[-1]))
-            fig = runs[side][-1]
-            print(f"round {r + 1} {side:4s} " + "  ".join(f"{k} {v['cpu_per_s']:,.0f}/s cpu ({v['cpu_us']:.1f} µs)"
-                                                         for k, v in fig.items()), flush=True)
-    print(f"medians over {args.rounds} rounds (cpu answers/s; base = {other}, new = {here}):")
-    for k in runs["base"][0]:
-        b = statistics.median(x[k]["cpu_per_s"] for x in runs["base"])
-        nw = statistics.median(x[k]["cpu_per_s"] for x in runs["new"])
-        bw = statistics.median(x[k]["wall_per_s"] for x in runs["base"])
-        nww = statistics.median(x[k]["wall_per_s"] for x in runs["new"])
-        print(f"  {k:12s} base {b:8,.0f}/s  new {nw:8,.0f}/s  new/base {nw / b:.3f}   "
-              f"(wall: base {bw:,.0f}/s, new {nww:,.0f}/s)")
+        for name in sets:
+            order = ("base", "new") if r % 2 == 0 else ("new", "base")
+            got = {side: one_pass(side, name) for side in order}
+            for side, fig in got.items():
+                cpu[name][side].append(fig["n"] / fig["cpu"])
+            ratios[name].append(got["base"]["cpu"] / got["new"]["cpu"])
+        print(f"round {r + 1}: " + "  ".join(f"{k} {ratios[k][-1]:.3f}" for k in sets), flush=True)
+    for proc in workers.values():
+        proc.stdin.close()
+        proc.wait()
+    print(f"over {args.rounds} rounds of alternating passes (cpu time; base = {other}, new = {here}):")
+    for k in sets:
+        q = statistics.quantiles(ratios[k], n=4) if len(ratios[k]) > 1 else [ratios[k][0]] * 3
+        print(f"  {k:12s} base {statistics.median(cpu[k]['base']):8,.0f}/s  new {statistics.median(cpu[k]['new']):8,.0f}/s"
+              f"  new/base per pair: median {statistics.median(ratios[k]):.3f} (quartiles {q[0]:.3f}-{q[2]:.3f})")
 
 
 def main() -> None:
@@ -160,12 +204,16 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
     ap.add_argument("--against", type=Path, help="another source tree: run side by side with it")
-    ap.add_argument("--rounds", type=int, default=4, help="with --against: runs of each tree")
+    ap.add_argument("--rounds", type=int, default=20, help="with --against: alternating passes of each tree")
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--json", action="store_true", help="one JSON line of figures (no adversarial texts)")
     args = ap.parse_args()
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
     if unknown := set(sets) - set(SETS):
         ap.error(f"--sets: unknown {', '.join(sorted(unknown))}")
+    if args.worker:
+        _worker(args.n)
+        return
     if args.against is not None:
         if not (args.against / "judge" / "checks").is_dir():
             ap.error(f"--against {args.against}: no judge/checks there")
