@@ -31,7 +31,6 @@ def _texts() -> list[str]:
 @pytest.mark.parametrize(
     ("model", "kw"),
     [
-        (Span, {"start": 1, "end": 3}),
         (CheckResult, {"id": "x", "severity": "info", "message": "m"}),
         (CheckResult, {"id": "x", "severity": "info", "message": "m", "spans": [Span(start=0, end=1)], "value": 1.0}),
         (CitationResult, {"law": "형법", "verdict": "valid", "start": 0, "end": 2, "text": "형법"}),
@@ -68,9 +67,19 @@ def test_keyword_constructor_is_model_construct(model, kw):
 
 def test_keyword_constructor_refuses_what_it_cannot_build():
     with pytest.raises(TypeError, match="no fields"):
-        keyword_constructor(Span, ("start", "middle"))
+        keyword_constructor(CitationResult, ("law", "middle"))
     with pytest.raises(TypeError, match="required field"):
-        keyword_constructor(Span, ("start",))
+        keyword_constructor(CitationResult, ("law",))
+
+
+def test_a_span_is_a_plain_record_that_models_validate_and_serialize():
+    """Span is a slotted dataclass (cheap to make); inside a report it reads and writes as an object."""
+    res = CheckResult(id="x", severity="info", message="m", spans=[Span(0, 2)])
+    assert res.model_dump()["spans"] == [{"start": 0, "end": 2}]
+    back = CheckResult.model_validate_json(res.model_dump_json())
+    assert back == res and isinstance(back.spans[0], Span)
+    with pytest.raises(ValueError, match="start"):
+        CheckResult.model_validate({"id": "x", "severity": "info", "message": "m", "spans": [{"start": "a", "end": 1}]})
 
 
 def test_default_factories_are_fresh():
