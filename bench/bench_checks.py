@@ -2,11 +2,13 @@
 
 Run: taskset -c 0 .venv/bin/python bench/bench_checks.py [--n 3000] [--repeat 3]
 Side by side with another tree (e.g. an older commit exported to /tmp/base), same corpus:
-     taskset -c 0 .venv/bin/python bench/bench_checks.py --against /tmp/base [--rounds 20] [--n 1500]
+     taskset -c 0 .venv/bin/python bench/bench_checks.py --against /tmp/base [--rounds 40] [--respawn 4] [--n 1500]
   two long-lived worker processes (one per tree, same core(s)) time one pass of each set in turn, order
   alternating; the median of the per-pair new/base ratios and its quartiles are printed. A pair is seconds
   apart, so a machine whose speed drifts over minutes still compares like with like; the quartiles show how
-  far one pair can be off. bench/bench_instructions.py counts instructions instead (repeatable to the digit).
+  far one pair can be off. The workers are replaced every --respawn rounds: a process's string-hash seed and
+  memory layout can hold its speed a few percent off for its whole life. bench/bench_instructions.py counts
+  instructions instead (repeatable to the digit, but not time).
 
 Answer sets (the target is >= 5,000 answers/s on ~1.5 KB Korean answers):
   sample answers     the 174 real candidate answers of examples/sample_seeds.jsonl as written (150-600 chars)
@@ -152,46 +154,58 @@ def _worker(n: int) -> None:
               flush=True)
 
 
-def side_by_side(other: Path, args: argparse.Namespace) -> None:
-    """Two long-lived workers, one on `other`'s code and one on this tree's, same answers, same cores; each round
-    times one pass of each set on both, in alternating order. The machine's speed drifts over minutes (other
-    tenants, clocks): a pair of passes seconds apart sees the same machine, so the median of the per-pair ratios
-    is the figure to read, not a ratio of throughputs measured minutes apart."""
-    here = str(ROOT)
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--n", str(args.n)]
-    sets = [s.strip() for s in args.sets.split(",") if s.strip()]
+def _start_workers(other: Path, n: int) -> dict[str, subprocess.Popen]:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--n", str(n)]
     workers = {}
-    for side, path in (("base", str(other)), ("new", here)):
+    for side, path in (("base", str(other)), ("new", str(ROOT))):
         env = {**os.environ, "PYTHONPATH": path}
-        proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        workers[side] = proc
+        workers[side] = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     for side, proc in workers.items():
         if proc.stdout.readline().strip() != "ready":
             sys.exit(f"bench worker for {side} failed to start (exit {proc.wait()})")
+    return workers
 
-    def one_pass(side: str, name: str) -> dict:
-        proc = workers[side]
-        proc.stdin.write(name + "\n")
-        proc.stdin.flush()
-        line = proc.stdout.readline()
-        if not line:
-            sys.exit(f"bench worker for {side} died (exit {proc.wait()})")
-        return json.loads(line)
 
+def _stop_workers(workers: dict[str, subprocess.Popen]) -> None:
+    for proc in workers.values():
+        proc.stdin.close()
+        proc.wait()
+
+
+def _one_pass(proc: subprocess.Popen, side: str, name: str) -> dict:
+    proc.stdin.write(name + "\n")
+    proc.stdin.flush()
+    line = proc.stdout.readline()
+    if not line:
+        sys.exit(f"bench worker for {side} died (exit {proc.wait()})")
+    return json.loads(line)
+
+
+def side_by_side(other: Path, args: argparse.Namespace) -> None:
+    """Two workers, one on `other`'s code and one on this tree's, same answers, same cores; each round times one
+    pass of each set on both, in alternating order. The machine's speed drifts over minutes (other tenants,
+    clocks): a pair of passes seconds apart sees the same machine, so the median of the per-pair ratios is the
+    figure to read, not a ratio of throughputs measured minutes apart. Fresh workers every `--respawn` rounds:
+    one process's string-hash seed and memory layout can hold it a few percent off all along."""
+    sets = [s.strip() for s in args.sets.split(",") if s.strip()]
     cpu: dict[str, dict[str, list[float]]] = {s: {"base": [], "new": []} for s in sets}
     ratios: dict[str, list[float]] = {s: [] for s in sets}
+    workers = None
     for r in range(args.rounds):
+        if r % max(1, args.respawn) == 0:
+            if workers is not None:
+                _stop_workers(workers)
+            workers = _start_workers(other, args.n)
         for name in sets:
             order = ("base", "new") if r % 2 == 0 else ("new", "base")
-            got = {side: one_pass(side, name) for side in order}
+            got = {side: _one_pass(workers[side], side, name) for side in order}
             for side, fig in got.items():
                 cpu[name][side].append(fig["n"] / fig["cpu"])
             ratios[name].append(got["base"]["cpu"] / got["new"]["cpu"])
         print(f"round {r + 1}: " + "  ".join(f"{k} {ratios[k][-1]:.3f}" for k in sets), flush=True)
-    for proc in workers.values():
-        proc.stdin.close()
-        proc.wait()
-    print(f"over {args.rounds} rounds of alternating passes (cpu time; base = {other}, new = {here}):")
+    _stop_workers(workers)
+    print(f"over {args.rounds} rounds of alternating passes, workers renewed every {args.respawn} "
+          f"(cpu time; base = {other}, new = {ROOT}):")
     for k in sets:
         q = statistics.quantiles(ratios[k], n=4) if len(ratios[k]) > 1 else [ratios[k][0]] * 3
         print(f"  {k:12s} base {statistics.median(cpu[k]['base']):8,.0f}/s  new {statistics.median(cpu[k]['new']):8,.0f}/s"
@@ -204,7 +218,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
     ap.add_argument("--against", type=Path, help="another source tree: run side by side with it")
-    ap.add_argument("--rounds", type=int, default=20, help="with --against: alternating passes of each tree")
+    ap.add_argument("--rounds", type=int, default=40, help="with --against: alternating passes of each tree")
+    ap.add_argument("--respawn", type=int, default=4, help="with --against: fresh worker processes every N rounds")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--json", action="store_true", help="one JSON line of figures (no adversarial texts)")
     args = ap.parse_args()
