@@ -8,7 +8,7 @@ Side by side with another tree (e.g. an older commit exported to /tmp/base), sam
   apart, so a machine whose speed drifts over minutes still compares like with like; the quartiles show how
   far one pair can be off. The workers are replaced every --respawn rounds: a process's string-hash seed and
   memory layout can hold its speed a few percent off for its whole life. bench/bench_instructions.py counts
-  instructions instead (repeatable to the digit, but not time).
+  instructions instead (repeatable, but not time).
 
 Answer sets (the target is >= 5,000 answers/s on ~1.5 KB Korean answers):
   sample answers     the 174 real candidate answers of examples/sample_seeds.jsonl as written (150-600 chars)
