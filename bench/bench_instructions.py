@@ -4,8 +4,9 @@ Run: .venv/bin/python bench/bench_instructions.py --against /tmp/base [--n 300] 
 
 Timings on a shared machine drift by 5-10 % from one second to the next; an instruction count hardly does: the
 same code, answers and interpreter gave counts within 0.05 % of each other run to run, whatever else the machine
-was doing (with --cache-sim, a slower run, they came out up to 1 % apart from runs without it). It is not time (cache misses and mispredicted branches cost cycles without instructions), so read it beside
-bench_checks.py's side-by-side timings. `--cache-sim` also simulates caches and branch prediction and prints
+was doing (with --cache-sim, a slower run, they came out up to 1 % apart from runs without it). It is not
+time (cache misses and mispredicted branches cost cycles without instructions, and a tight C loop runs several
+instructions per cycle where the interpreter runs one), so read it beside bench_checks.py's side-by-side timings. `--cache-sim` also simulates caches and branch prediction and prints
 an estimate of cycles: Ir + 10 × L1 misses + 100 × last-level misses + 20 × mispredicted branches, a model.
 
 The answer sets are bench_checks.py's (same seed), smaller by default (valgrind runs ~50× slower: about a minute
