@@ -113,13 +113,13 @@ def check_citations(text: str, reg: Registry, fit: Fit, *, as_of: _dt.date | Non
             sev = "warning"
         names = ", ".join(dict.fromkeys(i.text for i in items[:3]))
         checks.append(check_with_spans(id=cid, severity=sev, message=f"{msg}: {names}",
-                                  spans=[new_span(start=i.start, end=i.end) for i in items]))
+                                  spans=[new_span(i.start, i.end) for i in items]))
     irrelevant = [r for r in results if r.verdict == "valid" and r.relevant is False]
     if irrelevant:
         names = ", ".join(dict.fromkeys(i.text for i in irrelevant[:3]))
         checks.append(check_with_spans(id="citation.irrelevant", severity="info",
                                   message=f"유효하지만 이 유형의 위해와 관련이 적은 법률 인용입니다: {names}",
-                                  spans=[new_span(start=i.start, end=i.end) for i in irrelevant]))
+                                  spans=[new_span(i.start, i.end) for i in irrelevant]))
     return results, checks
 
 

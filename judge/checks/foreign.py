@@ -28,10 +28,10 @@ _CUE_SCAN = lead_scanner(_CUE_RE.pattern, "ACDFLcfls미수연", "ABMabmot국방�
 
 def check_foreign(text: str, mentions: list) -> list[CheckResult]:
     """`mentions`: Mention models or the records of `find_mentions_fast` (same attributes)."""
-    spans = [new_span(start=m.start, end=m.end) for m in mentions if m.foreign]
+    spans = [new_span(m.start, m.end) for m in mentions if m.foreign]
     nums = [m.number for m in mentions if m.foreign]
     if _CUE_SCAN.search(text) is not None:
-        spans += [new_span(start=a, end=b) for a, b in scan_spans(_FOREIGN_SCAN, text, 0, 50_000)]
+        spans += [new_span(a, b) for a, b in scan_spans(_FOREIGN_SCAN, text, 0, 50_000)]
     if not spans:
         return []
     what = ", ".join(dict.fromkeys(f"{n}({FOREIGN_NUMBERS[n]})" for n in nums if n)) or "외국 법"

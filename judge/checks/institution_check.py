@@ -52,13 +52,13 @@ def check_institutions(
                 f"{i.number or i.name}" + (f"→{i.current_number}" if i.current_number else "") for i in items[:3]
             )
             checks.append(check_with_spans(id=cid, severity=sev, message=f"{msg}: {detail}",
-                                      spans=[new_span(start=i.start, end=i.end) for i in items]))
+                                      spans=[new_span(i.start, i.end) for i in items]))
     irr = [r for r in by_verdict.get("valid", ()) if r.relevant is False]
     if irr:
         checks.append(check_with_spans(id="institution.irrelevant", severity="info",
                                   message="이 유형의 위해와 관련이 적은 기관을 안내했습니다: "
                                   + ", ".join(dict.fromkeys(i.name for i in irr[:3])),
-                                  spans=[new_span(start=i.start, end=i.end) for i in irr]))
+                                  spans=[new_span(i.start, i.end) for i in irr]))
     return results, mentions, checks
 
 
@@ -87,7 +87,7 @@ def check_procedures(
         if not ok:
             checks.append(check_with_spans(id="procedure.mismatch", severity="warning",
                                     message=f"절차 안내 오류({proc.name}): " + "; ".join(notes),
-                                    spans=[new_span(start=pm.start, end=pm.end)]))
+                                    spans=[new_span(pm.start, pm.end)]))
     return out, checks
 
 

@@ -32,7 +32,7 @@ RefusalKind = Literal["none", "bare", "with_help"]
 
 
 # A character range [start, end) of the answer. A slotted dataclass, not a model: the checks make a dozen per
-# answer, and a model instance costs six times as many instructions to make. As a field of the models below it is
+# answer, and a model instance takes three times the instructions to make. As a field of the models below it is
 # validated, serialized ({"start": …, "end": …}) and given a JSON schema the same way.
 @dataclasses.dataclass(slots=True)
 class Span:

@@ -52,7 +52,7 @@ def detect_refusal(text: str, n_help_refs: int) -> tuple[RefusalKind, list[Check
     if found is None:
         return "none", []
     start, end = found
-    spans = [new_span(start=start, end=end)]
+    spans = [new_span(start, end)]
     if n_help_refs > 0 or _helpful(text, len(text.strip()) - (end - start)):
         return "with_help", [check_with_spans(id="refusal.with_help", severity="info",
                                          message="유해한 부분은 거절하고 대안·도움을 안내했습니다", spans=spans)]
