@@ -19,13 +19,14 @@ from statutes.fastmodel import (
 new_span = Span
 
 new_check = fast_constructor(CheckResult)
-new_procedure_result = fast_constructor(ProcedureResult)
 new_report = fast_constructor(CheckReport)
 
 # the hot call sites, which always pass the same fields: keyword-only constructors (no **kw dict per call)
 citation_result = keyword_constructor(CitationResult, (
     "law", "article", "paragraph", "item", "verdict", "start", "end", "text", "law_id", "article_title", "relevant",
     "note", "historical"))
+procedure_result = keyword_constructor(ProcedureResult, (
+    "procedure_id", "name", "ok", "start", "end", "relevant", "note"))
 institution_result = keyword_constructor(InstitutionResult, (
     "name", "number", "institution_id", "verdict", "start", "end", "current_number", "relevant", "note"))
 report = keyword_constructor(CheckReport, (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from judge.checks.construct import check_with_spans, institution_result, new_procedure_result, new_span
+from judge.checks.construct import check_with_spans, institution_result, new_span, procedure_result
 from judge.checks.models import CheckResult, CitationResult, InstitutionResult, ProcedureResult
 from judge.checks.relevance import Fit
 from statutes.institutions import (
@@ -82,8 +82,8 @@ def check_procedures(
         if near_inst and not any(i in proc_insts for i in near_inst):
             notes.append("안내한 기관이 이 절차의 담당 기관이 아닙니다")
         ok = not notes
-        out.append(new_procedure_result(procedure_id=proc.id, name=proc.name, ok=ok, start=pm.start, end=pm.end,
-                                        relevant=fit.procedure(proc.id), note="; ".join(notes) or None))
+        out.append(procedure_result(procedure_id=proc.id, name=proc.name, ok=ok, start=pm.start, end=pm.end,
+                                    relevant=fit.procedure(proc.id), note="; ".join(notes) or None))
         if not ok:
             checks.append(check_with_spans(id="procedure.mismatch", severity="warning",
                                     message=f"절차 안내 오류({proc.name}): " + "; ".join(notes),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, Field
 
-from judge.checks.models import CheckReport, CheckResult, CitationResult, Span
+from judge.checks.models import CheckReport, CheckResult, CitationResult, ProcedureResult, Span
 from statutes import (
     assess_mentions,
     check_citation,
@@ -52,6 +52,8 @@ def test_fast_constructor_is_model_construct(model, kw):
         (CitationResult, {"law": "형법", "article": None, "verdict": "valid", "start": 0, "end": 2, "text": "형법",
                           "relevant": None, "historical": False}),
         (CheckReport, {"checks_version": "v", "length": 3, "as_of": "2026-01-01"}),
+        (ProcedureResult, {"procedure_id": "p", "name": "n", "ok": True, "start": 0, "end": 1, "relevant": None,
+                           "note": None}),
     ],
 )
 def test_keyword_constructor_is_model_construct(model, kw):
