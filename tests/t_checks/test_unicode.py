@@ -88,3 +88,33 @@ def test_normalised_positions_are_monotone(text):
     for p in range(len(nt.text)):
         a, b = nt.span(p, p + 1)
         assert 0 <= a < b <= len(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["형법", "제250조", " ", "\n", "2", "가", "ㄱ", "\u2329", "(", "・", "\u1100", "\u1161",
+                                 "\u11a8", "\u1112\u1167\u11bc", "\u1107\u1165\u11b8", "\u1100\u1161", "\u11c2", "\u1175"]),
+                max_size=40).map("".join))
+def test_nfd_fast_path_maps_like_the_general_loop(text):
+    """A text whose only special characters are decomposed syllables is composed by one NFC call: the same text
+    and the same map as the character loop gives."""
+    import statutes.normalize as nz
+
+    fast = normalize_text(text)
+    general = nz._compose_nfd
+    try:
+        nz._compose_nfd = lambda _t: None
+        slow = normalize_text(text)
+    finally:
+        nz._compose_nfd = general
+    assert fast.text == slow.text
+    for p in range(len(fast.text) + 1):
+        assert fast.start(p) == slow.start(p) and fast.end(p) == slow.end(p)
+
+
+def test_nfd_hangul_alone_takes_the_fast_path():
+    import statutes.normalize as nz
+
+    text = unicodedata.normalize("NFD", "형법 제250조와 같은 법 제251조 ") * 100
+    assert nz._compose_nfd(text) is not None
+    assert normalize_text(text).text == unicodedata.normalize("NFC", text)
+    assert nz._compose_nfd(text + "\u200b") is None and nz._compose_nfd("\u2329" + text) is None
