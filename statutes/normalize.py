@@ -165,7 +165,6 @@ def normalize_text(text: str) -> NormText:
     composed = _compose_nfd(text)
     if composed is not None:
         return composed
-    dropped = False  # only a dropped character can leave two identity runs side by side (see _merge)
     for run in _SPECIAL_RUN.finditer(text):
         rs, re_ = run.span()
         chunk = run.group(0)
@@ -191,7 +190,6 @@ def normalize_text(text: str) -> NormText:
                 rep = unicodedata.normalize("NFKC", ch)
             if rep != text[i:j]:
                 changed = True
-                dropped = dropped or not rep
                 if i > plain_from:
                     out.append(text[plain_from:i])
                     segs.append((n_pos, plain_from, i - plain_from, i - plain_from))
@@ -212,7 +210,7 @@ def normalize_text(text: str) -> NormText:
         norm = _HANJA_ART.sub(lambda mm: mm.group(0).translate(_HANJA_WORD).replace("之", "의"), norm)
     if norm == text:
         return NormText(text, text, None)
-    return NormText(norm, text, _merge(segs) if dropped else segs)
+    return NormText(norm, text, _merge(segs))
 
 
 def _compose_nfd(text: str) -> NormText | None:
@@ -241,7 +239,7 @@ def _compose_nfd(text: str) -> NormText | None:
         n_pos += n - prev
     if n_pos != len(norm):
         return None  # not one syllable per L V (T): leave it to the general loop
-    return NormText(norm, text, segs)
+    return NormText(norm, text, segs)  # identity runs and syllables alternate: nothing for _merge to join
 
 
 def _fold(text: str) -> NormText:
