@@ -1,6 +1,7 @@
 """Instructions the rules pass executes per answer, counted by valgrind (callgrind), this tree and another.
 
 Run: .venv/bin/python bench/bench_instructions.py --against /tmp/base [--n 300] [--sets dense,sample] [--cache-sim]
+     .venv/bin/python bench/bench_instructions.py --against /tmp/base --steps [--sets sample] [--n 200]
 
 Timings on a shared machine drift by 5-10 % from one second to the next; an instruction count hardly does: the
 same code, answers and interpreter gave counts within 0.05 % of each other run to run, whatever else the machine
@@ -33,6 +34,67 @@ SETS = ("sample", "realistic", "dense", "dense-chars")
 EVENTS_CACHE = ("--cache-sim=yes", "--branch-sim=yes")
 
 
+STEPS = ("check_degenerate", "check_citations", "check_institutions", "check_procedures", "check_foreign",
+         "detect_refusal", "check_stance", "detect_harmful_compliance", "check_korean")
+
+
+def _replaying(runner, items: list, steps: list[str]) -> dict[str, list]:
+    """Run `items` once with every step of `runner` recorded: {step: its return values, in call order}."""
+    record: dict[str, list] = {s: [] for s in steps}
+    real = {s: getattr(runner, s) for s in steps}
+
+    def recorder(name):
+        def call(*a, **kw):
+            out = real[name](*a, **kw)
+            record[name].append(out)
+            return out
+        return call
+
+    for s in steps:
+        setattr(runner, s, recorder(s))
+    try:
+        for text, cat in items:
+            runner.run_checks(text, category=cat)
+    finally:
+        for s in steps:
+            setattr(runner, s, real[s])
+    return record
+
+
+def _inner_steps(name: str, n: int) -> None:
+    """One counted pass of set `name`, then one per step with that step's results replayed from a recording:
+    the difference is roughly what the step costs (shared caches between steps blur it a little)."""
+    import copy
+
+    spec = importlib.util.spec_from_file_location("_kcc_bench_checks", ROOT / "bench" / "bench_checks.py")
+    bc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bc)
+    import judge.checks.runner as runner
+    from statutes.institutions import institution_registry
+    from statutes.registry import registry
+
+    registry()
+    institution_registry()
+    items = bc._built_sets(random.Random(7), bc.sample_answers(), n)[name][0]
+    steps = [s for s in STEPS if hasattr(runner, s)]
+    record = _replaying(runner, items, steps)
+
+    def step(_acc, item):
+        runner.run_checks(item[0], category=item[1])
+
+    functools.reduce(step, items, None)
+    print(f"full {len(items)}", flush=True)
+    for s in steps:
+        # run_checks extends the list the degenerate check returns: a fresh copy per call, made before counting
+        outs = [copy.deepcopy(o) for o in record[s]] if s == "check_degenerate" else record[s]
+        it = iter(outs)
+        real = getattr(runner, s)
+        setattr(runner, s, lambda *a, _it=it, **kw: next(_it))
+        functools.reduce(step, items, None)
+        setattr(runner, s, real)
+        print(f"{s} {len(items)}", flush=True)
+
+
 def _inner(sets: list[str], n: int) -> None:
     """Run inside valgrind, on the tree PYTHONPATH names: warm each set, then one counted pass of it."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -59,14 +121,16 @@ def _inner(sets: list[str], n: int) -> None:
         print(f"{name} {len(items)}", flush=True)
 
 
-def count(tree: Path, sets: list[str], n: int, cache_sim: bool) -> dict[str, dict[str, int]]:
-    """{set: {event: count over the set's answers, "answers": n}} for the checks of `tree`."""
+def count(tree: Path, sets: list[str], n: int, cache_sim: bool, steps: bool = False) -> dict[str, dict[str, int]]:
+    """{set: {event: count over the set's answers, "answers": n}} for the checks of `tree`; with `steps`, {"full"
+    or a step name: ...} for the one set in `sets`."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "cg.out"
+        mode = ["--inner-steps", sets[0]] if steps else ["--inner", "--sets", ",".join(sets)]
         cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no", "--toggle-collect=functools_reduce",
                "--dump-after=functools_reduce", f"--callgrind-out-file={out}",
                *(EVENTS_CACHE if cache_sim else ()),
-               sys.executable, str(Path(__file__).resolve()), "--inner", "--n", str(n), "--sets", ",".join(sets)]
+               sys.executable, str(Path(__file__).resolve()), *mode, "--n", str(n)]
         env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
@@ -83,6 +147,18 @@ def count(tree: Path, sets: list[str], n: int, cache_sim: bool) -> dict[str, dic
         return result
 
 
+def _print_steps(trees: dict[str, Path], name: str, n: int) -> None:
+    got = {side: count(tree, [name], n, False, steps=True) for side, tree in trees.items()}
+    print(f"instructions per answer of each step of run_checks ({name}; the full pass minus the pass with that step "
+          "replayed):")
+    for side, res in got.items():
+        full = res["full"]
+        per = {k: (full["Ir"] - v["Ir"]) / v["answers"] for k, v in res.items() if k != "full"}
+        total = full["Ir"] / full["answers"]
+        print(f"  {side}: {total:,.0f} in all; " + ", ".join(f"{k} {v:,.0f}" for k, v in per.items())
+              + f"; run_checks itself and the report {total - sum(per.values()):,.0f}")
+
+
 def cycles(ev: dict[str, int]) -> float:
     l1 = ev.get("I1mr", 0) + ev.get("D1mr", 0) + ev.get("D1mw", 0)
     ll = ev.get("ILmr", 0) + ev.get("DLmr", 0) + ev.get("DLmw", 0)
@@ -93,11 +169,18 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--against", type=Path, help="another source tree to count beside this one")
     ap.add_argument("--n", type=int, default=300)
-    ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
+    ap.add_argument("--sets", help=f"comma-separated, of {', '.join(SETS)} (default: all; with --steps: dense)")
     ap.add_argument("--cache-sim", action="store_true", help="simulate caches and branches (about 2× slower)")
+    ap.add_argument("--steps", action="store_true",
+                    help="per step of run_checks, on the first set of --sets (default dense; about 2 min per tree)")
     ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--inner-steps", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    sets = [s.strip() for s in args.sets.split(",") if s.strip()]
+    if args.inner_steps:
+        _inner_steps(args.inner_steps, args.n)
+        return
+    default = "dense" if args.steps else ",".join(SETS)
+    sets = [s.strip() for s in (args.sets or default).split(",") if s.strip()]
     if unknown := set(sets) - set(SETS):
         ap.error(f"--sets: unknown {', '.join(sorted(unknown))}")
     if args.inner:
@@ -107,6 +190,9 @@ def main() -> None:
         print("skipped: valgrind is not installed (Debian: apt-get install valgrind)")
         return  # `make bench` runs every script: a missing tool is no failure of the code
     trees = {"new": ROOT} if args.against is None else {"base": args.against, "new": ROOT}
+    if args.steps:
+        _print_steps(trees, sets[0], args.n)
+        return
     got = {side: count(tree, sets, args.n, args.cache_sim) for side, tree in trees.items()}
     print("instructions per answer (callgrind Ir)" + ("; est. cycles: Ir + 10·L1m + 100·LLm + 20·mispredicts"
                                                        if args.cache_sim else "") + ":")
