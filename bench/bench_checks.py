@@ -95,7 +95,7 @@ def realistic_answers(rng: random.Random, n: int, samples: list[tuple[str, str |
     return out
 
 
-def bench(items: list[tuple[str, str | None]], label: str, repeat: int, quiet: bool = False) -> dict:
+def bench(items: list[tuple[str, str | None]], label: str, repeat: int) -> dict:
     for text, cat in items[:50]:
         run_checks(text, category=cat)
     best_wall = best_cpu = float("inf")
@@ -108,16 +108,19 @@ def bench(items: list[tuple[str, str | None]], label: str, repeat: int, quiet: b
     n = len(items)
     avg_b = sum(len(t.encode()) for t, _ in items) / n
     avg_c = sum(len(t) for t, _ in items) / n
-    if not quiet:
-        print(f"{label:20s} {n / best_wall:8,.0f} answers/s wall  {n / best_cpu:8,.0f} answers/s cpu  "
-              f"({best_cpu * 1e6 / n:5,.0f} µs cpu each; {n} answers, mean {avg_b:,.0f} bytes / {avg_c:,.0f} chars)")
+    print(f"{label:20s} {n / best_wall:8,.0f} answers/s wall  {n / best_cpu:8,.0f} answers/s cpu  "
+          f"({best_cpu * 1e6 / n:5,.0f} µs cpu each; {n} answers, mean {avg_b:,.0f} bytes / {avg_c:,.0f} chars)")
     return {"wall_per_s": n / best_wall, "cpu_per_s": n / best_cpu, "cpu_us": best_cpu * 1e6 / n}
 
 
 SETS = ("sample", "realistic", "dense", "dense-chars")
 
 
-def _built_sets(rng: random.Random, samples: list[tuple[str, str | None]], n: int) -> dict[str, tuple[list, str]]:
+def answer_sets(n: int) -> dict[str, tuple[list, str]]:
+    """{set name: (answers with their categories, label)}: every set built from one seed in one order, so every
+    bench and every tree times the same answers."""
+    rng = random.Random(7)
+    samples = sample_answers()
     return {
         "sample": (samples * max(1, n // len(samples)), "sample answers"),
         "realistic": (realistic_answers(rng, n, samples), "realistic ~1.5 KB"),
@@ -127,10 +130,9 @@ def _built_sets(rng: random.Random, samples: list[tuple[str, str | None]], n: in
     }
 
 
-def run_sets(sets: list[str], n: int, repeat: int, quiet: bool = False) -> dict[str, dict]:
-    """The answer sets named in `sets`, built from the same seed whichever are asked for."""
-    built = _built_sets(random.Random(7), sample_answers(), n)
-    return {k: bench(built[k][0], built[k][1], repeat, quiet) for k in SETS if k in sets}
+def run_sets(sets: list[str], n: int, repeat: int) -> dict[str, dict]:
+    built = answer_sets(n)
+    return {k: bench(built[k][0], built[k][1], repeat) for k in SETS if k in sets}
 
 
 def _worker(n: int) -> None:
@@ -138,9 +140,7 @@ def _worker(n: int) -> None:
     warmed once, so the two trees of a side-by-side run alternate pass by pass, seconds apart."""
     registry()
     institution_registry()
-    rng = random.Random(7)
-    samples = sample_answers()
-    built = _built_sets(rng, samples, n)
+    built = answer_sets(n)
     for items in built.values():
         for text, cat in items[0][:50]:
             run_checks(text, category=cat)
@@ -221,7 +221,6 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=40, help="with --against: alternating passes of each tree")
     ap.add_argument("--respawn", type=int, default=4, help="with --against: fresh worker processes every N rounds")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--json", action="store_true", help="one JSON line of figures (no adversarial texts)")
     args = ap.parse_args()
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
     if unknown := set(sets) - set(SETS):
@@ -233,11 +232,6 @@ def main() -> None:
         if not (args.against / "judge" / "checks").is_dir():
             ap.error(f"--against {args.against}: no judge/checks there")
         side_by_side(args.against, args)
-        return
-    if args.json:
-        registry()
-        institution_registry()
-        print(json.dumps(run_sets(sets, args.n, args.repeat, quiet=True)))
         return
     load = os.getloadavg()
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None

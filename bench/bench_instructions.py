@@ -6,9 +6,10 @@ Run: .venv/bin/python bench/bench_instructions.py --against /tmp/base [--n 300] 
 Timings on a shared machine drift by 5-10 % from one second to the next; an instruction count hardly does: the
 same code, answers and interpreter gave counts within 0.05 % of each other run to run, whatever else the machine
 was doing (with --cache-sim, a slower run, they came out up to 1 % apart from runs without it). It is not
-time (cache misses and mispredicted branches cost cycles without instructions, and a tight C loop runs several
-instructions per cycle where the interpreter runs one), so read it beside bench_checks.py's side-by-side timings. `--cache-sim` also simulates caches and branch prediction and prints
-an estimate of cycles: Ir + 10 × L1 misses + 100 × last-level misses + 20 × mispredicted branches, a model.
+time: cache misses and mispredicted branches cost cycles without instructions, and a tight C loop retires more
+instructions per cycle than the interpreter does. Read it beside bench_checks.py's side-by-side timings.
+`--cache-sim` also simulates caches and branch prediction and prints an estimate of cycles: Ir + 10 × L1 misses +
+100 × last-level misses + 20 × mispredicted branches, a model.
 
 The answer sets are bench_checks.py's (same seed), smaller by default (valgrind runs ~50× slower: about a minute
 per tree). Only the checks are counted: each set is run once to warm up, then once inside functools.reduce,
@@ -21,7 +22,6 @@ import argparse
 import functools
 import importlib.util
 import os
-import random
 import re
 import shutil
 import subprocess
@@ -61,21 +61,29 @@ def _replaying(runner, items: list, steps: list[str]) -> dict[str, list]:
     return record
 
 
-def _inner_steps(name: str, n: int) -> None:
-    """One counted pass of set `name`, then one per step with that step's results replayed from a recording:
-    the difference is roughly what the step costs (shared caches between steps blur it a little)."""
-    import copy
-
+def _answer_sets(n: int) -> dict[str, tuple[list, str]]:
+    """This tree's answer sets (bench_checks.py loaded by path) with the registries of the tree first on sys.path
+    (the one counted) loaded, so that neither is counted."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     spec = importlib.util.spec_from_file_location("_kcc_bench_checks", ROOT / "bench" / "bench_checks.py")
     bc = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bc)
-    import judge.checks.runner as runner
     from statutes.institutions import institution_registry
     from statutes.registry import registry
 
     registry()
     institution_registry()
-    items = bc._built_sets(random.Random(7), bc.sample_answers(), n)[name][0]
+    return bc.answer_sets(n)
+
+
+def _inner_steps(name: str, n: int) -> None:
+    """One counted pass of set `name`, then one per step with that step's results replayed from a recording:
+    the difference is roughly what the step costs (shared caches between steps blur it a little)."""
+    import copy
+
+    import judge.checks.runner as runner
+
+    items = _answer_sets(n)[name][0]
     steps = [s for s in STEPS if hasattr(runner, s)]
     record = _replaying(runner, items, steps)
 
@@ -97,18 +105,8 @@ def _inner_steps(name: str, n: int) -> None:
 
 def _inner(sets: list[str], n: int) -> None:
     """Run inside valgrind, on the tree PYTHONPATH names: warm each set, then one counted pass of it."""
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    # this tree's answer sets (bench_checks.py by path), the other tree's checks (first on sys.path)
-    spec = importlib.util.spec_from_file_location("_kcc_bench_checks", ROOT / "bench" / "bench_checks.py")
-    bc = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bc)
+    built = _answer_sets(n)
     from judge.checks.runner import run_checks
-    from statutes.institutions import institution_registry
-    from statutes.registry import registry
-
-    registry()
-    institution_registry()
-    built = bc._built_sets(random.Random(7), bc.sample_answers(), n)
 
     def step(_acc, item):
         run_checks(item[0], category=item[1])
